@@ -1,0 +1,13 @@
+# Every dependency is a Debian 12 package; ./dev installs them (see scripts/deps.sh).
+find_package(Boost 1.81.0 EXACT CONFIG REQUIRED COMPONENTS json url)
+find_package(OpenSSL REQUIRED)
+find_package(SQLite3 REQUIRED)
+find_package(fmt CONFIG REQUIRED)
+find_package(spdlog CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)
+find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
+if(HEARTH_TESTS)
+  find_package(GTest CONFIG REQUIRED)
+endif()

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what hearth-call needs from Debian 12's packages, only if something is missing.
+# Usage: scripts/deps.sh [build|test]   (test adds the servers and tools the test suite starts)
+set -euo pipefail
+
+build_pkgs=(g++ cmake ninja-build pkg-config ccache
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
+  libssl-dev libjwt-dev libsqlite3-dev libpq-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev)
+
+pkgs=("${build_pkgs[@]}")
+if [[ "${1:-build}" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi
+command -v node >/dev/null 2>&1 || pkgs+=(nodejs)
+command -v npm >/dev/null 2>&1 || pkgs+=(npm)
+
+missing=()
+for p in "${pkgs[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "==> installing: ${missing[*]}"
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,147 @@
+#include "app/config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "core/random.hpp"
+
+namespace hearth::app {
+namespace {
+
+std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    if (comma == std::string_view::npos) break;
+    text.remove_prefix(comma + 1);
+  }
+  return out;
+}
+
+long long parse_int(std::string_view name, const std::string& value, long long min, long long max) {
+  long long n = 0;
+  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size() || n < min || n > max)
+    throw ConfigError(fmt::format("{} must be an integer from {} to {} (got '{}')", name, min, max, value));
+  return n;
+}
+
+std::string read_file(const std::string& path, std::string_view name) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw ConfigError(fmt::format("{}: cannot read '{}'", name, path));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+}  // namespace
+
+void add_database_option(CLI::App& cmd, RawOptions& raw) {
+  cmd.add_option("--database-url", raw.database_url,
+                 "sqlite://PATH (relative), sqlite:///ABS/PATH or sqlite::memory: [env DATABASE_URL]")
+      ->envname("DATABASE_URL");
+}
+
+void add_serve_options(CLI::App& cmd, RawOptions& raw) {
+  struct Opt {
+    const char* flag;
+    std::string* target;
+    const char* env;
+    const char* help;
+  };
+  const Opt opts[] = {
+      {"--host", &raw.host, "HOST", "address to listen on (default 127.0.0.1)"},
+      {"--port", &raw.port, "PORT", "port to listen on, 0 picks a free one (default 8080)"},
+      {"--env", &raw.env, "HEARTH_ENV", "development | production (default production)"},
+      {"--jwt-secret", &raw.jwt_secret, "JWT_SECRET", "HS256 secret; required in production"},
+      {"--jwt-public-key-file", &raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE", "PEM key to accept RS256/ES256 tokens"},
+      {"--stun-servers", &raw.stun_servers, "STUN_SERVERS", "comma list of stun: URLs"},
+      {"--turn-server-url", &raw.turn_server_url, "TURN_SERVER_URL", "comma list of turn:/turns: URLs"},
+      {"--turn-username", &raw.turn_username, "TURN_USERNAME", "static TURN username"},
+      {"--turn-password", &raw.turn_password, "TURN_PASSWORD", "static TURN password"},
+      {"--turn-secret", &raw.turn_secret, "TURN_SECRET", "coturn static-auth-secret: mint per-user credentials"},
+      {"--turn-credential-ttl", &raw.turn_credential_ttl, "TURN_CREDENTIAL_TTL_SECONDS", "default 21600"},
+      {"--max-call-participants", &raw.max_call_participants, "MAX_CALL_PARTICIPANTS", "default 8"},
+      {"--call-timeout-minutes", &raw.call_timeout_minutes, "CALL_TIMEOUT_MINUTES", "default 60"},
+      {"--call-ring-timeout-seconds", &raw.call_ring_timeout_seconds, "CALL_RING_TIMEOUT_SECONDS", "default 60"},
+      {"--cors-origins", &raw.cors_origins, "CORS_ORIGINS", "comma list; '*' allows any (default: none in production, any in development)"},
+      {"--rate-limit-per-minute", &raw.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE", "REST requests per user, default 120"},
+      {"--max-invitees", &raw.max_invitees, "MAX_INVITEES", "default 50"},
+      {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
+      {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
+      {"--log-level", &raw.log_level, "LOG_LEVEL", "trace|debug|info|warn|error (default info)"},
+  };
+  for (const auto& o : opts) cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
+  add_database_option(cmd, raw);
+}
+
+Config build_config(const RawOptions& raw) {
+  Config c;
+  if (!raw.env.empty() && raw.env != "development" && raw.env != "production")
+    throw ConfigError(fmt::format("HEARTH_ENV must be development or production (got '{}')", raw.env));
+  c.development = raw.env == "development";
+  if (!raw.host.empty()) c.host = raw.host;
+  if (!raw.port.empty()) c.port = static_cast<unsigned short>(parse_int("PORT", raw.port, 0, 65535));
+  if (!raw.database_url.empty()) c.database_url = raw.database_url;
+  if (!c.database_url.starts_with("sqlite:")) {
+    if (c.database_url.starts_with("postgres://") || c.database_url.starts_with("postgresql://"))
+      throw ConfigError("DATABASE_URL: PostgreSQL is not supported yet; use sqlite://PATH");
+    throw ConfigError(fmt::format("DATABASE_URL must start with sqlite: (got '{}')", c.database_url));
+  }
+
+  c.jwt_secret = raw.jwt_secret;
+  if (!raw.jwt_public_key_file.empty()) c.jwt_public_key_pem = read_file(raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE");
+  if (c.jwt_secret.empty() && c.jwt_public_key_pem.empty()) {
+    if (!c.development)
+      throw ConfigError("JWT_SECRET is required in production (or set HEARTH_ENV=development for a generated one)");
+    c.jwt_secret = random_hex(32);
+    c.jwt_secret_generated = true;
+  }
+  if (!c.jwt_secret.empty() && c.jwt_secret.size() < 16 && !c.development)
+    throw ConfigError("JWT_SECRET must be at least 16 characters in production");
+
+  c.ice.stun_urls = raw.stun_servers.empty() ? ice::default_stun_urls() : split_list(raw.stun_servers);
+  c.ice.turn_urls = split_list(raw.turn_server_url);
+  c.ice.turn_username = raw.turn_username;
+  c.ice.turn_password = raw.turn_password;
+  c.ice.turn_secret = raw.turn_secret;
+  if (!raw.turn_credential_ttl.empty())
+    c.ice.turn_credential_ttl = std::chrono::seconds(parse_int("TURN_CREDENTIAL_TTL_SECONDS", raw.turn_credential_ttl, 60, 7 * 86400));
+  if (auto err = ice::validate(c.ice)) throw ConfigError(*err);
+
+  if (!raw.max_call_participants.empty())
+    c.limits.max_call_participants = static_cast<int>(parse_int("MAX_CALL_PARTICIPANTS", raw.max_call_participants, 2, 64));
+  if (!raw.max_invitees.empty()) c.limits.max_invitees = static_cast<int>(parse_int("MAX_INVITEES", raw.max_invitees, 1, 1000));
+  if (!raw.call_timeout_minutes.empty())
+    c.limits.call_timeout = std::chrono::minutes(parse_int("CALL_TIMEOUT_MINUTES", raw.call_timeout_minutes, 1, 7 * 24 * 60));
+  if (!raw.call_ring_timeout_seconds.empty())
+    c.limits.ring_timeout = std::chrono::seconds(parse_int("CALL_RING_TIMEOUT_SECONDS", raw.call_ring_timeout_seconds, 1, 3600));
+  if (!raw.rate_limit_per_minute.empty())
+    c.rate_limit_per_minute = static_cast<double>(parse_int("RATE_LIMIT_PER_MINUTE", raw.rate_limit_per_minute, 1, 100'000'000));
+  if (!raw.sweep_interval_seconds.empty())
+    c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
+
+  c.cors_origins = split_list(raw.cors_origins);
+  c.cors_allow_any = raw.cors_origins.empty() ? c.development
+                                              : std::find(c.cors_origins.begin(), c.cors_origins.end(), "*") != c.cors_origins.end();
+
+  c.threads = std::max(1u, std::thread::hardware_concurrency());
+  if (!raw.threads.empty()) c.threads = static_cast<unsigned>(parse_int("HEARTH_THREADS", raw.threads, 1, 256));
+  if (!raw.log_level.empty()) {
+    static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
+    if (std::find(std::begin(levels), std::end(levels), raw.log_level) == std::end(levels))
+      throw ConfigError(fmt::format("LOG_LEVEL must be trace, debug, info, warn, error or off (got '{}')", raw.log_level));
+    c.log_level = raw.log_level;
+  }
+  return c;
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,57 @@
+#pragma once
+// Server configuration: environment variables, each overridable by a command-line flag, validated once at
+// start. A bad value throws ConfigError naming the variable, the value and the rule.
+// Thread safety: built once in main, then read-only.
+#include <chrono>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "calls/limits.hpp"
+#include "ice/ice_servers.hpp"
+#include "net/limits.hpp"
+
+namespace hearth::app {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Config {
+  std::string host = "127.0.0.1";
+  unsigned short port = 8080;
+  std::string database_url = "sqlite://./data/hearth-call.db";
+  bool development = false;
+  std::string jwt_secret;          // generated in development mode when empty
+  bool jwt_secret_generated = false;
+  std::string jwt_public_key_pem;  // contents of JWT_PUBLIC_KEY_FILE
+  ice::IceConfig ice;
+  calls::Limits limits;
+  net::HttpLimits http;
+  std::vector<std::string> cors_origins;
+  bool cors_allow_any = false;
+  double rate_limit_per_minute = 120;
+  std::chrono::seconds sweep_interval{30};
+  unsigned threads = 1;
+  std::string log_level = "info";
+};
+
+// Raw option values as strings: CLI11 fills them from flags or environment variables.
+struct RawOptions {
+  std::string host, port, database_url, env, jwt_secret, jwt_public_key_file, stun_servers, turn_server_url,
+      turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
+      call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, max_invitees, sweep_interval_seconds, threads,
+      log_level;
+};
+
+// Declares the serve options (flags with their environment variable names) on `cmd`.
+void add_serve_options(CLI::App& cmd, RawOptions& raw);
+// Declares only what `migrate` needs (DATABASE_URL).
+void add_database_option(CLI::App& cmd, RawOptions& raw);
+// Validates and converts; throws ConfigError.
+Config build_config(const RawOptions& raw);
+
+}  // namespace hearth::app

@@ -1,0 +1,146 @@
+#include "app/server.hpp"
+
+#include <iostream>
+#include <thread>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <spdlog/spdlog.h>
+
+#include "app/sweeper.hpp"
+#include "auth/jwt.hpp"
+#include "http/api/video_call_api.hpp"
+#include "http/middleware/cors.hpp"
+#include "http/request_handler.hpp"
+#include "ice/ice_servers.hpp"
+#include "net/listener.hpp"
+#include "store/sqlite/sqlite_repository.hpp"
+#include "store/store.hpp"
+
+namespace hearth::app {
+namespace asio = boost::asio;
+
+namespace {
+
+std::unique_ptr<store::Repository> open_repository(const std::string& database_url) {
+  auto repo = std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url));
+  const int applied = repo->migrate();
+  if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, repo->schema_version());
+  return repo;
+}
+
+auth::JwtConfig jwt_config(const Config& c) {
+  auth::JwtConfig j;
+  j.secret = c.jwt_secret;
+  j.public_key_pem = c.jwt_public_key_pem;
+  return j;
+}
+
+}  // namespace
+
+int migrate_database(const std::string& database_url) {
+  store::SqliteRepository repo(store::sqlite_path_from_url(database_url));
+  return repo.migrate();
+}
+
+struct Server::Impl {
+  explicit Impl(Config c)
+      : cfg(std::move(c)),
+        ioc(static_cast<int>(cfg.threads)),
+        store(open_repository(cfg.database_url)),
+        verifier(jwt_config(cfg)),
+        ice(cfg.ice),
+        cors(cfg.cors_origins, cfg.cors_allow_any),
+        api(store, ice, clock, cfg.limits, cfg.development),
+        handler(api, verifier, cors, clock, http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60},
+                [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
+        signals(ioc, SIGINT, SIGTERM) {
+    listener = std::make_shared<net::Listener>(
+        ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), cfg.port), handler, cfg.http);
+    sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval, nullptr);
+  }
+
+  void check_ready(std::function<void(bool)> done) {
+    store.execute<bool>([](store::Repository& repo) -> Result<bool> {
+      repo.ping();
+      return true;
+    },
+                        [done = std::move(done)](Result<bool> r) { done(r.ok()); });
+  }
+
+  void shut_down() {
+    spdlog::info("shutting down");
+    listener->stop();
+    sweeper->stop();
+    // Give in-flight requests a moment to get their answers, then stop the loop; the store's destructor
+    // commits whatever is still queued.
+    auto timer = std::make_shared<asio::steady_timer>(ioc);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [this, timer, deadline, poll] {
+      if (store.pending() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        ioc.stop();
+        *poll = nullptr;  // break the self-reference
+        return;
+      }
+      timer->expires_after(std::chrono::milliseconds(20));
+      timer->async_wait([poll](boost::system::error_code) {
+        if (*poll) (*poll)();
+      });
+    };
+    (*poll)();
+  }
+
+  // Declaration order is destruction order reversed: the io_context outlives the store, whose destructor
+  // drains queued operations whose completions post to connection strands.
+  Config cfg;
+  SystemClock clock;
+  asio::io_context ioc;
+  store::Store store;
+  auth::JwtVerifier verifier;
+  ice::IceServers ice;
+  http::CorsPolicy cors;
+  http::VideoCallApi api;
+  http::RequestHandler handler;
+  asio::signal_set signals;
+  std::shared_ptr<net::Listener> listener;
+  std::shared_ptr<Sweeper> sweeper;
+};
+
+Server::Server(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
+Server::~Server() = default;
+
+int Server::run() {
+  Impl& s = *impl_;
+  s.signals.async_wait([&s](boost::system::error_code ec, int) {
+    if (!ec) s.shut_down();
+  });
+  s.listener->run();
+  s.sweeper->start();
+  const auto ep = s.listener->local_endpoint();
+  const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+  std::cout << "hearth-call listening on http://" << host << ":" << ep.port() << std::endl;
+  spdlog::info("listening on {}:{} with {} thread(s), store {}, {} mode", host, ep.port(), s.cfg.threads,
+               s.cfg.database_url, s.cfg.development ? "development" : "production");
+
+  // The last line of defence: an exception escaping a handler is logged and the loop goes on.
+  auto run_loop = [&s] {
+    for (;;) {
+      try {
+        s.ioc.run();
+        return;
+      } catch (const std::exception& e) {
+        spdlog::error("unhandled exception in an I/O thread: {}", e.what());
+      }
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned i = 1; i < s.cfg.threads; ++i) threads.emplace_back(run_loop);
+  run_loop();
+  for (auto& t : threads) t.join();
+  return 0;
+}
+
+}  // namespace hearth::app

@@ -1,0 +1,69 @@
+#include "app/sweeper.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <spdlog/spdlog.h>
+
+#include "calls/policy.hpp"
+
+namespace hearth::app {
+namespace asio = boost::asio;
+
+Sweeper::Sweeper(asio::io_context& ioc, store::Store& store, const Clock& clock, calls::Limits limits,
+                 std::chrono::seconds interval, OnEnded on_ended)
+    : strand_(asio::make_strand(ioc)),
+      timer_(strand_),
+      store_(store),
+      clock_(clock),
+      limits_(limits),
+      interval_(interval),
+      on_ended_(std::move(on_ended)) {}
+
+void Sweeper::start() {
+  asio::dispatch(strand_, [self = shared_from_this()] { self->sweep(); });
+}
+
+void Sweeper::stop() {
+  asio::dispatch(strand_, [self = shared_from_this()] {
+    self->stopped_ = true;
+    self->timer_.cancel();
+  });
+}
+
+void Sweeper::schedule() {
+  if (stopped_) return;
+  timer_.expires_after(interval_);
+  timer_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->sweep();
+  });
+}
+
+void Sweeper::sweep() {
+  if (stopped_) return;
+  constexpr int kBatch = 500;  // bounded work per store operation; the rest waits for the next sweep
+  const auto now = clock_.now();
+  store_.execute<std::vector<calls::CallSession>>(
+      [now, limits = limits_](store::Repository& repo) -> Result<std::vector<calls::CallSession>> {
+        std::vector<calls::CallSession> ended;
+        for (const auto& id : repo.due(now, kBatch)) {
+          auto s = repo.find(id, true);
+          if (!s || !calls::expire(*s, now, limits)) continue;
+          repo.update(*s);
+          if (s->status == calls::Status::ended) ended.push_back(std::move(*s));
+        }
+        return ended;
+      },
+      [self = shared_from_this()](Result<std::vector<calls::CallSession>> res) {
+        asio::post(self->strand_, [self, res = std::move(res)]() mutable {
+          if (!res) {
+            spdlog::warn("sweep failed: {} ({})", res.error().message, res.error().detail);
+          } else if (!res->empty()) {
+            spdlog::info("sweep ended {} session(s)", res->size());
+            if (self->on_ended_) self->on_ended_(std::move(*res));
+          }
+          self->schedule();
+        });
+      });
+}
+
+}  // namespace hearth::app

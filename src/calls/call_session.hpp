@@ -1,0 +1,90 @@
+#pragma once
+// The call-session document of the design: who was invited, who is in the call, its state and settings.
+// Pure data; the rules that change it live in policy.hpp. No I/O, no JSON.
+// Thread safety: a value type; each session is changed by one thread at a time (the store thread or its call's strand).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace hearth::calls {
+
+enum class SessionType { one_to_one, group, therapy };
+enum class Status { waiting, active, ended };
+enum class EndReason { none, ended_by_user, missed, timeout, all_left, declined };
+
+std::string_view to_string(SessionType t) noexcept;
+std::string_view to_string(Status s) noexcept;
+std::string_view to_string(EndReason r) noexcept;
+std::optional<SessionType> parse_session_type(std::string_view s) noexcept;
+std::optional<Status> parse_status(std::string_view s) noexcept;
+std::optional<EndReason> parse_end_reason(std::string_view s) noexcept;
+
+struct CallSettings {
+  bool is_video_enabled = true;
+  bool is_audio_enabled = true;
+  bool is_recording_enabled = false;
+  bool allow_screen_share = true;
+  friend bool operator==(const CallSettings&, const CallSettings&) = default;
+};
+
+struct Metadata {
+  std::string title;
+  std::string description;
+  std::vector<std::string> tags;
+  friend bool operator==(const Metadata&, const Metadata&) = default;
+};
+
+struct MediaState {
+  bool has_video = true;
+  bool has_audio = true;
+  bool is_screen_sharing = false;
+  friend bool operator==(const MediaState&, const MediaState&) = default;
+};
+
+// One entry per member (the initiator first, then the invitees in invitation order). An entry exists from
+// initiation on; it becomes active when the member's socket joins the call.
+struct Participant {
+  std::string user_id;
+  std::string name;       // display name, from the member's token when known
+  std::string socket_id;  // current (or last) socket, empty before the first join
+  std::string peer_id;
+  std::optional<TimePoint> joined_at;
+  std::optional<TimePoint> left_at;
+  bool is_active = false;
+  MediaState media;
+  friend bool operator==(const Participant&, const Participant&) = default;
+};
+
+struct CallSession {
+  std::string session_id;
+  SessionType session_type = SessionType::group;
+  std::string initiator_id;
+  std::vector<std::string> invitees;  // invited user ids, not including the initiator
+  std::vector<Participant> participants;
+  int max_participants = 2;
+  Status status = Status::waiting;
+  TimePoint created_at{};
+  std::optional<TimePoint> start_time;  // when the second participant became active
+  std::optional<TimePoint> end_time;
+  std::int64_t duration_seconds = 0;  // from start_time to end_time; 0 if it never started
+  EndReason end_reason = EndReason::none;
+  std::string ended_by;  // user id, empty when the system ended it
+  CallSettings call_settings;
+  std::optional<std::string> therapy_session_id;
+  Metadata metadata;
+  // Next automatic transition: ring timeout while waiting, call timeout while active. The store indexes it
+  // so the sweep finds due sessions without scanning.
+  TimePoint deadline{};
+  friend bool operator==(const CallSession&, const CallSession&) = default;
+
+  bool is_member(std::string_view user_id) const noexcept;  // initiator or invitee
+  Participant* find_participant(std::string_view user_id) noexcept;
+  const Participant* find_participant(std::string_view user_id) const noexcept;
+  int active_count() const noexcept;
+};
+
+}  // namespace hearth::calls

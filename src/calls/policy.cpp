@@ -1,0 +1,200 @@
+#include "calls/policy.hpp"
+
+#include <algorithm>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "core/ids.hpp"
+
+namespace hearth::calls {
+namespace {
+
+Error invalid(std::string message) { return make_error(errc::invalid_argument, std::move(message)); }
+
+Result<void> validate_participants(const InitiateRequest& req, const Caller& caller, const Limits& limits) {
+  const auto& ids = req.participants;
+  if (req.session_type == SessionType::one_to_one) {
+    if (ids.size() != 1) return invalid("participants: a one-to-one call invites exactly 1 other user");
+  } else if (ids.empty() || ids.size() > static_cast<std::size_t>(limits.max_invitees)) {
+    return invalid(fmt::format("participants: must list 1 to {} user ids", limits.max_invitees));
+  }
+  std::unordered_set<std::string_view> seen;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (!is_valid_id(ids[i]))
+      return invalid(fmt::format("participants[{}]: must be a non-empty string of at most {} characters", i,
+                                 kMaxIdLength));
+    if (ids[i] == caller.user_id)
+      return invalid(fmt::format("participants[{}]: must not include the caller, who joins implicitly", i));
+    if (!seen.insert(ids[i]).second) return invalid(fmt::format("participants[{}]: duplicate user id", i));
+  }
+  return {};
+}
+
+Result<void> validate_metadata(const Metadata& m, const Limits& limits) {
+  if (m.title.size() > limits.max_title)
+    return invalid(fmt::format("metadata.title: at most {} characters", limits.max_title));
+  if (m.description.size() > limits.max_description)
+    return invalid(fmt::format("metadata.description: at most {} characters", limits.max_description));
+  if (m.tags.size() > limits.max_tags) return invalid(fmt::format("metadata.tags: at most {} tags", limits.max_tags));
+  for (std::size_t i = 0; i < m.tags.size(); ++i)
+    if (m.tags[i].empty() || m.tags[i].size() > limits.max_tag_length)
+      return invalid(fmt::format("metadata.tags[{}]: 1 to {} characters", i, limits.max_tag_length));
+  return {};
+}
+
+Result<int> resolve_capacity(const InitiateRequest& req, const Limits& limits) {
+  if (req.session_type == SessionType::one_to_one) {
+    if (req.max_participants && *req.max_participants != 2)
+      return invalid("maxParticipants: a one-to-one call has exactly 2 participants");
+    return 2;
+  }
+  if (!req.max_participants) return limits.max_call_participants;
+  if (*req.max_participants < 2 || *req.max_participants > limits.max_call_participants)
+    return invalid(fmt::format("maxParticipants: must be between 2 and {}", limits.max_call_participants));
+  return *req.max_participants;
+}
+
+Participant make_participant(std::string user_id, std::string name) {
+  Participant p;
+  p.user_id = std::move(user_id);
+  p.name = std::move(name);
+  return p;
+}
+
+}  // namespace
+
+Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id,
+                             TimePoint now, const Limits& limits) {
+  if (auto r = validate_participants(req, caller, limits); !r) return r.error();
+  if (auto r = validate_metadata(req.metadata, limits); !r) return r.error();
+  if (req.session_type == SessionType::therapy) {
+    if (!req.therapy_session_id) return invalid("therapySessionId: required for a therapy call");
+    if (!is_valid_id(*req.therapy_session_id))
+      return invalid(fmt::format("therapySessionId: must be a non-empty string of at most {} characters",
+                                 kMaxIdLength));
+  } else if (req.therapy_session_id) {
+    return invalid("therapySessionId: only allowed for a therapy call");
+  }
+  auto capacity = resolve_capacity(req, limits);
+  if (!capacity) return capacity.error();
+
+  CallSession s;
+  s.session_id = std::move(session_id);
+  s.session_type = req.session_type;
+  s.initiator_id = caller.user_id;
+  s.invitees = req.participants;
+  s.participants.reserve(1 + req.participants.size());
+  s.participants.push_back(make_participant(caller.user_id, caller.name));
+  for (const auto& id : req.participants) s.participants.push_back(make_participant(id, id));
+  s.max_participants = *capacity;
+  s.status = Status::waiting;
+  s.created_at = now;
+  s.call_settings = req.call_settings;
+  s.therapy_session_id = req.therapy_session_id;
+  s.metadata = req.metadata;
+  s.deadline = now + limits.ring_timeout;
+  for (auto& p : s.participants) {
+    p.media.has_video = s.call_settings.is_video_enabled;
+    p.media.has_audio = s.call_settings.is_audio_enabled;
+  }
+  return s;
+}
+
+Result<void> check_can_view(const CallSession& s, std::string_view user_id) {
+  if (!s.is_member(user_id)) return make_error(errc::forbidden, "You are not a participant of this call session");
+  return {};
+}
+
+Result<void> check_can_join(const CallSession& s, std::string_view user_id) {
+  if (auto r = check_can_view(s, user_id); !r) return r;
+  if (s.status == Status::ended) return make_error(errc::gone, "Call session has ended");
+  const Participant* self = s.find_participant(user_id);
+  if ((self == nullptr || !self->is_active) && s.active_count() >= s.max_participants)
+    return make_error(errc::session_full, "Call session is full");
+  return {};
+}
+
+Result<void> check_can_end(const CallSession& s, std::string_view user_id) {
+  if (auto r = check_can_view(s, user_id); !r) return r;
+  if (user_id == s.initiator_id || s.session_type == SessionType::one_to_one) return {};
+  return make_error(errc::forbidden, "Only the initiator can end this call session");
+}
+
+Result<void> update_media(CallSession& s, std::string_view user_id, const MediaState& media) {
+  if (auto r = check_can_view(s, user_id); !r) return r;
+  if (s.status == Status::ended) return make_error(errc::gone, "Call session has ended");
+  if (media.is_screen_sharing && !s.call_settings.allow_screen_share)
+    return make_error(errc::forbidden, "Screen sharing is not allowed in this call");
+  Participant* p = s.find_participant(user_id);
+  if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");
+  p->media = media;
+  return {};
+}
+
+Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id,
+                      TimePoint now, const Limits& limits) {
+  if (auto r = check_can_join(s, caller.user_id); !r) return r;
+  Participant* p = s.find_participant(caller.user_id);
+  if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");
+  if (!caller.name.empty()) p->name = caller.name;
+  p->socket_id = std::move(socket_id);
+  p->peer_id = std::move(peer_id);
+  if (!p->is_active) p->joined_at = now;
+  p->left_at.reset();
+  p->is_active = true;
+  if (s.status == Status::waiting && s.active_count() >= 2) {
+    s.status = Status::active;
+    s.start_time = now;
+    s.deadline = now + limits.call_timeout;
+  }
+  return {};
+}
+
+bool deactivate(CallSession& s, std::string_view user_id, TimePoint now) {
+  Participant* p = s.find_participant(user_id);
+  if (p == nullptr || !p->is_active) return false;
+  p->is_active = false;
+  p->left_at = now;
+  p->media.is_screen_sharing = false;
+  if (s.status == Status::active && s.active_count() == 0) end(s, EndReason::all_left, {}, now);
+  return true;
+}
+
+EndOutcome end(CallSession& s, EndReason reason, std::string ended_by, TimePoint now) {
+  if (s.status == Status::ended) return EndOutcome::already_ended;
+  s.status = Status::ended;
+  s.end_time = now;
+  s.end_reason = reason;
+  s.ended_by = std::move(ended_by);
+  s.duration_seconds =
+      s.start_time ? std::chrono::duration_cast<std::chrono::seconds>(now - *s.start_time).count() : 0;
+  s.deadline = now;
+  for (auto& p : s.participants) {
+    if (!p.is_active) continue;
+    p.is_active = false;
+    p.left_at = now;
+  }
+  return EndOutcome::ended;
+}
+
+Result<EndOutcome> end_by_user(CallSession& s, std::string_view user_id, TimePoint now) {
+  if (auto r = check_can_end(s, user_id); !r) return r.error();
+  return end(s, EndReason::ended_by_user, std::string(user_id), now);
+}
+
+bool expire(CallSession& s, TimePoint now, const Limits& limits) {
+  if (s.status == Status::ended) return false;
+  const bool ringing = s.status == Status::waiting || !s.start_time;
+  const TimePoint due = ringing ? s.created_at + limits.ring_timeout : *s.start_time + limits.call_timeout;
+  if (now >= due) {
+    end(s, ringing ? EndReason::missed : EndReason::timeout, {}, now);
+    return true;
+  }
+  // Not due (the limits may have changed since the deadline was stored): keep the stored deadline true.
+  const bool moved = s.deadline != due;
+  s.deadline = due;
+  return moved;
+}
+
+}  // namespace hearth::calls

@@ -1,0 +1,181 @@
+#include "http/api/video_call_api.hpp"
+
+#include <boost/json.hpp>
+
+#include "calls/policy.hpp"
+#include "core/ids.hpp"
+#include "http/api/request_parsing.hpp"
+#include "http/response.hpp"
+#include "store/session_json.hpp"
+
+namespace hearth::http {
+namespace json = boost::json;
+namespace bhttp = boost::beast::http;
+using calls::CallSession;
+using store::Repository;
+
+namespace {
+
+json::array ice_json(const std::vector<ice::IceServer>& servers) {
+  json::array out;
+  for (const auto& s : servers) {
+    json::array urls;
+    for (const auto& u : s.urls) urls.emplace_back(u);
+    json::object o{{"urls", std::move(urls)}};
+    if (s.username) o["username"] = *s.username;
+    if (s.credential) o["credential"] = *s.credential;
+    out.emplace_back(std::move(o));
+  }
+  return out;
+}
+
+json::array active_participants(const CallSession& s) {
+  json::array out;
+  for (const auto& p : s.participants)
+    if (p.is_active) out.emplace_back(store::to_json(p));
+  return out;
+}
+
+Error not_found() { return make_error(errc::not_found, "Call session not found"); }
+
+}  // namespace
+
+VideoCallApi::VideoCallApi(store::Store& store, const ice::IceServers& ice, const Clock& clock, calls::Limits limits,
+                           bool development)
+    : store_(store), ice_(ice), clock_(clock), limits_(limits), development_(development) {}
+
+void VideoCallApi::fail(const ApiRequest& r, const Error& e) const { r.respond(error_response(e, development_)); }
+
+void VideoCallApi::initiate(ApiRequest r) {
+  auto body = parse_json_body(r.req.body());
+  if (!body) return fail(r, body.error());
+  auto req = parse_initiate(*body);
+  if (!req) return fail(r, req.error());
+  const auto now = clock_.now();
+  auto session = calls::initiate(*req, calls::Caller{r.principal.user_id, r.principal.name}, make_session_id(now), now,
+                                 limits_);
+  if (!session) return fail(r, session.error());
+  auto respond = r.respond;
+  auto ice = ice_json(ice_.servers_for(r.principal.user_id, now));
+  const bool dev = development_;
+  store_.execute<CallSession>(
+      [s = std::move(*session)](Repository& repo) -> Result<CallSession> {
+        repo.insert(s);
+        return s;
+      },
+      [respond, ice = std::move(ice), dev](Result<CallSession> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        json::object data{{"sessionId", res->session_id},
+                          {"iceServers", ice},
+                          {"callSettings", store::to_json(res->call_settings)},
+                          {"session", store::to_json(*res)}};
+        respond(ok("Call session initiated successfully", std::move(data), bhttp::status::created));
+      });
+}
+
+void VideoCallApi::join(ApiRequest r) {
+  auto ice = ice_json(ice_.servers_for(r.principal.user_id, clock_.now()));
+  const bool dev = development_;
+  store_.execute<CallSession>(
+      [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(id, false);
+        if (!s) return not_found();
+        if (auto ok = calls::check_can_join(*s, user); !ok) return ok.error();
+        return std::move(*s);
+      },
+      [respond = r.respond, ice = std::move(ice), dev](Result<CallSession> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        json::object data{{"sessionId", res->session_id},
+                          {"sessionType", calls::to_string(res->session_type)},
+                          {"participants", active_participants(*res)},
+                          {"callSettings", store::to_json(res->call_settings)},
+                          {"iceServers", ice}};
+        respond(ok("Ready to join call session", std::move(data)));
+      });
+}
+
+void VideoCallApi::get_session(ApiRequest r) {
+  const bool dev = development_;
+  store_.execute<CallSession>(
+      [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(id, false);
+        if (!s) return not_found();
+        if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
+        return std::move(*s);
+      },
+      [respond = r.respond, dev](Result<CallSession> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        respond(ok("Call session retrieved", json::object{{"session", store::to_json(*res)}}));
+      });
+}
+
+void VideoCallApi::update_media(ApiRequest r) {
+  auto body = parse_json_body(r.req.body());
+  if (!body) return fail(r, body.error());
+  auto update = parse_media_update(*body);
+  if (!update) return fail(r, update.error());
+  const bool dev = development_;
+  store_.execute<calls::MediaState>(
+      [id = r.session_id, user = r.principal.user_id, u = *update](Repository& repo) -> Result<calls::MediaState> {
+        auto s = repo.find(id, true);
+        if (!s) return not_found();
+        if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
+        const auto media = u.applied_to(s->find_participant(user)->media);
+        if (auto ok = calls::update_media(*s, user, media); !ok) return ok.error();
+        repo.update(*s);
+        return media;
+      },
+      [respond = r.respond, dev, id = r.session_id, user = r.principal.user_id](Result<calls::MediaState> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        json::object data{{"sessionId", id},
+                          {"userId", user},
+                          {"hasVideo", res->has_video},
+                          {"hasAudio", res->has_audio},
+                          {"isScreenSharing", res->is_screen_sharing}};
+        respond(ok("Media settings updated", std::move(data)));
+      });
+}
+
+void VideoCallApi::end(ApiRequest r) {
+  struct Ended {
+    CallSession session;
+    calls::EndOutcome outcome;
+  };
+  const bool dev = development_;
+  const auto now = clock_.now();
+  store_.execute<Ended>(
+      [id = r.session_id, user = r.principal.user_id, now](Repository& repo) -> Result<Ended> {
+        auto s = repo.find(id, true);
+        if (!s) return not_found();
+        auto outcome = calls::end_by_user(*s, user, now);
+        if (!outcome) return outcome.error();
+        if (*outcome == calls::EndOutcome::ended) repo.update(*s);
+        return Ended{std::move(*s), *outcome};
+      },
+      [respond = r.respond, dev](Result<Ended> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        const bool already = res->outcome == calls::EndOutcome::already_ended;
+        respond(ok(already ? "Call session already ended" : "Call session ended",
+                   json::object{{"session", store::to_json(res->session)}}));
+      });
+}
+
+void VideoCallApi::history(ApiRequest r) {
+  auto query = parse_history_query(r.query);
+  if (!query) return fail(r, query.error());
+  query->user_id = r.principal.user_id;
+  const bool dev = development_;
+  store_.execute<store::HistoryPage>(
+      [q = *query](Repository& repo) -> Result<store::HistoryPage> { return repo.history(q); },
+      [respond = r.respond, dev, page = query->page, limit = query->limit](Result<store::HistoryPage> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        json::array sessions;
+        for (const auto& s : res->sessions) sessions.emplace_back(store::to_json(s));
+        const auto pages = (res->total + limit - 1) / limit;
+        json::object pagination{{"page", page}, {"limit", limit}, {"total", res->total}, {"pages", pages}};
+        respond(ok("Call history retrieved",
+                   json::object{{"sessions", std::move(sessions)}, {"pagination", std::move(pagination)}}));
+      });
+}
+
+}  // namespace hearth::http

@@ -1,0 +1,49 @@
+#pragma once
+// The call-session REST endpoints under /api/video-call: initiate, join, session details, media, end and
+// history. Each runs its domain rule inside one store operation (read, decide, write: serialized by the
+// store thread, so concurrent requests on one session cannot interleave) and answers when it committed.
+// Thread safety: handlers may run on any connection strand; state is immutable or thread safe.
+#include <string>
+
+#include "auth/jwt.hpp"
+#include "calls/limits.hpp"
+#include "core/clock.hpp"
+#include "ice/ice_servers.hpp"
+#include "net/http_handler.hpp"
+#include "store/store.hpp"
+
+namespace hearth::http {
+
+struct ApiRequest {
+  net::Request req;
+  std::string session_id;  // the :sessionId route parameter, if any
+  std::string query;       // the raw query string
+  auth::Principal principal;
+  net::Responder respond;
+};
+
+class VideoCallApi {
+ public:
+  VideoCallApi(store::Store& store, const ice::IceServers& ice, const Clock& clock, calls::Limits limits,
+               bool development);
+
+  void initiate(ApiRequest r);
+  void join(ApiRequest r);
+  void get_session(ApiRequest r);
+  void update_media(ApiRequest r);
+  void end(ApiRequest r);
+  void history(ApiRequest r);
+
+  bool development() const { return development_; }
+
+ private:
+  void fail(const ApiRequest& r, const Error& e) const;
+
+  store::Store& store_;            // owned by the server
+  const ice::IceServers& ice_;     // owned by the server
+  const Clock& clock_;             // owned by the server
+  calls::Limits limits_;
+  bool development_;
+};
+
+}  // namespace hearth::http

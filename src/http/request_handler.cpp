@@ -1,0 +1,147 @@
+#include "http/request_handler.hpp"
+
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "http/response.hpp"
+
+namespace hearth::http {
+namespace bhttp = boost::beast::http;
+namespace json = boost::json;
+
+namespace {
+
+std::pair<std::string_view, std::string_view> split_target(std::string_view target) {
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return {target, {}};
+  return {target.substr(0, q), target.substr(q + 1)};
+}
+
+bool is_json_content_type(std::string_view ct) {
+  const auto semi = ct.find(';');
+  auto type = ct.substr(0, semi);
+  while (!type.empty() && type.back() == ' ') type.remove_suffix(1);
+  if (type.size() != 16) return false;
+  std::string lower(type);
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return lower == "application/json";
+}
+
+std::string bearer_token(const net::Request& req) {
+  const auto header = req[bhttp::field::authorization];
+  constexpr std::string_view prefix = "Bearer ";
+  if (header.size() <= prefix.size()) return {};
+  std::string scheme(header.substr(0, prefix.size()));
+  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (scheme != "bearer ") return {};
+  auto token = header.substr(prefix.size());
+  while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
+  return std::string(token);
+}
+
+}  // namespace
+
+RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors,
+                               const Clock& clock, RequestHandlerConfig cfg, ReadinessCheck readiness)
+    : api_(api),
+      verifier_(verifier),
+      cors_(cors),
+      clock_(clock),
+      cfg_(cfg),
+      readiness_(std::move(readiness)),
+      user_limiter_(cfg.rate_limit_per_minute),
+      auth_failure_limiter_(cfg.auth_failures_per_minute) {
+  using bhttp::verb;
+  router_.add(verb::post, "/api/video-call/initiate", &VideoCallApi::initiate);
+  router_.add(verb::post, "/api/video-call/join/:sessionId", &VideoCallApi::join);
+  router_.add(verb::get, "/api/video-call/session/:sessionId", &VideoCallApi::get_session);
+  router_.add(verb::put, "/api/video-call/session/:sessionId/media", &VideoCallApi::update_media);
+  router_.add(verb::post, "/api/video-call/session/:sessionId/end", &VideoCallApi::end);
+  router_.add(verb::get, "/api/video-call/history", &VideoCallApi::history);
+}
+
+void RequestHandler::fail(const net::Request& req, const net::Responder& respond, const Error& e) const {
+  auto res = error_response(e, api_.development());
+  res.version(req.version());
+  respond(std::move(res));
+}
+
+net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder respond) const {
+  // Copy only what decorate() reads: the request itself moves on to the route handler.
+  net::Request headers_only;
+  if (auto origin = req.find(bhttp::field::origin); origin != req.end())
+    headers_only.set(bhttp::field::origin, origin->value());
+  return [this, headers_only = std::move(headers_only), respond = std::move(respond)](net::Response res) {
+    cors_.decorate(headers_only, res);
+    respond(std::move(res));
+  };
+}
+
+void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) {
+  if (auto pre = cors_.preflight(req)) return respond(std::move(*pre));
+  respond = with_cors(req, std::move(respond));
+  const auto [path, query] = split_target(req.target());
+
+  if (req.method() == bhttp::verb::get && path == "/healthz")
+    return respond(ok("ok", json::object{{"status", "up"}}));
+  if (req.method() == bhttp::verb::get && path == "/readyz") {
+    const bool dev = api_.development();
+    return readiness_([respond, dev](bool ready) {
+      if (ready) return respond(ok("ok", json::object{{"status", "ready"}}));
+      respond(error_response(make_error(errc::unavailable, "Store unavailable"), dev));
+    });
+  }
+
+  auto match = router_.match(req.method(), path);
+  if (!match.handler) {
+    if (!match.path_known) return fail(req, respond, make_error(errc::not_found, "Route not found"));
+    auto res = error_response(make_error(errc::method_not_allowed, "Method not allowed"), api_.development());
+    res.set(bhttp::field::allow, match.allow);
+    return respond(std::move(res));
+  }
+
+  if (!req.body().empty() && !is_json_content_type(req[bhttp::field::content_type]))
+    return fail(req, respond, make_error(errc::unsupported_media_type, "Content-Type must be application/json"));
+
+  const auto now = clock_.now();
+  const std::string token = bearer_token(req);
+  if (token.empty() || token.size() > 16 * 1024) {
+    return fail(req, respond, make_error(errc::unauthenticated, "Authentication required: Bearer token missing"));
+  }
+  auto principal = verifier_.verify(token, now);
+  if (!principal) {
+    const auto address = conn.remote.address().to_string();
+    if (auth_failure_limiter_.acquire(address, now)) {
+      auto res = error_response(make_error(errc::rate_limited, "Too many failed authentications"), api_.development());
+      res.set(bhttp::field::retry_after, "60");
+      return respond(std::move(res));
+    }
+    return fail(req, respond, principal.error());
+  }
+  if (auto wait = user_limiter_.acquire(principal->user_id, now)) {
+    auto res = error_response(make_error(errc::rate_limited, "Too many requests, slow down"), api_.development());
+    res.set(bhttp::field::retry_after, std::to_string(std::max<std::int64_t>(1, wait->count())));
+    return respond(std::move(res));
+  }
+
+  ApiRequest api_req{std::move(req), {}, std::string(query), std::move(*principal), std::move(respond)};
+  for (const auto& [name, value] : match.params)
+    if (name == "sessionId") api_req.session_id = std::string(value);
+  (api_.*(*match.handler))(std::move(api_req));
+}
+
+net::Response RequestHandler::transport_error(errc code, const net::Request* req) {
+  std::string message = code == errc::payload_too_large ? "Request too large (limit 64 KiB body)" : "Malformed request";
+  if (code == errc::not_found) message = "Route not found";
+  auto res = error_response(make_error(code, message), api_.development());
+  if (req) cors_.decorate(*req, res);
+  return res;
+}
+
+bool RequestHandler::accepts_upgrade(const net::Request&) { return false; }
+
+void RequestHandler::upgrade(boost::beast::tcp_stream, net::Request, const net::ConnectionInfo&) {}
+
+}  // namespace hearth::http

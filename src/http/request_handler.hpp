@@ -1,0 +1,52 @@
+#pragma once
+// The HTTP application: CORS, routing, health checks, authentication, rate limiting and dispatch to the
+// REST API; WebSocket upgrades are passed to the realtime layer (when one is attached).
+// Thread safety: handle() runs on many connection strands at once; members are immutable or thread safe.
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "auth/jwt.hpp"
+#include "core/clock.hpp"
+#include "http/api/video_call_api.hpp"
+#include "http/middleware/cors.hpp"
+#include "http/middleware/rate_limiter.hpp"
+#include "http/router.hpp"
+#include "net/http_handler.hpp"
+
+namespace hearth::http {
+
+struct RequestHandlerConfig {
+  double rate_limit_per_minute = 120;       // per user, REST API
+  double auth_failures_per_minute = 60;     // per client address: slows down token guessing
+};
+
+class RequestHandler final : public net::HttpHandler {
+ public:
+  using ReadinessCheck = std::function<void(std::function<void(bool)>)>;
+
+  RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors, const Clock& clock,
+                 RequestHandlerConfig cfg, ReadinessCheck readiness);
+
+  void handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) override;
+  net::Response transport_error(errc code, const net::Request* req) override;
+  bool accepts_upgrade(const net::Request& req) override;
+  void upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn) override;
+
+ private:
+  using Route = void (VideoCallApi::*)(ApiRequest);
+  void fail(const net::Request& req, const net::Responder& respond, const Error& e) const;
+  net::Responder with_cors(const net::Request& req, net::Responder respond) const;
+
+  VideoCallApi& api_;                   // owned by the server
+  const auth::JwtVerifier& verifier_;   // owned by the server
+  const CorsPolicy& cors_;              // owned by the server
+  const Clock& clock_;                  // owned by the server
+  RequestHandlerConfig cfg_;
+  ReadinessCheck readiness_;
+  Router<Route> router_;
+  RateLimiter user_limiter_;
+  RateLimiter auth_failure_limiter_;
+};
+
+}  // namespace hearth::http

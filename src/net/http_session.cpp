@@ -1,0 +1,101 @@
+#include "net/http_session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <spdlog/spdlog.h>
+
+namespace hearth::net {
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace asio = boost::asio;
+
+HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits,
+                         ConnectionInfo conn, ConnectionSlot slot)
+    : stream_(std::move(socket)), handler_(handler), limits_(limits), conn_(conn), slot_(std::move(slot)) {}
+
+void HttpSession::run() {
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
+}
+
+void HttpSession::do_read() {
+  parser_.emplace();
+  parser_->body_limit(limits_.body_limit);
+  parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
+  // Waiting for the next request of a keep-alive connection: the idle timeout.
+  stream_.expires_after(limits_.idle_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_header(ec); });
+}
+
+void HttpSession::on_header(beast::error_code ec) {
+  if (ec) return on_read(ec);
+  // The rest of the request must arrive within the request timeout.
+  stream_.expires_after(limits_.request_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code e, std::size_t) { self->on_read(e); });
+}
+
+void HttpSession::on_read(beast::error_code ec) {
+  try {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
+        ec == asio::error::connection_reset || ec == asio::error::eof)
+      return close();
+    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+      return fail_with(errc::payload_too_large, parser_->is_header_done() ? &parser_->get() : nullptr);
+    if (ec) return fail_with(errc::invalid_argument, nullptr);
+    dispatch();
+  } catch (const std::exception& e) {
+    spdlog::error("connection {}: {}", conn_.id, e.what());
+    close();
+  }
+}
+
+void HttpSession::dispatch() {
+  Request req = parser_->release();
+  keep_alive_ = req.keep_alive();
+  if (beast::websocket::is_upgrade(req)) {
+    if (!handler_.accepts_upgrade(req)) return fail_with(errc::not_found, &req);
+    stream_.expires_never();
+    handler_.upgrade(std::move(stream_), std::move(req), conn_);
+    return;  // the stream belongs to the WebSocket session now; this session ends here
+  }
+  // No timer while the handler works: the store answers every operation (or fails it) on its own.
+  stream_.expires_never();
+  handler_.handle(std::move(req), conn_, [self = shared_from_this()](Response res) {
+    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+  });
+}
+
+void HttpSession::send(Response res) {
+  res.keep_alive(keep_alive_ && res.keep_alive());
+  res.prepare_payload();
+  const bool close_after = res.need_eof();
+  response_.emplace(std::move(res));
+  stream_.expires_after(limits_.request_timeout);  // a client that does not read its answer is dropped
+  http::async_write(stream_, *response_, [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
+    self->on_write(close_after, ec);
+  });
+}
+
+void HttpSession::on_write(bool close_after, beast::error_code ec) {
+  response_.reset();
+  if (ec || close_after) return close();
+  do_read();
+}
+
+void HttpSession::fail_with(errc code, const Request* req) {
+  keep_alive_ = false;  // the rest of the stream cannot be trusted after a transport error
+  send(handler_.transport_error(code, req));
+}
+
+void HttpSession::close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  stream_.close();
+}
+
+}  // namespace hearth::net

@@ -1,0 +1,69 @@
+#pragma once
+// The storage interface of call sessions. Implementations (SQLite now, PostgreSQL later) are synchronous and
+// are used from the store's own thread only (see store.hpp); they keep SQL portable between the two.
+// Failures are thrown as StoreError and mapped to errc::unavailable (or errc::conflict) by the Store.
+// Thread safety: none; one thread at a time.
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "calls/call_session.hpp"
+#include "core/clock.hpp"
+#include "core/errors.hpp"
+
+namespace hearth::store {
+
+class StoreError : public std::runtime_error {
+ public:
+  StoreError(errc code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  errc code() const noexcept { return code_; }
+
+ private:
+  errc code_;
+};
+
+struct HistoryQuery {
+  std::string user_id;                   // sessions this user initiated or was invited to
+  std::optional<calls::Status> status;   // filter, optional
+  int page = 1;                          // 1-based
+  int limit = 20;                        // 1..100
+};
+
+struct HistoryPage {
+  std::vector<calls::CallSession> sessions;  // newest first (created_at desc, session_id desc)
+  std::int64_t total = 0;                    // all matching sessions
+};
+
+class Repository {
+ public:
+  virtual ~Repository() = default;
+
+  // Applies pending schema migrations; returns how many were applied.
+  virtual int migrate() = 0;
+  virtual int schema_version() = 0;
+
+  // Transactions. A batch (group commit) is begin; { savepoint; op; release | rollback_to }*; commit.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  virtual void savepoint() = 0;
+  virtual void release_savepoint() = 0;
+  virtual void rollback_to_savepoint() = 0;
+
+  // Throws StoreError(errc::conflict) if the id exists.
+  virtual void insert(const calls::CallSession& s) = 0;
+  // for_update: lock the row for the rest of the transaction where the database supports it.
+  virtual std::optional<calls::CallSession> find(std::string_view session_id, bool for_update) = 0;
+  // Replaces the stored session (same id); throws StoreError(errc::not_found) if missing.
+  virtual void update(const calls::CallSession& s) = 0;
+  virtual HistoryPage history(const HistoryQuery& q) = 0;
+  // Ids of sessions not ended whose deadline is <= now, oldest deadline first, at most `limit`.
+  virtual std::vector<std::string> due(TimePoint now, int limit) = 0;
+  // Throws if the database is unreachable.
+  virtual void ping() = 0;
+};
+
+}  // namespace hearth::store

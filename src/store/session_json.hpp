@@ -1,0 +1,21 @@
+#pragma once
+// The JSON document of a call session: the shape the REST API answers with (the design's CallSession,
+// camelCase, ISO 8601 dates) and the shape the store keeps. `deadline` is not part of the document; the
+// store keeps it in its own indexed column.
+// Thread safety: stateless.
+#include <boost/json/value.hpp>
+
+#include "calls/call_session.hpp"
+#include "core/result.hpp"
+
+namespace hearth::store {
+
+boost::json::object to_json(const calls::CallSession& s);
+boost::json::object to_json(const calls::Participant& p);
+boost::json::object to_json(const calls::CallSettings& c);
+boost::json::object to_json(const calls::Metadata& m);
+
+// Parses a document written by to_json (trusted input from the store; still checked, never throws).
+Result<calls::CallSession> session_from_json(const boost::json::value& v);
+
+}  // namespace hearth::store

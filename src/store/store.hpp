@@ -1,0 +1,102 @@
+#pragma once
+// Store: the asynchronous front of a Repository. Operations are queued to one dedicated thread, which runs
+// them in batches inside one transaction (group commit: one fsync for many requests), each operation under
+// its own savepoint so a failing one rolls back alone. Completion handlers run on the store thread after
+// the batch committed (so a success means durable); callers post back to their own executor. A refused
+// operation (queue full, shutting down) completes at once, on the calling thread.
+// Thread safety: execute() and pending() may be called from any thread, including from a completion
+// handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "core/result.hpp"
+#include "store/repository.hpp"
+
+namespace hearth::store {
+
+struct StoreLimits {
+  std::size_t max_queue = 10'000;  // pending operations before new ones are refused with errc::unavailable
+  std::size_t max_batch = 256;     // operations per transaction (at least 1)
+};
+
+class Store {
+ public:
+  Store(std::unique_ptr<Repository> repo, StoreLimits limits = {});
+  ~Store();  // drains the queue, then joins the thread
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Runs `op` on the store thread inside a transaction. A Result error from `op` rolls back its savepoint
+  // and is passed to `done` as is; a thrown StoreError becomes its code (unavailable by default), any other
+  // exception errc::internal. If the commit fails, every operation of the batch completes with unavailable.
+  // When `max_queue` operations are pending, or the store is shutting down, `done` gets unavailable at once.
+  // `done` should not throw; if it does, the exception is reported on stderr and swallowed.
+  template <class T>
+  void execute(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done);
+
+  // Operations queued and not yet taken into a batch.
+  std::size_t pending() const;
+
+ private:
+  struct Job {
+    std::function<bool(Repository&)> run;  // returns true if the op succeeded (keep its writes)
+    // Delivers the result. `failure` is null when the batch committed; otherwise why the job's writes
+    // (if it ran at all) are gone: commit failed, queue full, shutting down.
+    std::function<void(const Error* failure)> finish;
+  };
+  static Error to_error(const StoreError& e);
+  void enqueue(Job job);
+  void run_loop();
+  void run_batch(std::deque<Job>& batch);
+  static void finish(Job& job, const Error* failure) noexcept;
+
+  std::unique_ptr<Repository> repo_;
+  StoreLimits limits_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::deque<Job> queue_;
+  bool stopping_ = false;
+  std::thread thread_;  // last member: started after everything above exists
+};
+
+template <class T>
+void Store::execute(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done) {
+  // Shared by run (store thread) and finish (store thread, or the caller's if refused): never concurrently.
+  struct State {
+    std::optional<Result<T>> result;
+  };
+  auto state = std::make_shared<State>();
+  Job job;
+  job.run = [state, op = std::move(op)](Repository& repo) -> bool {
+    try {
+      state->result.emplace(op(repo));
+    } catch (const StoreError& e) {
+      state->result.emplace(to_error(e));
+    } catch (const std::exception& e) {
+      state->result.emplace(make_error(errc::internal, "internal error", e.what()));
+    } catch (...) {
+      state->result.emplace(make_error(errc::internal, "internal error", "unknown exception"));
+    }
+    return state->result->ok();
+  };
+  job.finish = [state, done = std::move(done)](const Error* failure) {
+    if (!done) return;
+    if (state->result && !state->result->ok())
+      done(std::move(*state->result));  // the op's own error; its savepoint was rolled back either way
+    else if (failure)
+      done(*failure);
+    else if (state->result)
+      done(std::move(*state->result));
+    else
+      done(make_error(errc::internal, "internal error", "store operation did not run"));
+  };
+  enqueue(std::move(job));
+}
+
+}  // namespace hearth::store
