@@ -78,9 +78,17 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
       {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
       {"--log-level", &raw.log_level, "LOG_LEVEL", "trace|debug|info|warn|error (default info)"},
+      {"--ping-interval-ms", &raw.ping_interval_ms, "PING_INTERVAL_MS", "Engine.IO heartbeat interval, default 25000"},
+      {"--ping-timeout-ms", &raw.ping_timeout_ms, "PING_TIMEOUT_MS", "Engine.IO pong deadline, default 20000"},
+      {"--max-payload-bytes", &raw.max_payload_bytes, "MAX_PAYLOAD_BYTES", "Engine.IO maxPayload, default 1000000"},
+      {"--reconnect-grace-seconds", &raw.reconnect_grace_seconds, "RECONNECT_GRACE_SECONDS", "default 15"},
+      {"--auth-timeout-seconds", &raw.auth_timeout_seconds, "AUTH_TIMEOUT_SECONDS", "unauthenticated sockets are closed after this, default 10"},
+      {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND", "per socket, bursts of twice that; default 100"},
   };
   for (const auto& o : opts) cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
   add_database_option(cmd, raw);
+  cmd.add_flag("--protocol-conformance", raw.protocol_conformance,
+               "serve what the official Engine.IO / Socket.IO protocol test suites expect (testing only)");
 }
 
 Config build_config(const RawOptions& raw) {
@@ -140,6 +148,30 @@ Config build_config(const RawOptions& raw) {
     if (std::find(std::begin(levels), std::end(levels), raw.log_level) == std::end(levels))
       throw ConfigError(fmt::format("LOG_LEVEL must be trace, debug, info, warn, error or off (got '{}')", raw.log_level));
     c.log_level = raw.log_level;
+  }
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  if (!raw.ping_interval_ms.empty())
+    c.engine.ping_interval = milliseconds(parse_int("PING_INTERVAL_MS", raw.ping_interval_ms, 100, 600'000));
+  if (!raw.ping_timeout_ms.empty())
+    c.engine.ping_timeout = milliseconds(parse_int("PING_TIMEOUT_MS", raw.ping_timeout_ms, 100, 600'000));
+  if (!raw.max_payload_bytes.empty())
+    c.engine.max_payload = static_cast<std::size_t>(parse_int("MAX_PAYLOAD_BYTES", raw.max_payload_bytes, 1024, 100'000'000));
+  if (!raw.reconnect_grace_seconds.empty())
+    c.signaling.reconnect_grace = seconds(parse_int("RECONNECT_GRACE_SECONDS", raw.reconnect_grace_seconds, 0, 3600));
+  if (!raw.auth_timeout_seconds.empty())
+    c.signaling.auth_timeout = seconds(parse_int("AUTH_TIMEOUT_SECONDS", raw.auth_timeout_seconds, 1, 3600));
+  if (!raw.socket_events_per_second.empty()) {
+    c.signaling.events_per_second =
+        static_cast<double>(parse_int("SOCKET_EVENTS_PER_SECOND", raw.socket_events_per_second, 1, 10'000'000));
+    c.signaling.event_burst = 2 * c.signaling.events_per_second;
+  }
+  c.protocol_conformance = raw.protocol_conformance;
+  if (c.protocol_conformance) {
+    // The values the official test suites are written against.
+    c.engine.ping_interval = milliseconds(300);
+    c.engine.ping_timeout = milliseconds(200);
+    c.engine.max_payload = 1'000'000;
   }
   return c;
 }

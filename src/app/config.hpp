@@ -12,6 +12,8 @@
 #include "calls/limits.hpp"
 #include "ice/ice_servers.hpp"
 #include "net/limits.hpp"
+#include "realtime/engineio/options.hpp"
+#include "signaling/service.hpp"
 
 namespace hearth::app {
 
@@ -37,6 +39,9 @@ struct Config {
   std::chrono::seconds sweep_interval{30};
   unsigned threads = 1;
   std::string log_level = "info";
+  realtime::engineio::Options engine;
+  signaling::SignalingOptions signaling;
+  bool protocol_conformance = false;  // serve what the Socket.IO protocol test suites expect (never by default)
 };
 
 // Raw option values as strings: CLI11 fills them from flags or environment variables.
@@ -44,7 +49,9 @@ struct RawOptions {
   std::string host, port, database_url, env, jwt_secret, jwt_public_key_file, stun_servers, turn_server_url,
       turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
       call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, max_invitees, sweep_interval_seconds, threads,
-      log_level;
+      log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes, reconnect_grace_seconds, auth_timeout_seconds,
+      socket_events_per_second;
+  bool protocol_conformance = false;
 };
 
 // Declares the serve options (flags with their environment variable names) on `cmd`.

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "app/conformance.hpp"
 #include "app/sweeper.hpp"
 #include "auth/jwt.hpp"
 #include "http/api/video_call_api.hpp"
@@ -16,6 +17,9 @@
 #include "http/request_handler.hpp"
 #include "ice/ice_servers.hpp"
 #include "net/listener.hpp"
+#include "realtime/engineio/server.hpp"
+#include "realtime/socketio/client.hpp"
+#include "signaling/service.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
 
@@ -54,12 +58,40 @@ struct Server::Impl {
         ice(cfg.ice),
         cors(cfg.cors_origins, cfg.cors_allow_any),
         api(store, ice, clock, cfg.limits, cfg.development),
-        handler(api, verifier, cors, clock, http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60},
+        handler(api, verifier, cors, clock, http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60, cfg.http.body_limit},
                 [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
+        signaling(ioc, store, verifier, ice, clock, cfg.limits, cfg.signaling),
+        engine(ioc, cfg.engine, net::WebSocketLimits{},
+               [this](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
+                 session->set_handler(std::make_unique<realtime::socketio::Client>(
+                     session, sio_options, [this](std::string_view nsp) { return namespace_for(nsp); }));
+               }),
         signals(ioc, SIGINT, SIGTERM) {
+    api.set_events(&signaling);
+    handler.mount(engine);
+    if (cfg.protocol_conformance) {
+      sio_options.connect_timeout = std::chrono::milliseconds(1000);
+      realtime::engineio::Options bare = cfg.engine;
+      bare.path = "/engine.io/";
+      echo_engine = std::make_unique<realtime::engineio::Server>(
+          ioc, bare, net::WebSocketLimits{},
+          [](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
+            session->set_handler(std::make_unique<EchoSession>(session));
+          });
+      handler.mount(*echo_engine);
+      spdlog::warn("protocol conformance mode: /engine.io/ echoes, /socket.io/ serves the test-suite namespaces");
+    }
     listener = std::make_shared<net::Listener>(
         ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), cfg.port), handler, cfg.http);
-    sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval, nullptr);
+    sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval,
+                                        [this](std::vector<calls::CallSession> ended) {
+                                          for (const auto& s : ended) signaling.ended(s);
+                                        });
+  }
+
+  realtime::socketio::NamespaceHandler* namespace_for(std::string_view nsp) {
+    if (cfg.protocol_conformance) return nsp == "/" || nsp == "/custom" ? &conformance : nullptr;
+    return nsp == "/" ? &signaling : nullptr;
   }
 
   void check_ready(std::function<void(bool)> done) {
@@ -74,6 +106,8 @@ struct Server::Impl {
     spdlog::info("shutting down");
     listener->stop();
     sweeper->stop();
+    engine.close_all();
+    if (echo_engine) echo_engine->close_all();
     // Give in-flight requests a moment to get their answers, then stop the loop; the store's destructor
     // commits whatever is still queued.
     auto timer = std::make_shared<asio::steady_timer>(ioc);
@@ -104,6 +138,11 @@ struct Server::Impl {
   http::CorsPolicy cors;
   http::VideoCallApi api;
   http::RequestHandler handler;
+  realtime::socketio::Options sio_options;
+  ConformanceNamespace conformance;
+  signaling::SignalingService signaling;
+  realtime::engineio::Server engine;
+  std::unique_ptr<realtime::engineio::Server> echo_engine;
   asio::signal_set signals;
   std::shared_ptr<net::Listener> listener;
   std::shared_ptr<Sweeper> sweeper;

@@ -73,15 +73,16 @@ net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder
   net::Request headers_only;
   if (auto origin = req.find(bhttp::field::origin); origin != req.end())
     headers_only.set(bhttp::field::origin, origin->value());
-  return [this, headers_only = std::move(headers_only), respond = std::move(respond)](net::Response res) {
+  return respond.wrap([this, headers_only = std::move(headers_only), respond](net::Response res) {
     cors_.decorate(headers_only, res);
     respond(std::move(res));
-  };
+  });
 }
 
 void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) {
   if (auto pre = cors_.preflight(req)) return respond(std::move(*pre));
   respond = with_cors(req, std::move(respond));
+  if (auto* endpoint = endpoint_for(req.target())) return endpoint->handle_http(std::move(req), respond);
   const auto [path, query] = split_target(req.target());
 
   if (req.method() == bhttp::verb::get && path == "/healthz")
@@ -133,15 +134,30 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
 }
 
 net::Response RequestHandler::transport_error(errc code, const net::Request* req) {
-  std::string message = code == errc::payload_too_large ? "Request too large (limit 64 KiB body)" : "Malformed request";
+  std::string message = "Malformed request";
+  if (code == errc::payload_too_large)
+    message = req && req->payload_size() ? "Request body too large" : "Request too large (body or headers over the limit)";
   if (code == errc::not_found) message = "Route not found";
   auto res = error_response(make_error(code, message), api_.development());
   if (req) cors_.decorate(*req, res);
   return res;
 }
 
-bool RequestHandler::accepts_upgrade(const net::Request&) { return false; }
+net::Endpoint* RequestHandler::endpoint_for(std::string_view target) const {
+  for (auto* e : endpoints_)
+    if (e->owns(target)) return e;
+  return nullptr;
+}
 
-void RequestHandler::upgrade(boost::beast::tcp_stream, net::Request, const net::ConnectionInfo&) {}
+std::size_t RequestHandler::body_limit(const net::Request& header) {
+  if (auto* endpoint = endpoint_for(header.target())) return endpoint->body_limit();
+  return cfg_.body_limit;
+}
+
+bool RequestHandler::accepts_upgrade(const net::Request& req) { return endpoint_for(req.target()) != nullptr; }
+
+void RequestHandler::upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo&) {
+  if (auto* endpoint = endpoint_for(req.target())) endpoint->handle_upgrade(std::move(stream), std::move(req));
+}
 
 }  // namespace hearth::http

@@ -5,6 +5,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
@@ -19,6 +20,7 @@ namespace hearth::http {
 struct RequestHandlerConfig {
   double rate_limit_per_minute = 120;       // per user, REST API
   double auth_failures_per_minute = 60;     // per client address: slows down token guessing
+  std::size_t body_limit = 64 * 1024;       // REST request bodies
 };
 
 class RequestHandler final : public net::HttpHandler {
@@ -28,7 +30,11 @@ class RequestHandler final : public net::HttpHandler {
   RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors, const Clock& clock,
                  RequestHandlerConfig cfg, ReadinessCheck readiness);
 
+  // Mounts an endpoint (Engine.IO) beside the REST routes; not owned; must outlive this handler. CORS applies.
+  void mount(net::Endpoint& endpoint) { endpoints_.push_back(&endpoint); }
+
   void handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) override;
+  std::size_t body_limit(const net::Request& header) override;
   net::Response transport_error(errc code, const net::Request* req) override;
   bool accepts_upgrade(const net::Request& req) override;
   void upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn) override;
@@ -44,6 +50,8 @@ class RequestHandler final : public net::HttpHandler {
   const Clock& clock_;                  // owned by the server
   RequestHandlerConfig cfg_;
   ReadinessCheck readiness_;
+  net::Endpoint* endpoint_for(std::string_view target) const;
+  std::vector<net::Endpoint*> endpoints_;  // mounted endpoints, not owned
   Router<Route> router_;
   RateLimiter user_limiter_;
   RateLimiter auth_failure_limiter_;

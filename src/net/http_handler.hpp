@@ -23,14 +23,46 @@ struct ConnectionInfo {
   std::uint64_t id = 0;  // process-unique connection number, for logs
 };
 
-// Completes one request. May be called from any thread, exactly once; the session posts it to its strand.
-using Responder = std::function<void(Response)>;
+// Completes one request: call it exactly once, from any thread (the session posts to its strand).
+// on_abort() registers a callback run if the client goes away before the answer (long-polling needs it).
+class Responder {
+ public:
+  using Send = std::function<void(Response)>;
+  using Watch = std::function<void(std::function<void()>)>;
+
+  Responder() = default;
+  explicit Responder(Send send, Watch watch = {}) : send_(std::move(send)), watch_(std::move(watch)) {}
+
+  void operator()(Response res) const { send_(std::move(res)); }
+  void on_abort(std::function<void()> callback) const {
+    if (watch_) watch_(std::move(callback));
+  }
+  // A responder that sends through `send` but keeps this one's abort watch.
+  Responder wrap(Send send) const { return Responder(std::move(send), watch_); }
+
+ private:
+  Send send_;
+  Watch watch_;
+};
+
+// An endpoint the application mounts beside its routes (the Engine.IO endpoint at /socket.io/): it answers
+// its own HTTP requests and takes its WebSocket upgrades.
+class Endpoint {
+ public:
+  virtual ~Endpoint() = default;
+  virtual bool owns(std::string_view target) const = 0;
+  virtual std::size_t body_limit() const = 0;
+  virtual void handle_http(Request req, const Responder& respond) = 0;
+  virtual void handle_upgrade(boost::beast::tcp_stream stream, Request req) = 0;
+};
 
 class HttpHandler {
  public:
   virtual ~HttpHandler() = default;
   // Answers `req`. Must eventually call `respond` exactly once (possibly from another thread).
   virtual void handle(Request req, const ConnectionInfo& conn, Responder respond) = 0;
+  // The body limit for a request, decided from its header (the REST API and Engine.IO polling differ).
+  virtual std::size_t body_limit(const Request& header) = 0;
   // The answer to a request the transport refused itself (too large, malformed) — protocol-level errors
   // still get the application's error shape. `req` may be partially parsed (headers only) or null.
   virtual Response transport_error(errc code, const Request* req) = 0;

@@ -33,6 +33,7 @@ void HttpSession::do_read() {
 
 void HttpSession::on_header(beast::error_code ec) {
   if (ec) return on_read(ec);
+  parser_->body_limit(handler_.body_limit(parser_->get()));
   // The rest of the request must arrive within the request timeout.
   stream_.expires_after(limits_.request_timeout);
   http::async_read(stream_, buffer_, *parser_,
@@ -63,14 +64,45 @@ void HttpSession::dispatch() {
     handler_.upgrade(std::move(stream_), std::move(req), conn_);
     return;  // the stream belongs to the WebSocket session now; this session ends here
   }
-  // No timer while the handler works: the store answers every operation (or fails it) on its own.
+  // No timer while the handler works: the store answers every operation (or fails it) on its own, and a
+  // long-poll is answered by the Engine.IO heartbeat at the latest.
   stream_.expires_never();
-  handler_.handle(std::move(req), conn_, [self = shared_from_this()](Response res) {
-    asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+  awaiting_answer_ = true;
+  auto self = shared_from_this();
+  Responder respond(
+      [self](Response res) {
+        asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+      },
+      [self](std::function<void()> callback) {
+        asio::post(self->stream_.get_executor(),
+                   [self, callback = std::move(callback)]() mutable { self->watch_for_abort(std::move(callback)); });
+      });
+  handler_.handle(std::move(req), conn_, std::move(respond));
+}
+
+void HttpSession::watch_for_abort(std::function<void()> callback) {
+  if (!awaiting_answer_) return;
+  abort_callback_ = std::move(callback);
+  stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
+    if (ec || !self->awaiting_answer_ || !self->abort_callback_) return;
+    // Readable while we owe an answer: either the peer closed (EOF / reset) or it pipelined another request.
+    char byte = 0;
+    beast::error_code peek_ec;
+    const auto n = self->stream_.socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_ec);
+    if (n > 0 && !peek_ec) return;  // pipelined data: not an abort; stop watching
+    auto run = std::move(self->abort_callback_);
+    self->abort_callback_ = nullptr;
+    run();
   });
 }
 
 void HttpSession::send(Response res) {
+  awaiting_answer_ = false;
+  if (abort_callback_) {
+    abort_callback_ = nullptr;
+    beast::error_code ignored;
+    stream_.socket().cancel(ignored);  // ends the abort watch; nothing else is pending on the socket now
+  }
   res.keep_alive(keep_alive_ && res.keep_alive());
   res.prepare_payload();
   const bool close_after = res.need_eof();

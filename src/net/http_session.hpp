@@ -46,6 +46,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send(Response res);
   void on_write(bool close, boost::beast::error_code ec);
   void fail_with(errc code, const Request* req);
+  void watch_for_abort(std::function<void()> callback);
   void close();
 
   boost::beast::tcp_stream stream_;
@@ -57,6 +58,8 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   ConnectionInfo conn_;
   ConnectionSlot slot_;
   bool keep_alive_ = false;
+  bool awaiting_answer_ = false;          // a request is with the handler
+  std::function<void()> abort_callback_;  // run if the peer hangs up while awaiting_answer_
 };
 
 }  // namespace hearth::net

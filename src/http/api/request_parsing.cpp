@@ -1,9 +1,10 @@
 #include "http/api/request_parsing.hpp"
 
+#include "core/query.hpp"
+
 #include <charconv>
 
 #include <boost/json/parse.hpp>
-#include <boost/url/parse_query.hpp>
 #include <fmt/format.h>
 
 namespace hearth::http {
@@ -155,21 +156,19 @@ Result<MediaUpdate> parse_media_update(const json::value& body) {
 
 Result<store::HistoryQuery> parse_history_query(std::string_view query_string) {
   store::HistoryQuery q;
-  auto params = boost::urls::parse_query(query_string);
-  if (!params) return invalid("query: malformed query string");
-  for (const auto& p : *params) {
-    if (p.key == "page") {
-      auto n = parse_positive(p.value, "page");
+  for (const auto& [key, value] : parse_query(query_string)) {
+    if (key == "page") {
+      auto n = parse_positive(value, "page");
       if (!n) return n.error();
       if (*n < 1 || *n > 1'000'000) return invalid("page: must be between 1 and 1000000");
       q.page = *n;
-    } else if (p.key == "limit") {
-      auto n = parse_positive(p.value, "limit");
+    } else if (key == "limit") {
+      auto n = parse_positive(value, "limit");
       if (!n) return n.error();
       if (*n < 1 || *n > 100) return invalid("limit: must be between 1 and 100");
       q.limit = *n;
-    } else if (p.key == "status") {
-      auto s = calls::parse_status(p.value);
+    } else if (key == "status") {
+      auto s = calls::parse_status(value);
       if (!s) return invalid("status: must be one of waiting, active, ended");
       q.status = *s;
     }

@@ -4,6 +4,7 @@
 
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
+#include "ice/ice_json.hpp"
 #include "http/api/request_parsing.hpp"
 #include "http/response.hpp"
 #include "store/session_json.hpp"
@@ -15,19 +16,6 @@ using calls::CallSession;
 using store::Repository;
 
 namespace {
-
-json::array ice_json(const std::vector<ice::IceServer>& servers) {
-  json::array out;
-  for (const auto& s : servers) {
-    json::array urls;
-    for (const auto& u : s.urls) urls.emplace_back(u);
-    json::object o{{"urls", std::move(urls)}};
-    if (s.username) o["username"] = *s.username;
-    if (s.credential) o["credential"] = *s.credential;
-    out.emplace_back(std::move(o));
-  }
-  return out;
-}
 
 json::array active_participants(const CallSession& s) {
   json::array out;
@@ -56,15 +44,16 @@ void VideoCallApi::initiate(ApiRequest r) {
                                  limits_);
   if (!session) return fail(r, session.error());
   auto respond = r.respond;
-  auto ice = ice_json(ice_.servers_for(r.principal.user_id, now));
+  auto ice = ice::to_json(ice_.servers_for(r.principal.user_id, now));
   const bool dev = development_;
   store_.execute<CallSession>(
       [s = std::move(*session)](Repository& repo) -> Result<CallSession> {
         repo.insert(s);
         return s;
       },
-      [respond, ice = std::move(ice), dev](Result<CallSession> res) {
+      [respond, ice = std::move(ice), dev, events = events_](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
+        if (events) events->initiated(*res);
         json::object data{{"sessionId", res->session_id},
                           {"iceServers", ice},
                           {"callSettings", store::to_json(res->call_settings)},
@@ -74,7 +63,7 @@ void VideoCallApi::initiate(ApiRequest r) {
 }
 
 void VideoCallApi::join(ApiRequest r) {
-  auto ice = ice_json(ice_.servers_for(r.principal.user_id, clock_.now()));
+  auto ice = ice::to_json(ice_.servers_for(r.principal.user_id, clock_.now()));
   const bool dev = development_;
   store_.execute<CallSession>(
       [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
@@ -115,23 +104,25 @@ void VideoCallApi::update_media(ApiRequest r) {
   auto update = parse_media_update(*body);
   if (!update) return fail(r, update.error());
   const bool dev = development_;
-  store_.execute<calls::MediaState>(
-      [id = r.session_id, user = r.principal.user_id, u = *update](Repository& repo) -> Result<calls::MediaState> {
+  store_.execute<CallSession>(
+      [id = r.session_id, user = r.principal.user_id, u = *update](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return not_found();
         if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
         const auto media = u.applied_to(s->find_participant(user)->media);
         if (auto ok = calls::update_media(*s, user, media); !ok) return ok.error();
         repo.update(*s);
-        return media;
+        return std::move(*s);
       },
-      [respond = r.respond, dev, id = r.session_id, user = r.principal.user_id](Result<calls::MediaState> res) {
+      [respond = r.respond, dev, user = r.principal.user_id, events = events_](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        json::object data{{"sessionId", id},
+        if (events) events->media_changed(*res, user);
+        const auto& media = res->find_participant(user)->media;
+        json::object data{{"sessionId", res->session_id},
                           {"userId", user},
-                          {"hasVideo", res->has_video},
-                          {"hasAudio", res->has_audio},
-                          {"isScreenSharing", res->is_screen_sharing}};
+                          {"hasVideo", media.has_video},
+                          {"hasAudio", media.has_audio},
+                          {"isScreenSharing", media.is_screen_sharing}};
         respond(ok("Media settings updated", std::move(data)));
       });
 }
@@ -152,9 +143,10 @@ void VideoCallApi::end(ApiRequest r) {
         if (*outcome == calls::EndOutcome::ended) repo.update(*s);
         return Ended{std::move(*s), *outcome};
       },
-      [respond = r.respond, dev](Result<Ended> res) {
+      [respond = r.respond, dev, events = events_](Result<Ended> res) {
         if (!res) return respond(error_response(res.error(), dev));
         const bool already = res->outcome == calls::EndOutcome::already_ended;
+        if (!already && events) events->ended(res->session);
         respond(ok(already ? "Call session already ended" : "Call session ended",
                    json::object{{"session", store::to_json(res->session)}}));
       });

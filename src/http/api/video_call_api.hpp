@@ -6,6 +6,7 @@
 #include <string>
 
 #include "auth/jwt.hpp"
+#include "calls/events.hpp"
 #include "calls/limits.hpp"
 #include "core/clock.hpp"
 #include "ice/ice_servers.hpp"
@@ -35,6 +36,8 @@ class VideoCallApi {
   void history(ApiRequest r);
 
   bool development() const { return development_; }
+  // Where committed changes are announced (signaling); not owned, may stay unset.
+  void set_events(calls::CallEvents* events) { events_ = events; }
 
  private:
   void fail(const ApiRequest& r, const Error& e) const;
@@ -44,6 +47,7 @@ class VideoCallApi {
   const Clock& clock_;             // owned by the server
   calls::Limits limits_;
   bool development_;
+  calls::CallEvents* events_ = nullptr;  // owned by the server; outlives the API
 };
 
 }  // namespace hearth::http

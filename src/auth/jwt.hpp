@@ -1,0 +1,74 @@
+#pragma once
+// JWT verification for clients of the existing Hearth Track app, and HS256 minting for the CLI and dev mode.
+// Thread safety: JwtVerifier is immutable after construction; verify() may be called from any thread concurrently.
+// The free functions are stateless.
+#include <chrono>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/clock.hpp"
+#include "core/result.hpp"
+
+namespace hearth::auth {
+
+// Who a verified token speaks for.
+struct Principal {
+  std::string user_id;   // sub, else userId, else id (a numeric id becomes its decimal string)
+  std::string name;      // name claim, else the user id
+  std::string role;      // role claim, else "user"
+  TimePoint expires_at;  // the exp claim
+};
+
+struct JwtConfig {
+  std::string secret;                   // HS256 shared secret (JWT_SECRET); may be empty if a public key is given
+  std::string public_key_pem;           // optional PEM contents (JWT_PUBLIC_KEY_FILE) to accept RS256 / ES256 tokens
+  std::chrono::seconds leeway{30};      // clock skew allowed on exp / nbf
+  std::size_t max_token_length = 8192;  // a real token is a few hundred bytes; anything far larger is refused
+};
+
+// Verifies compact JWS tokens. The header's `alg` is checked against the algorithms this configuration allows
+// (HS256 with the secret; RS256 or ES256 matching the public key's type) before any signature is computed, and
+// each algorithm only ever sees its own key, so `alg: none` and algorithm confusion are refused.
+// Thread safety: immutable; verify() is const and safe to call concurrently.
+class JwtVerifier {
+ public:
+  // Throws std::invalid_argument if neither a secret nor a usable public key is configured, if the public key
+  // PEM is given but unusable (not a public key or certificate, RSA under 2048 bits, EC not on P-256), or if
+  // leeway is outside 0..24 h or max_token_length is 0.
+  explicit JwtVerifier(JwtConfig cfg);
+
+  // Errors carry errc::unauthenticated with a message naming the rule ("Token expired", ...).
+  // Never throws; an unexpected failure (allocation) is reported as errc::internal.
+  Result<Principal> verify(std::string_view token, TimePoint now) const;
+
+ private:
+  struct AcceptedAlg {
+    std::string name;  // "HS256", "RS256" or "ES256"
+    std::string key;   // the HMAC secret, or the public key as SPKI PEM
+  };
+
+  Result<Principal> verify_unguarded(std::string_view token, TimePoint now) const;
+  const AcceptedAlg* find_alg(std::string_view name) const noexcept;
+
+  std::vector<AcceptedAlg> accepted_;
+  std::chrono::seconds leeway_;
+  std::size_t max_token_length_;
+};
+
+// Mints an HS256 token (used by `hearth-call token` and dev mode): claims sub, userId (same as sub), name (if
+// non-empty), role (if non-empty), iat, exp = now + ttl (whole seconds).
+// Throws std::invalid_argument on an empty secret or user id, a ttl <= 0, or text libjwt refuses (invalid UTF-8).
+std::string mint_hs256(std::string_view secret, std::string_view user_id, std::string_view name, std::string_view role,
+                       std::chrono::seconds ttl, TimePoint now);
+
+// Parses a TTL like "90s", "15m", "1h", "7d" or a bare number of seconds; std::nullopt if invalid, <= 0 or
+// longer than kMaxTtl.
+std::optional<std::chrono::seconds> parse_ttl(std::string_view text);
+
+// Ten years: far beyond any sensible token lifetime, and keeps now + ttl clear of overflow.
+inline constexpr std::chrono::seconds kMaxTtl = std::chrono::days{3650};
+
+}  // namespace hearth::auth

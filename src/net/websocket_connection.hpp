@@ -1,0 +1,81 @@
+#pragma once
+// A lean server-side WebSocket (RFC 6455) on an Asio TCP socket, built for many idle connections and small
+// messages: no read buffer while idle (it waits for readability, then reads into a buffer shared by all
+// connections of the thread, keeping only an incomplete frame's tail), and writes that gather everything queued
+// into one writev. Outgoing payloads are shared, so a message broadcast to many is encoded once.
+// Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
+// only while it is still alive.
+// Thread safety: runs on its socket's executor (a strand); send()/close() may be called from any thread.
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "net/http_handler.hpp"
+#include "net/websocket_frame.hpp"
+
+namespace hearth::net {
+
+struct WebSocketLimits {
+  std::size_t max_message = 1'000'000;         // Engine.IO's maxPayload default; larger messages close with 1009
+  std::size_t max_queued_bytes = 1024 * 1024;  // outbound backlog of a client that stops reading: then closed
+};
+
+enum class CloseReason { client_closed, protocol_error, too_big, slow_reader, io_error, server_closed };
+
+class WebSocketHandler {
+ public:
+  virtual ~WebSocketHandler() = default;
+  // A complete message; the view is valid during the call only. On the connection's executor.
+  virtual void on_message(std::string_view data, bool binary) = 0;
+  // Once, when the connection ends for any reason.
+  virtual void on_close(CloseReason reason) = 0;
+};
+
+class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnection> {
+ public:
+  WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketLimits limits);
+  ~WebSocketConnection();
+
+  // Checks the upgrade request and answers it (101, or 400 and close). Call on the executor, before start().
+  bool accept(const Request& req);
+  void start(std::weak_ptr<WebSocketHandler> handler);
+
+  void send(std::shared_ptr<const std::string> payload, bool binary);
+  void send_text(std::string payload);
+  void close(std::uint16_t code, std::string_view reason);
+
+ private:
+  struct Out {
+    std::array<char, 10> header{};
+    std::uint8_t header_size = 0;
+    std::shared_ptr<const std::string> payload;
+  };
+
+  void enqueue(ws::Opcode op, std::shared_ptr<const std::string> payload);
+  void do_wait();
+  void on_readable(boost::system::error_code ec);
+  bool process(char* data, std::size_t size, std::size_t& consumed);
+  void do_write();
+  void on_written(boost::system::error_code ec);
+  void finish(CloseReason reason);
+
+  boost::asio::ip::tcp::socket socket_;
+  WebSocketLimits limits_;
+  std::weak_ptr<WebSocketHandler> handler_;
+  ws::FrameParser parser_;
+  std::string partial_;       // bytes of an incomplete frame
+  std::vector<Out> queue_;    // waiting for the next write
+  std::vector<Out> writing_;  // in the write in flight
+  std::vector<boost::asio::const_buffer> buffers_;  // headers and payloads of writing_, for one writev
+  std::size_t queued_bytes_ = 0;
+  bool close_sent_ = false;
+  bool finished_ = false;
+};
+
+}  // namespace hearth::net

@@ -1,0 +1,315 @@
+#include "realtime/engineio/session.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/field.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+namespace hearth::realtime::engineio {
+namespace asio = boost::asio;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+net::Response text_response(std::string body, std::string_view content_type = "text/plain; charset=UTF-8") {
+  net::Response res{bhttp::status::ok, 11};
+  res.set(bhttp::field::content_type, content_type);
+  res.set(bhttp::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  return res;
+}
+
+Outgoing control_packet(PacketType type, std::string_view data = {}) {
+  return Outgoing{std::make_shared<const std::string>(encode_text_frame(type, data)), false};
+}
+
+}  // namespace
+
+Session::Session(asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed)
+    : strand_(std::move(strand)),
+      sid_(std::move(sid)),
+      options_(options),
+      on_closed_(std::move(on_closed)),
+      heartbeat_(strand_) {}
+
+Session::~Session() = default;
+
+void Session::set_handler(std::unique_ptr<SessionHandler> handler) { handler_ = std::move(handler); }
+
+std::string Session::open_packet(bool upgrades) const {
+  return fmt::format(R"(0{{"sid":"{}","upgrades":[{}],"pingInterval":{},"pingTimeout":{},"maxPayload":{}}})", sid_,
+                     upgrades ? R"("websocket")" : "", options_.ping_interval.count(), options_.ping_timeout.count(),
+                     options_.max_payload);
+}
+
+// --- sending ---------------------------------------------------------------------------------------------------
+
+void Session::send_message(std::string message) {
+  message.insert(message.begin(), '4');
+  send(Outgoing{std::make_shared<const std::string>(std::move(message)), false});
+}
+
+void Session::send_binary(std::string bytes) {
+  send(Outgoing{std::make_shared<const std::string>(std::move(bytes)), true});
+}
+
+void Session::send(Outgoing packet) {
+  asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
+    self->enqueue(std::move(packet));
+  });
+}
+
+void Session::close(std::string reason) {
+  asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+    if (self->state_ == State::closed) return;
+    // Tell the client, so it does not reconnect as if the network failed.
+    if (self->transport_ == Transport::websocket && self->ws_) {
+      self->ws_->send_text(encode_text_frame(PacketType::close));
+      self->ws_->close(1000, "");
+    } else if (self->pending_get_) {
+      self->answer_poll(encode_text_frame(PacketType::close));
+    }
+    self->close_now(reason, false);
+  });
+}
+
+void Session::with_handler(std::function<void(SessionHandler&)> fn) {
+  asio::dispatch(strand_, [self = shared_from_this(), fn = std::move(fn)] {
+    if (self->handler_) fn(*self->handler_);
+  });
+}
+
+void Session::enqueue(Outgoing packet) {
+  if (state_ == State::closed) return;
+  if (transport_ == Transport::websocket && ws_) {
+    ws_->send(std::move(packet.data), packet.binary);  // the connection bounds its own queue
+    return;
+  }
+  queued_bytes_ += packet.data->size();
+  queue_.push_back(std::move(packet));
+  if (queued_bytes_ > options_.max_queued_bytes) return close_now("transport buffer overflow", false);
+  if (pending_get_) flush();
+}
+
+// Answers the pending GET with as much of the queue as fits in max_payload (at least one packet).
+void Session::flush() {
+  if (!pending_get_ || queue_.empty()) return;
+  std::vector<Packet> packets;
+  std::size_t size = 0, taken = 0;
+  for (const auto& out : queue_) {
+    Packet p = out.binary ? Packet{PacketType::message, *out.data, true}
+                          : Packet{static_cast<PacketType>((*out.data)[0] - '0'), std::string_view(*out.data).substr(1), false};
+    const std::size_t n = encoded_payload_size(p) + (taken ? 1 : 0);
+    if (taken && size + n > options_.max_payload) break;
+    size += n;
+    packets.push_back(p);
+    ++taken;
+  }
+  std::string body = encode_payload(packets);
+  for (std::size_t i = 0; i < taken; ++i) queued_bytes_ -= queue_[i].data->size();
+  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(taken));
+  answer_poll(std::move(body));
+}
+
+void Session::answer_poll(std::string body) {
+  auto respond = std::move(*pending_get_);
+  pending_get_.reset();
+  respond(text_response(std::move(body)));
+}
+
+// --- polling ---------------------------------------------------------------------------------------------------
+
+void Session::open_polling(const net::Responder& respond) {
+  transport_ = Transport::polling;
+  respond(text_response(open_packet(options_.allow_upgrades)));
+  schedule_heartbeat(options_.ping_interval);
+}
+
+void Session::on_poll_get(const net::Responder& respond) {
+  if (state_ == State::closed || transport_ != Transport::polling) {
+    respond(net::Response{bhttp::status::bad_request, 11});
+    return;
+  }
+  if (pending_get_) {
+    // Two long-polls at once: a broken client. The reference server closes the session.
+    respond(net::Response{bhttp::status::bad_request, 11});
+    answer_poll(encode_text_frame(PacketType::close));
+    return close_now("overlapping poll", false);
+  }
+  pending_get_ = respond;
+  std::weak_ptr<Session> weak = shared_from_this();
+  respond.on_abort([weak] {
+    if (auto self = weak.lock())
+      asio::dispatch(self->strand_, [self] {
+        self->pending_get_.reset();
+        self->close_now("transport close", false);
+      });
+  });
+  if (upgrading_ && queue_.empty()) return answer_poll(encode_text_frame(PacketType::noop));
+  flush();
+}
+
+void Session::on_poll_post(std::string body, const net::Responder& respond) {
+  if (state_ == State::closed || transport_ != Transport::polling) {
+    respond(net::Response{bhttp::status::bad_request, 11});
+    return;
+  }
+  auto packets = decoder_.decode(body, options_.max_payload);
+  if (!packets) {
+    respond(net::Response{packets.error().code == errc::payload_too_large ? bhttp::status::payload_too_large
+                                                                          : bhttp::status::bad_request,
+                          11});
+    return close_now("parse error", false);
+  }
+  respond(text_response("ok", "text/html"));
+  for (const auto& p : *packets) {
+    if (state_ == State::closed) break;
+    handle_packet(p);
+  }
+}
+
+// --- websocket -------------------------------------------------------------------------------------------------
+
+void Session::open_websocket(std::shared_ptr<net::WebSocketConnection> ws) {
+  transport_ = Transport::websocket;
+  ws_ = std::move(ws);
+  ws_->start(weak_from_this());
+  ws_->send_text(open_packet(false));
+  schedule_heartbeat(options_.ping_interval);
+}
+
+void Session::on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws) {
+  if (state_ == State::closed || transport_ != Transport::polling || upgrading_ || !options_.allow_upgrades) {
+    ws->close(1008, "upgrade refused");
+    return;
+  }
+  upgrading_ = true;
+  ws_ = std::move(ws);
+  ws_->start(weak_from_this());
+  upgrade_timer_.emplace(strand_);
+  upgrade_timer_->expires_after(options_.upgrade_timeout);
+  upgrade_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
+    if (auto self = weak.lock(); self && !ec && self->upgrading_) self->cancel_upgrade();
+  });
+}
+
+void Session::on_message(std::string_view data, bool binary) {
+  if (state_ == State::closed) return;
+  if (upgrading_) return on_probe_message(data, binary);
+  if (binary) {
+    auto p = decode_binary_frame(data, options_.max_payload);
+    if (!p) return close_now("parse error", false);
+    return handle_packet(*p);
+  }
+  auto p = decode_text_frame(data, options_.max_payload, scratch_);
+  if (!p) {
+    if (ws_) ws_->close(1002, "invalid packet");
+    return close_now("parse error", false);
+  }
+  handle_packet(*p);
+}
+
+void Session::on_probe_message(std::string_view data, bool binary) {
+  if (!binary && data == "2probe") {
+    ws_->send_text(encode_text_frame(PacketType::pong, "probe"));
+    // Make the client's pending (or next) long-poll return, so it can pause polling and send "5".
+    if (pending_get_ && queue_.empty()) {
+      answer_poll(encode_text_frame(PacketType::noop));
+    } else {
+      enqueue(control_packet(PacketType::noop));
+    }
+  } else if (!binary && data == "5") {
+    finish_upgrade();
+  } else {
+    cancel_upgrade();
+  }
+}
+
+void Session::finish_upgrade() {
+  upgrading_ = false;
+  upgrade_timer_.reset();
+  transport_ = Transport::websocket;
+  if (pending_get_) answer_poll(encode_text_frame(PacketType::noop));
+  for (auto& out : queue_) ws_->send(std::move(out.data), out.binary);
+  queue_.clear();
+  queued_bytes_ = 0;
+}
+
+void Session::cancel_upgrade() {
+  upgrading_ = false;
+  upgrade_timer_.reset();
+  if (ws_) ws_->close(1002, "upgrade failed");
+  ws_.reset();
+}
+
+void Session::on_close(net::CloseReason) {
+  if (state_ == State::closed) return;
+  if (upgrading_) return cancel_upgrade();  // the probe went away; polling goes on
+  if (transport_ == Transport::websocket) close_now("transport close", false);
+}
+
+// --- packets and heartbeat ---------------------------------------------------------------------------------------
+
+void Session::handle_packet(const Packet& p) {
+  switch (p.type) {
+    case PacketType::message:
+      if (handler_) handler_->on_message(p.data, p.binary);
+      break;
+    case PacketType::pong:
+      if (awaiting_pong_) {
+        awaiting_pong_ = false;
+        schedule_heartbeat(options_.ping_interval);
+      }
+      break;
+    case PacketType::ping:  // clients of older protocols ping; answer so they stay happy
+      enqueue(control_packet(PacketType::pong, p.data));
+      break;
+    case PacketType::close:
+      close_now("transport close", true);
+      break;
+    case PacketType::noop:
+      break;
+    case PacketType::open:
+    case PacketType::upgrade:
+      close_now("parse error", false);
+      break;
+  }
+}
+
+void Session::schedule_heartbeat(std::chrono::milliseconds after) {
+  heartbeat_.expires_after(after);
+  heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (!ec) self->on_heartbeat();
+  });
+}
+
+void Session::on_heartbeat() {
+  if (state_ == State::closed) return;
+  if (awaiting_pong_) return close_now("ping timeout", false);
+  awaiting_pong_ = true;
+  enqueue(control_packet(PacketType::ping));
+  if (state_ == State::open) schedule_heartbeat(options_.ping_timeout);
+}
+
+void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
+  if (state_ == State::closed) return;
+  state_ = State::closed;
+  spdlog::debug("engine.io session {} closed: {}", sid_, reason);
+  heartbeat_.cancel();
+  upgrade_timer_.reset();
+  if (pending_get_) answer_poll(encode_text_frame(answer_poll_with_noop ? PacketType::noop : PacketType::close));
+  if (ws_) {
+    ws_->close(1000, "");
+    ws_.reset();
+  }
+  queue_.clear();
+  queued_bytes_ = 0;
+  if (on_closed_) on_closed_(sid_);
+  if (handler_) {
+    auto handler = std::move(handler_);  // on_close may drop the last reference to things the handler owns
+    handler->on_close(reason);
+  }
+}
+
+}  // namespace hearth::realtime::engineio

@@ -1,0 +1,112 @@
+#pragma once
+// One Engine.IO session: a client identified by its sid, reachable over HTTP long-polling or a WebSocket, with
+// the polling -> websocket upgrade (probe "2probe"/"3probe", then "5"), server heartbeats (ping every
+// ping_interval, pong within ping_timeout) and a bounded outbound queue.
+// Ownership: kept alive by its heartbeat timer, its WebSocket and pending polling answers; the Server's registry
+// holds it weakly. It owns its SessionHandler (the Socket.IO layer); the handler points back without owning.
+// Thread safety: everything runs on the session's strand; send()/close() may be called from any thread.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "net/http_handler.hpp"
+#include "net/websocket_connection.hpp"
+#include "realtime/engineio/options.hpp"
+#include "realtime/engineio/packet.hpp"
+
+namespace hearth::realtime::engineio {
+
+// The layer above (Socket.IO). Called on the session's strand.
+class SessionHandler {
+ public:
+  virtual ~SessionHandler() = default;
+  virtual void on_message(std::string_view data, bool binary) = 0;  // a message packet's payload
+  virtual void on_close(std::string_view reason) = 0;               // once; the session is gone after it
+};
+
+// An encoded outbound packet: for text, the whole Engine.IO packet ("42[...]"); for binary, the raw bytes.
+// Shared so a message broadcast to many sessions is encoded once.
+struct Outgoing {
+  std::shared_ptr<const std::string> data;
+  bool binary = false;
+};
+
+class Session : public std::enable_shared_from_this<Session>, public net::WebSocketHandler {
+ public:
+  using OnClosed = std::function<void(const std::string& sid)>;
+
+  Session(boost::asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed);
+  ~Session() override;
+
+  const std::string& sid() const noexcept { return sid_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+  void set_handler(std::unique_ptr<SessionHandler> handler);
+
+  // Thread safe. Text: `message` is the packet payload; "4" is prepended.
+  void send_message(std::string message);
+  void send_binary(std::string bytes);
+  void send(Outgoing packet);  // a pre-encoded packet (see Outgoing)
+  void close(std::string reason);
+  // Runs `fn` with the handler on the strand, if the session still has one then.
+  void with_handler(std::function<void(SessionHandler&)> fn);
+
+  // Transport entry points; call on the strand.
+  void open_polling(const net::Responder& respond);  // answers the handshake with the open packet
+  void open_websocket(std::shared_ptr<net::WebSocketConnection> ws);
+  void on_poll_get(const net::Responder& respond);
+  void on_poll_post(std::string body, const net::Responder& respond);
+  void on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws);
+  bool is_polling() const noexcept { return transport_ == Transport::polling; }
+
+  // net::WebSocketHandler (on the strand: WebSocket sockets are homed on the session's strand).
+  void on_message(std::string_view data, bool binary) override;
+  void on_close(net::CloseReason reason) override;
+
+ private:
+  enum class Transport { polling, websocket };
+  enum class State { open, closed };
+
+  std::string open_packet(bool upgrades) const;
+  void enqueue(Outgoing packet);
+  void flush();
+  void answer_poll(std::string body);
+  void handle_packet(const Packet& packet);
+  void on_probe_message(std::string_view data, bool binary);
+  void finish_upgrade();
+  void cancel_upgrade();
+  void schedule_heartbeat(std::chrono::milliseconds after);
+  void on_heartbeat();
+  void close_now(std::string_view reason, bool answer_poll_with_noop);
+
+  boost::asio::any_io_executor strand_;
+  std::string sid_;
+  const Options& options_;  // owned by the Server, which outlives its sessions' strands (see Server)
+  OnClosed on_closed_;
+  std::unique_ptr<SessionHandler> handler_;
+  State state_ = State::open;
+  Transport transport_ = Transport::polling;
+
+  // Polling.
+  std::optional<net::Responder> pending_get_;
+  std::vector<Outgoing> queue_;
+  std::size_t queued_bytes_ = 0;
+  PayloadDecoder decoder_;
+
+  // WebSocket: the active one, or the probe during an upgrade.
+  std::shared_ptr<net::WebSocketConnection> ws_;
+  bool upgrading_ = false;
+  std::optional<boost::asio::steady_timer> upgrade_timer_;
+
+  boost::asio::steady_timer heartbeat_;
+  bool awaiting_pong_ = false;
+  std::string scratch_;
+};
+
+}  // namespace hearth::realtime::engineio

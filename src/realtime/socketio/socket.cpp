@@ -1,0 +1,60 @@
+#include "realtime/socketio/socket.hpp"
+
+#include "realtime/socketio/client.hpp"
+#include "realtime/socketio/packet.hpp"
+
+namespace hearth::realtime::socketio {
+
+Socket::Socket(std::string id, std::string nsp, std::weak_ptr<engineio::Session> session)
+    : id_(std::move(id)), nsp_(std::move(nsp)), session_(std::move(session)) {}
+
+boost::asio::any_io_executor Socket::executor() const {
+  auto s = session_.lock();
+  return s ? s->executor() : boost::asio::any_io_executor{};
+}
+
+std::shared_ptr<const std::string> make_engine_packet(std::string_view sio_packet) {
+  std::string out;
+  out.reserve(sio_packet.size() + 1);
+  out.push_back('4');
+  out.append(sio_packet);
+  return std::make_shared<const std::string>(std::move(out));
+}
+
+void Socket::emit(std::string_view event, std::initializer_list<std::string_view> args) const {
+  emit(event, std::span<const std::string_view>(args.begin(), args.size()));
+}
+
+void Socket::emit(std::string_view event, std::span<const std::string_view> args) const {
+  std::string out = "4";
+  append_event(out, nsp_, event, args);
+  send_encoded(std::make_shared<const std::string>(std::move(out)));
+}
+
+void Socket::ack(std::uint64_t ack_id, std::initializer_list<std::string_view> args) const {
+  std::string out = "4";
+  append_ack(out, nsp_, ack_id, std::span<const std::string_view>(args.begin(), args.size()));
+  send_encoded(std::make_shared<const std::string>(std::move(out)));
+}
+
+void Socket::send_encoded(std::shared_ptr<const std::string> engine_packet) const {
+  if (auto s = session_.lock()) s->send(engineio::Outgoing{std::move(engine_packet), false});
+}
+
+void Socket::send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const {
+  auto s = session_.lock();
+  if (!s) return;
+  s->send(engineio::Outgoing{make_engine_packet(sio_packet), false});
+  for (auto a : attachments) s->send_binary(std::string(a));
+}
+
+void Socket::disconnect() const {
+  auto s = session_.lock();
+  if (!s) return;
+  s->with_handler([nsp = nsp_](engineio::SessionHandler& handler) {
+    // The only SessionHandler of a Socket.IO session is its Client.
+    static_cast<Client&>(handler).disconnect_socket(nsp, "server namespace disconnect", true);
+  });
+}
+
+}  // namespace hearth::realtime::socketio

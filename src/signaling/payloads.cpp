@@ -1,0 +1,157 @@
+#include "signaling/payloads.hpp"
+
+#include <boost/json.hpp>
+#include <fmt/format.h>
+
+#include "core/ids.hpp"
+#include "core/time_format.hpp"
+#include "ice/ice_json.hpp"
+#include "realtime/socketio/json_text.hpp"
+#include "signaling/room.hpp"
+#include "store/session_json.hpp"
+
+namespace hearth::signaling {
+namespace json = boost::json;
+namespace jt = realtime::socketio::jsontext;
+
+namespace {
+
+Error invalid(std::string message) { return make_error(errc::invalid_argument, std::move(message)); }
+
+Result<json::object> parse_object(std::string_view arg) {
+  if (arg.empty()) return invalid("payload: an object is required");
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = 32;
+  auto v = json::parse(arg, ec, {}, opts);
+  if (ec || !v.is_object()) return invalid("payload: an object is required");
+  return std::move(v.get_object());
+}
+
+Result<std::string> read_id(const json::object& o, std::string_view key, bool required) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) {
+    if (required) return invalid(fmt::format("{}: required", key));
+    return std::string();
+  }
+  if (!v->is_string() || !is_valid_id(v->get_string()))
+    return invalid(fmt::format("{}: must be a non-empty string of at most {} characters", key, kMaxIdLength));
+  return std::string(v->get_string());
+}
+
+}  // namespace
+
+std::string_view first_argument(std::string_view args) {
+  const std::size_t begin = jt::skip_ws(args, 0);
+  if (begin >= args.size()) return {};
+  const std::size_t end = jt::value_end(args, begin);
+  if (end == jt::npos) return {};
+  return args.substr(begin, end - begin);
+}
+
+std::optional<std::string> token_from_argument(std::string_view arg) {
+  boost::system::error_code ec;
+  if (arg.empty()) return std::nullopt;
+  auto v = json::parse(arg, ec);
+  if (ec) return std::nullopt;
+  if (v.is_string() && !v.get_string().empty()) return std::string(v.get_string());
+  if (v.is_object())
+    if (const auto* t = v.get_object().if_contains("token"); t && t->is_string() && !t->get_string().empty())
+      return std::string(t->get_string());
+  return std::nullopt;
+}
+
+std::optional<std::string> token_from_auth(std::string_view auth_json) {
+  if (auth_json.empty()) return std::nullopt;
+  boost::system::error_code ec;
+  auto v = json::parse(auth_json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto* t = v.get_object().if_contains("token");
+  if (!t || !t->is_string()) return std::nullopt;
+  std::string token(t->get_string());
+  if (token.starts_with("Bearer ")) token.erase(0, 7);
+  if (token.empty()) return std::nullopt;
+  return token;
+}
+
+Result<JoinRequest> parse_join(std::string_view arg) {
+  auto o = parse_object(arg);
+  if (!o) return o.error();
+  auto id = read_id(*o, "sessionId", true);
+  if (!id) return id.error();
+  auto peer = read_id(*o, "peerId", false);
+  if (!peer) return peer.error();
+  return JoinRequest{std::move(*id), std::move(*peer)};
+}
+
+Result<std::string> parse_session_ref(std::string_view arg) {
+  auto o = parse_object(arg);
+  if (!o) return o.error();
+  return read_id(*o, "sessionId", true);
+}
+
+calls::MediaState MediaRequest::applied_to(calls::MediaState current) const {
+  if (has_video) current.has_video = *has_video;
+  if (has_audio) current.has_audio = *has_audio;
+  if (is_screen_sharing) current.is_screen_sharing = *is_screen_sharing;
+  return current;
+}
+
+Result<MediaRequest> parse_media(std::string_view arg) {
+  auto o = parse_object(arg);
+  if (!o) return o.error();
+  MediaRequest m;
+  auto id = read_id(*o, "sessionId", true);
+  if (!id) return id.error();
+  m.session_id = std::move(*id);
+  for (auto [name, target] : {std::pair{"hasVideo", &m.has_video}, std::pair{"hasAudio", &m.has_audio},
+                              std::pair{"isScreenSharing", &m.is_screen_sharing}}) {
+    const auto* v = o->if_contains(name);
+    if (!v) continue;
+    if (!v->is_bool()) return invalid(fmt::format("{}: must be a boolean", name));
+    *target = v->get_bool();
+  }
+  if (!m.has_video && !m.has_audio && !m.is_screen_sharing)
+    return invalid("payload: give at least one of hasVideo, hasAudio, isScreenSharing");
+  return m;
+}
+
+std::string user_json(const auth::Principal& p) {
+  return json::serialize(json::object{{"userId", p.user_id}, {"name", p.name}});
+}
+
+std::string ice_servers_json(const std::vector<ice::IceServer>& servers) { return json::serialize(ice::to_json(servers)); }
+
+std::string replaced_json(std::string_view session_id) {
+  return json::serialize(json::object{{"event", "join_call_session"},
+                                      {"sessionId", session_id},
+                                      {"message", "You joined this call from another connection"},
+                                      {"code", "replaced"}});
+}
+
+json::object member_json(std::string_view session_id, const Member& m) {
+  return json::object{{"sessionId", session_id},          {"userId", m.user_id},
+                      {"name", m.name},                   {"socketId", m.socket_id},
+                      {"peerId", m.peer_id},              {"hasVideo", m.media.has_video},
+                      {"hasAudio", m.media.has_audio},    {"isScreenSharing", m.media.is_screen_sharing},
+                      {"joinedAt", format_iso8601(m.joined_at)}};
+}
+
+std::string session_joined_json(const calls::CallSession& s, const CallRoom& room, std::string_view self_socket,
+                                std::string_view ice_json) {
+  json::array others;
+  for (const auto& m : const_cast<CallRoom&>(room).members()) {
+    if (!m.connected || m.socket_id == self_socket) continue;
+    auto o = member_json(s.session_id, m);
+    o.erase("sessionId");
+    others.emplace_back(std::move(o));
+  }
+  json::object o{{"sessionId", s.session_id},
+                 {"sessionType", calls::to_string(s.session_type)},
+                 {"participants", std::move(others)},
+                 {"callSettings", store::to_json(s.call_settings)},
+                 {"iceServers", json::parse(ice_json)}};
+  return json::serialize(o);
+}
+
+}  // namespace hearth::signaling

@@ -1,0 +1,53 @@
+#pragma once
+// Reading client event payloads and building the server's event payloads (JSON texts). Field errors name the
+// field and the rule, like the REST API's. Pure; stateless.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "auth/jwt.hpp"
+#include "calls/call_session.hpp"
+#include "core/result.hpp"
+#include "ice/ice_servers.hpp"
+
+#include <boost/json/object.hpp>
+
+namespace hearth::signaling {
+
+class CallRoom;
+struct Member;
+
+// The raw JSON of the first argument in a comma-separated argument list ("" if none).
+std::string_view first_argument(std::string_view args);
+
+// The token of an `authenticate` argument: a JSON string, or an object with a string "token".
+std::optional<std::string> token_from_argument(std::string_view arg);
+// The token of a CONNECT auth payload ({"token":...}); nullopt when absent.
+std::optional<std::string> token_from_auth(std::string_view auth_json);
+
+struct JoinRequest {
+  std::string session_id;
+  std::string peer_id;  // may be empty: the socket id is used
+};
+Result<JoinRequest> parse_join(std::string_view arg);
+// {sessionId} of leave_call_session and decline_call.
+Result<std::string> parse_session_ref(std::string_view arg);
+
+struct MediaRequest {
+  std::string session_id;
+  std::optional<bool> has_video, has_audio, is_screen_sharing;
+  calls::MediaState applied_to(calls::MediaState current) const;
+};
+Result<MediaRequest> parse_media(std::string_view arg);
+
+std::string user_json(const auth::Principal& p);  // {"userId","name"}
+std::string ice_servers_json(const std::vector<ice::IceServer>& servers);
+// call_error for a socket whose join was taken over by another socket of the same user.
+std::string replaced_json(std::string_view session_id);
+// The entry of a participant as other participants see it.
+boost::json::object member_json(std::string_view session_id, const Member& m);
+// call_session_joined: {sessionId, sessionType, participants (the others), callSettings, iceServers}.
+std::string session_joined_json(const calls::CallSession& s, const CallRoom& room, std::string_view self_socket,
+                                std::string_view ice_json);
+
+}  // namespace hearth::signaling

@@ -1,0 +1,71 @@
+#pragma once
+// Per-socket signaling state, and the registry that finds sockets by id and by user.
+// Thread safety: Peer's fields are guarded by its mutex (touched by its socket's strand and by call rooms);
+// the Registry is sharded behind mutexes and touched once per connect, auth, join or lookup.
+#include <array>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/steady_timer.hpp>
+
+#include "auth/jwt.hpp"
+#include "core/clock.hpp"
+#include "realtime/socketio/socket.hpp"
+
+namespace hearth::signaling {
+
+class Peer {
+ public:
+  explicit Peer(std::shared_ptr<realtime::socketio::Socket> socket);
+
+  const std::string& socket_id() const noexcept { return socket_id_; }
+  std::shared_ptr<realtime::socketio::Socket> socket() const { return socket_.lock(); }
+
+  std::optional<auth::Principal> principal() const;
+  void set_principal(auth::Principal p);
+
+  void add_session(const std::string& id);
+  void remove_session(const std::string& id);
+  std::vector<std::string> sessions() const;
+
+  // Token bucket of client events; false when over the rate.
+  bool take_event_token(TimePoint now, double per_second, double burst);
+
+  std::optional<boost::asio::steady_timer> auth_timer;  // on the socket's strand only
+
+ private:
+  const std::string socket_id_;
+  std::weak_ptr<realtime::socketio::Socket> socket_;  // the Socket.IO client owns the socket
+  mutable std::mutex mutex_;
+  std::optional<auth::Principal> principal_;
+  std::set<std::string> sessions_;
+  double tokens_ = -1;  // -1: bucket not started
+  TimePoint tokens_at_{};
+};
+
+class Registry {
+ public:
+  void add(const std::shared_ptr<Peer>& peer);
+  std::shared_ptr<Peer> remove(const std::string& socket_id);
+  std::shared_ptr<Peer> find(const std::string& socket_id) const;
+  void bind_user(const std::string& user_id, const std::string& socket_id);
+  void unbind_user(const std::string& user_id, const std::string& socket_id);
+  std::vector<std::shared_ptr<Peer>> peers_of(const std::string& user_id) const;
+  std::size_t size() const;
+
+ private:
+  struct Shard {
+    mutable std::mutex mutex;
+    std::unordered_map<std::string, std::shared_ptr<Peer>> by_socket;
+    std::unordered_map<std::string, std::vector<std::string>> sockets_by_user;
+  };
+  Shard& shard(const std::string& key) const;
+  mutable std::array<Shard, 16> shards_;
+};
+
+}  // namespace hearth::signaling

@@ -1,0 +1,86 @@
+#include "signaling/relay.hpp"
+
+#include <fmt/format.h>
+
+#include "realtime/socketio/json_text.hpp"
+
+namespace hearth::signaling {
+namespace jt = realtime::socketio::jsontext;
+
+namespace {
+
+// Calls fn(key_raw, value_begin, value_end) for each top-level member; stops early when fn returns true.
+template <class Fn>
+bool for_each_member(std::string_view o, Fn&& fn) {
+  std::size_t pos = jt::skip_ws(o, 0);
+  if (pos >= o.size() || o[pos] != '{') return false;
+  pos = jt::skip_ws(o, pos + 1);
+  while (pos < o.size() && o[pos] == '"') {
+    const std::size_t key_end = jt::string_end(o, pos);
+    if (key_end == jt::npos) return false;
+    const std::string_view key = o.substr(pos + 1, key_end - pos - 1);
+    pos = jt::skip_ws(o, key_end + 1);
+    if (pos >= o.size() || o[pos] != ':') return false;
+    const std::size_t value_begin = jt::skip_ws(o, pos + 1);
+    const std::size_t value_end = jt::value_end(o, value_begin);
+    if (value_end == jt::npos) return false;
+    if (fn(key, value_begin, value_end)) return true;
+    pos = jt::skip_ws(o, value_end);
+    if (pos < o.size() && o[pos] == ',') pos = jt::skip_ws(o, pos + 1);
+  }
+  return false;
+}
+
+bool key_is(std::string_view raw_key, std::string_view key, std::string& scratch) {
+  if (raw_key.find('\\') == std::string_view::npos) return raw_key == key;
+  auto k = jt::unescape(raw_key, scratch);
+  return k && *k == key;
+}
+
+}  // namespace
+
+Result<std::string_view> top_level_string(std::string_view o, std::string_view key, std::string& scratch) {
+  std::string_view raw;
+  bool is_string = false;
+  std::string key_scratch;
+  const bool found = for_each_member(o, [&](std::string_view k, std::size_t b, std::size_t e) {
+    if (!key_is(k, key, key_scratch)) return false;
+    is_string = o[b] == '"';
+    raw = o.substr(b + 1, e - b - 2);
+    return true;
+  });
+  if (!found || !is_string) return make_error(errc::invalid_argument, fmt::format("{}: must be a string", key));
+  return jt::unescape(raw, scratch);
+}
+
+bool has_top_level(std::string_view o, std::string_view key) {
+  std::string scratch;
+  return for_each_member(o, [&](std::string_view k, std::size_t, std::size_t) { return key_is(k, key, scratch); });
+}
+
+std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,
+                         std::string_view from_user_id) {
+  // The object ends with '}' (validated JSON); drop it and append our members.
+  std::size_t close = object.find_last_of('}');
+  const std::string_view head = object.substr(0, close);
+  bool empty = true;
+  for (char c : head.substr(1))
+    if (!jt::is_ws(c)) {
+      empty = false;
+      break;
+    }
+  std::string out;
+  out.reserve(object.size() + event.size() + from_socket_id.size() + from_user_id.size() + 48);
+  out += "42[";
+  jt::append_quoted(out, event);
+  out += ',';
+  out += head;
+  out += empty ? "\"fromSocketId\":" : ",\"fromSocketId\":";
+  jt::append_quoted(out, from_socket_id);
+  out += ",\"fromUserId\":";
+  jt::append_quoted(out, from_user_id);
+  out += "}]";
+  return out;
+}
+
+}  // namespace hearth::signaling

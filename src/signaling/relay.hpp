@@ -1,0 +1,24 @@
+#pragma once
+// The hot path of signaling: reading the routing fields of a webrtc_* event and re-encoding it for its target
+// without building or re-serialising its JSON (SDP offers are kilobytes). Input is text the Socket.IO codec has
+// already validated as JSON. Pure; stateless.
+#include <string>
+#include <string_view>
+
+#include "core/result.hpp"
+
+namespace hearth::signaling {
+
+// The top-level string member `key` of a JSON object text (unescaped into `scratch` when needed).
+// not found / not a string → nullopt-like error (invalid_argument naming the key).
+Result<std::string_view> top_level_string(std::string_view object, std::string_view key, std::string& scratch);
+// Whether the object has the top-level member `key` (any type).
+bool has_top_level(std::string_view object, std::string_view key);
+
+// The Engine.IO packet delivering `event` to its target: 42["event",{...original members...,
+// "fromSocketId":"…","fromUserId":"…"}]. The sender's members come first and ours last, so a client that
+// sends its own fromSocketId cannot spoof it (JSON.parse keeps the last duplicate).
+std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,
+                         std::string_view from_user_id);
+
+}  // namespace hearth::signaling

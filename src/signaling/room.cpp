@@ -1,0 +1,31 @@
+#include "signaling/room.hpp"
+
+#include <algorithm>
+
+namespace hearth::signaling {
+
+Member* CallRoom::find_user(std::string_view user_id) {
+  auto it = std::find_if(members_.begin(), members_.end(), [&](const Member& m) { return m.user_id == user_id; });
+  return it == members_.end() ? nullptr : &*it;
+}
+
+Member* CallRoom::find_socket(std::string_view socket_id) {
+  auto it = std::find_if(members_.begin(), members_.end(),
+                         [&](const Member& m) { return m.connected && m.socket_id == socket_id; });
+  return it == members_.end() ? nullptr : &*it;
+}
+
+Member& CallRoom::add(Member m) { return members_.emplace_back(std::move(m)); }
+
+void CallRoom::remove_user(std::string_view user_id) {
+  std::erase_if(members_, [&](const Member& m) { return m.user_id == user_id; });
+}
+
+void CallRoom::broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id) const {
+  for (const auto& m : members_) {
+    if (!m.connected || m.socket_id == except_socket_id) continue;
+    if (auto s = m.socket.lock()) s->send_encoded(packet);
+  }
+}
+
+}  // namespace hearth::signaling

@@ -1,0 +1,64 @@
+#pragma once
+// The live state of one call: who is connected to it right now, from which socket, and who is within the
+// reconnect grace. An actor: everything runs on the room's own strand (post work to it with run()).
+// The durable state (the session document) lives in the store; the room is what relaying and broadcasting
+// read, so the hot path never touches the store.
+// Ownership: held by the service's room map while the call has members; members' sockets are weak.
+// Thread safety: run() from any thread; everything else on the strand.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "calls/call_session.hpp"
+#include "realtime/socketio/socket.hpp"
+
+namespace hearth::signaling {
+
+struct Member {
+  std::string user_id;
+  std::string name;
+  std::string socket_id;
+  std::string peer_id;
+  std::weak_ptr<realtime::socketio::Socket> socket;
+  calls::MediaState media;
+  TimePoint joined_at{};
+  bool connected = true;
+  std::unique_ptr<boost::asio::steady_timer> grace;  // running while disconnected
+};
+
+class CallRoom : public std::enable_shared_from_this<CallRoom> {
+ public:
+  CallRoom(boost::asio::any_io_executor strand, std::string session_id)
+      : strand_(std::move(strand)), session_id_(std::move(session_id)) {}
+
+  const std::string& session_id() const noexcept { return session_id_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+
+  template <class Fn>
+  void run(Fn&& fn) {
+    boost::asio::post(strand_, [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable { fn(*self); });
+  }
+
+  // On the strand:
+  Member* find_user(std::string_view user_id);
+  Member* find_socket(std::string_view socket_id);  // connected members only
+  Member& add(Member m);
+  void remove_user(std::string_view user_id);
+  std::vector<Member>& members() noexcept { return members_; }
+  // Sends a pre-encoded packet to every connected member but `except_socket_id`.
+  void broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id = {}) const;
+  bool ended = false;  // set when the call ended: the room takes no more members
+
+ private:
+  boost::asio::any_io_executor strand_;
+  std::string session_id_;
+  std::vector<Member> members_;  // at most MAX_CALL_PARTICIPANTS
+};
+
+}  // namespace hearth::signaling

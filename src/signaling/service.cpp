@@ -1,0 +1,441 @@
+#include "signaling/service.hpp"
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "calls/policy.hpp"
+#include "core/ids.hpp"
+#include "core/time_format.hpp"
+#include "realtime/socketio/data.hpp"
+#include "signaling/errors.hpp"
+#include "signaling/payloads.hpp"
+#include "signaling/relay.hpp"
+#include "store/session_json.hpp"
+
+namespace hearth::signaling {
+namespace json = boost::json;
+using calls::CallSession;
+using realtime::socketio::IncomingEvent;
+using store::Repository;
+
+namespace {
+inline constexpr std::size_t kMaxEventBytes = 64 * 1024;  // an SDP offer is a few KiB; ICE candidates far less
+
+std::shared_ptr<const std::string> packet(std::string_view event, const json::value& payload) {
+  const std::string arg = json::serialize(payload);
+  std::string out = "4";
+  const std::string_view args[] = {arg};
+  realtime::socketio::append_event(out, "/", event, args);
+  return std::make_shared<const std::string>(std::move(out));
+}
+
+Error not_authenticated() { return make_error(errc::unauthenticated, "Not authenticated: send authenticate first"); }
+}  // namespace
+
+// One client event being handled. Copied into asynchronous continuations (payload is only valid before).
+struct SignalingService::Context {
+  SocketPtr socket;
+  std::shared_ptr<Peer> peer;
+  std::string event;
+  std::optional<std::uint64_t> ack_id;
+  std::string_view payload;  // raw JSON of the first argument; valid only during on_event
+  auth::Principal who;       // set for authenticated events
+
+  void fail(const Error& e) const {
+    const std::string body = call_error_json(event, e);
+    socket->emit("call_error", {body});
+    if (ack_id) socket->ack(*ack_id, {failure_ack_json(e)});
+  }
+  void succeed(std::string_view message, std::string_view data_json = {}) const {
+    if (ack_id) socket->ack(*ack_id, {success_ack_json(message, data_json)});
+  }
+  Context detached() const {
+    Context c = *this;
+    c.payload = {};
+    return c;
+  }
+};
+
+SignalingService::SignalingService(boost::asio::io_context& ioc, store::Store& store, const auth::JwtVerifier& verifier,
+                                   const ice::IceServers& ice, const Clock& clock, calls::Limits limits,
+                                   SignalingOptions options)
+    : ioc_(ioc), store_(store), verifier_(verifier), ice_(ice), clock_(clock), limits_(limits), options_(options) {}
+
+// --- connection lifecycle ----------------------------------------------------------------------------------------
+
+Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_view auth) {
+  auto peer = std::make_shared<Peer>(socket);
+  if (auto token = token_from_auth(auth)) {
+    auto principal = verifier_.verify(*token, clock_.now());
+    if (!principal) return make_error(errc::unauthenticated, "Authentication failed: " + principal.error().message);
+    peer->set_principal(*principal);
+    registry_.add(peer);
+    registry_.bind_user(principal->user_id, socket->id());
+    // After the CONNECT answer, which the Socket.IO client queues right after this returns.
+    boost::asio::post(socket->executor(), [socket, p = *principal] {
+      socket->emit("authenticated", {user_json(p)});
+    });
+    return {};
+  }
+  registry_.add(peer);
+  peer->auth_timer.emplace(socket->executor());
+  peer->auth_timer->expires_after(options_.auth_timeout);
+  peer->auth_timer->async_wait([weak_peer = std::weak_ptr<Peer>(peer)](boost::system::error_code ec) {
+    auto p = weak_peer.lock();
+    if (ec || !p || p->principal()) return;
+    if (auto s = p->socket()) {
+      s->emit("authentication_error", {R"({"message":"Authentication timeout"})"});
+      s->disconnect();
+    }
+  });
+  return {};
+}
+
+void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) {
+  auto peer = registry_.remove(socket->id());
+  if (!peer) return;
+  if (peer->auth_timer) peer->auth_timer->cancel();
+  if (auto p = peer->principal()) registry_.unbind_user(p->user_id, socket->id());
+  on_socket_lost(peer);
+}
+
+void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev) {
+  auto peer = registry_.find(socket->id());
+  if (!peer) return;
+  Context ctx{socket, peer, std::string(ev.name), ev.ack_id, {}, {}};
+  if (!peer->take_event_token(clock_.now(), options_.events_per_second, options_.event_burst))
+    return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
+  if (ev.data.size() > kMaxEventBytes)
+    return ctx.fail(make_error(errc::payload_too_large, fmt::format("Event too large (limit {} bytes)", kMaxEventBytes)));
+  auto first = first_argument(ev.args);
+  ctx.payload = first;
+
+  if (ctx.event == "authenticate") return authenticate(ctx);
+  auto who = peer->principal();
+  if (!who) return ctx.fail(not_authenticated());
+  ctx.who = std::move(*who);
+  if (ctx.event == "webrtc_offer" || ctx.event == "webrtc_answer" || ctx.event == "webrtc_ice_candidate")
+    return relay(ctx);
+  if (ctx.event == "join_call_session") return join(ctx);
+  if (ctx.event == "leave_call_session") return leave(ctx);
+  if (ctx.event == "media_state_changed") return media(ctx);
+  if (ctx.event == "decline_call") return decline(ctx);
+  ctx.fail(make_error(errc::method_not_allowed, fmt::format("Unknown event '{}'", ctx.event)));
+}
+
+// --- authenticate --------------------------------------------------------------------------------------------------
+
+void SignalingService::authenticate(Context& ctx) {
+  auto token = token_from_argument(ctx.payload);
+  auto fail = [&](const std::string& message) {
+    ctx.socket->emit("authentication_error", {json::serialize(json::object{{"message", message}})});
+    if (ctx.ack_id) ctx.socket->ack(*ctx.ack_id, {failure_ack_json(make_error(errc::unauthenticated, message))});
+  };
+  if (!token) return fail("Authentication failed: a token string or {token} is required");
+  auto principal = verifier_.verify(*token, clock_.now());
+  if (!principal) return fail("Authentication failed: " + principal.error().message);
+  if (auto current = ctx.peer->principal(); current && current->user_id != principal->user_id)
+    return fail("Authentication failed: this socket is authenticated as another user");
+  ctx.peer->set_principal(*principal);
+  if (ctx.peer->auth_timer) ctx.peer->auth_timer->cancel();
+  registry_.bind_user(principal->user_id, ctx.socket->id());
+  const std::string user = user_json(*principal);
+  ctx.socket->emit("authenticated", {user});
+  ctx.succeed("Authenticated", user);
+}
+
+// --- join ------------------------------------------------------------------------------------------------------------
+
+void SignalingService::join(Context& ctx) {
+  auto req = parse_join(ctx.payload);
+  if (!req) return ctx.fail(req.error());
+  const auto now = clock_.now();
+  const std::string socket_id = ctx.socket->id();
+  const std::string peer_id = req->peer_id.empty() ? socket_id : req->peer_id;
+  Context c = ctx.detached();
+  store_.execute<CallSession>(
+      [id = req->session_id, caller = calls::Caller{ctx.who.user_id, ctx.who.name}, socket_id, peer_id, now,
+       limits = limits_](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(id, true);
+        if (!s) return make_error(errc::not_found, "Call session not found");
+        if (auto ok = calls::activate(*s, caller, socket_id, peer_id, now, limits); !ok) return ok.error();
+        repo.update(*s);
+        return std::move(*s);
+      },
+      [this, c, peer_id](Result<CallSession> res) mutable {
+        if (!res) return c.fail(res.error());
+        auto peer = c.peer;  // not c.peer: c is moved in the same call
+        auto who = c.who;
+        on_joined(peer, who, std::move(*res), peer_id, std::move(c));
+      });
+}
+
+void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, CallSession session,
+                                 std::string peer_id, Context c) {
+  auto r = room(session.session_id, true);
+  peer->add_session(session.session_id);
+  const std::string ice = ice_servers_json(ice_.servers_for(who.user_id, clock_.now()));
+  r->run([this, c = std::move(c), session = std::move(session), peer_id = std::move(peer_id), ice](CallRoom& rm) {
+    if (rm.ended) return c.fail(make_error(errc::gone, "Call session has ended"));
+    const auto* p = session.find_participant(c.who.user_id);
+    Member* me = rm.find_user(c.who.user_id);
+    std::string old_socket;
+    const bool existed = me != nullptr;
+    if (me && me->socket_id != c.socket->id()) {
+      old_socket = me->socket_id;
+      if (me->connected)
+        if (auto old = me->socket.lock())  // two tabs: the newer join takes over
+          old->emit("call_error", {replaced_json(session.session_id)});
+    }
+    if (!me) me = &rm.add(Member{});
+    me->user_id = c.who.user_id;
+    me->name = c.who.name;
+    me->socket_id = c.socket->id();
+    me->socket = c.socket;
+    me->peer_id = peer_id;
+    me->media = p ? p->media : calls::MediaState{};
+    me->joined_at = p && p->joined_at ? *p->joined_at : clock_.now();
+    me->connected = true;
+    me->grace.reset();  // cancels a running reconnect grace
+
+    const std::string joined = session_joined_json(session, rm, c.socket->id(), ice);
+    c.socket->emit("call_session_joined", {joined});
+    c.succeed("Joined call session", joined);
+    if (!existed) {
+      rm.broadcast(packet("user_joined_call", member_json(session.session_id, *me)), me->socket_id);
+    } else if (!old_socket.empty()) {
+      json::object o{{"sessionId", session.session_id}, {"userId", me->user_id}, {"oldSocketId", old_socket},
+                     {"socketId", me->socket_id}, {"peerId", me->peer_id}};
+      rm.broadcast(packet("user_reconnected", o), me->socket_id);
+    }
+  });
+}
+
+// --- leave -----------------------------------------------------------------------------------------------------------
+
+void SignalingService::leave(Context& ctx) {
+  auto id = parse_session_ref(ctx.payload);
+  if (!id) return ctx.fail(id.error());
+  const auto now = clock_.now();
+  Context c = ctx.detached();
+  store_.execute<CallSession>(
+      [id = *id, user = ctx.who.user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(id, true);
+        if (!s) return make_error(errc::not_found, "Call session not found");
+        const auto* p = s->find_participant(user);
+        if (!p || !p->is_active || p->socket_id != socket_id)
+          return make_error(errc::forbidden, "This socket is not in the call");
+        calls::deactivate(*s, user, now);
+        repo.update(*s);
+        return std::move(*s);
+      },
+      [this, c](Result<CallSession> res) {
+        if (!res) return c.fail(res.error());
+        c.peer->remove_session(res->session_id);
+        c.succeed("Left call session");
+        announce_left(*res, c.who.user_id, c.socket->id());
+      });
+}
+
+void SignalingService::announce_left(const CallSession& session, const std::string& user_id,
+                                     const std::string& socket_id) {
+  if (auto r = room(session.session_id, false)) {
+    r->run([session_id = session.session_id, user_id, socket_id](CallRoom& rm) {
+      Member* m = rm.find_user(user_id);
+      if (!m || m->socket_id != socket_id) return;  // already replaced by a newer socket
+      rm.remove_user(user_id);
+      json::object o{{"sessionId", session_id}, {"userId", user_id}, {"socketId", socket_id}};
+      rm.broadcast(packet("user_left_call", o));
+    });
+  }
+  if (session.status == calls::Status::ended) ended(session);
+}
+
+// --- disconnect and reconnect grace ---------------------------------------------------------------------------------
+
+void SignalingService::on_socket_lost(const std::shared_ptr<Peer>& peer) {
+  for (const auto& session_id : peer->sessions()) {
+    auto r = room(session_id, false);
+    if (!r) continue;
+    r->run([this, socket_id = peer->socket_id()](CallRoom& rm) {
+      Member* m = rm.find_socket(socket_id);
+      if (!m) return;
+      m->connected = false;
+      json::object o{{"sessionId", rm.session_id()}, {"userId", m->user_id}, {"socketId", socket_id}};
+      rm.broadcast(packet("user_disconnected", o));
+      m->grace = std::make_unique<boost::asio::steady_timer>(rm.executor(), options_.reconnect_grace);
+      m->grace->async_wait([this, session_id = rm.session_id(), user_id = m->user_id, socket_id](
+                               boost::system::error_code ec) {
+        if (!ec) expire_grace(session_id, user_id, socket_id);
+      });
+    });
+  }
+}
+
+void SignalingService::expire_grace(const std::string& session_id, const std::string& user_id,
+                                    const std::string& socket_id) {
+  const auto now = clock_.now();
+  store_.execute<CallSession>(
+      [session_id, user_id, socket_id, now](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(session_id, true);
+        if (!s) return make_error(errc::not_found, "Call session not found");
+        const auto* p = s->find_participant(user_id);
+        if (!p || !p->is_active || p->socket_id != socket_id) return make_error(errc::conflict, "rejoined");
+        calls::deactivate(*s, user_id, now);
+        repo.update(*s);
+        return std::move(*s);
+      },
+      [this, user_id, socket_id](Result<CallSession> res) {
+        if (res) announce_left(*res, user_id, socket_id);
+      });
+}
+
+// --- relay -----------------------------------------------------------------------------------------------------------
+
+void SignalingService::relay(Context& ctx) {
+  std::string scratch1, scratch2;
+  auto session_id = top_level_string(ctx.payload, "sessionId", scratch1);
+  if (!session_id) return ctx.fail(session_id.error());
+  auto target = top_level_string(ctx.payload, "targetSocketId", scratch2);
+  if (!target) return ctx.fail(target.error());
+  const std::string_view field = ctx.event == "webrtc_offer" ? "offer" : ctx.event == "webrtc_answer" ? "answer" : "candidate";
+  if (!has_top_level(ctx.payload, field))
+    return ctx.fail(make_error(errc::invalid_argument, fmt::format("{}: required", field)));
+  auto r = room(std::string(*session_id), false);
+  if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
+  auto frame = std::make_shared<const std::string>(
+      encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id));
+  r->run([c = ctx.detached(), frame, target = std::string(*target)](CallRoom& rm) {
+    const Member* from = rm.find_socket(c.socket->id());
+    const Member* to = rm.find_socket(target);
+    if (!from || !to || from == to)
+      return c.fail(make_error(errc::forbidden, "Both sockets must be active participants of this call"));
+    if (auto s = to->socket.lock()) s->send_encoded(frame);
+    c.succeed("Delivered");
+  });
+}
+
+// --- media -----------------------------------------------------------------------------------------------------------
+
+void SignalingService::media(Context& ctx) {
+  auto req = parse_media(ctx.payload);
+  if (!req) return ctx.fail(req.error());
+  Context c = ctx.detached();
+  store_.execute<CallSession>(
+      [req = *req, user = ctx.who.user_id, socket_id = ctx.socket->id()](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(req.session_id, true);
+        if (!s) return make_error(errc::not_found, "Call session not found");
+        const auto* p = s->find_participant(user);
+        if (!p || !p->is_active || p->socket_id != socket_id)
+          return make_error(errc::forbidden, "This socket is not in the call");
+        if (auto ok = calls::update_media(*s, user, req.applied_to(p->media)); !ok) return ok.error();
+        repo.update(*s);
+        return std::move(*s);
+      },
+      [this, c](Result<CallSession> res) {
+        if (!res) return c.fail(res.error());
+        c.succeed("Media state updated");
+        media_changed(*res, c.who.user_id);
+      });
+}
+
+void SignalingService::media_changed(const CallSession& session, const std::string& user_id) {
+  const auto* p = session.find_participant(user_id);
+  auto r = room(session.session_id, false);
+  if (!p || !r) return;
+  json::object o{{"sessionId", session.session_id}, {"userId", user_id}, {"socketId", p->socket_id},
+                 {"hasVideo", p->media.has_video}, {"hasAudio", p->media.has_audio},
+                 {"isScreenSharing", p->media.is_screen_sharing}};
+  r->run([pkt = packet("media_state_changed", o), user_id, media = p->media](CallRoom& rm) {
+    Member* m = rm.find_user(user_id);
+    if (m) m->media = media;
+    rm.broadcast(pkt, m ? std::string_view(m->socket_id) : std::string_view{});
+  });
+}
+
+// --- decline ---------------------------------------------------------------------------------------------------------
+
+void SignalingService::decline(Context& ctx) {
+  auto id = parse_session_ref(ctx.payload);
+  if (!id) return ctx.fail(id.error());
+  const auto now = clock_.now();
+  Context c = ctx.detached();
+  store_.execute<CallSession>(
+      [id = *id, user = ctx.who.user_id, now](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(id, true);
+        if (!s) return make_error(errc::not_found, "Call session not found");
+        if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
+        if (user == s->initiator_id)
+          return make_error(errc::invalid_argument, "sessionId: the initiator cannot decline; end the call instead");
+        if (s->status == calls::Status::ended) return make_error(errc::gone, "Call session has ended");
+        if (s->session_type == calls::SessionType::one_to_one) {
+          calls::end(*s, calls::EndReason::declined, user, now);
+          repo.update(*s);
+        }
+        return std::move(*s);
+      },
+      [this, c](Result<CallSession> res) {
+        if (!res) return c.fail(res.error());
+        c.succeed("Call declined");
+        json::object o{{"sessionId", res->session_id}, {"userId", c.who.user_id}};
+        send_to_user(res->initiator_id, packet("call_declined", o));
+        if (res->status == calls::Status::ended) ended(*res);
+      });
+}
+
+// --- announcements (CallEvents) --------------------------------------------------------------------------------------
+
+void SignalingService::initiated(const CallSession& session) {
+  const auto& initiator = session.participants.front();
+  json::object o{{"sessionId", session.session_id},
+                 {"sessionType", calls::to_string(session.session_type)},
+                 {"initiator", json::object{{"userId", initiator.user_id}, {"name", initiator.name}}},
+                 {"callSettings", store::to_json(session.call_settings)},
+                 {"metadata", store::to_json(session.metadata)}};
+  const auto pkt = packet("call_invitation", o);
+  for (const auto& user : session.invitees) send_to_user(user, pkt);
+}
+
+void SignalingService::ended(const CallSession& session) {
+  json::object o{{"sessionId", session.session_id},
+                 {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
+                 {"reason", calls::to_string(session.end_reason)},
+                 {"duration", session.duration_seconds}};
+  const auto pkt = packet("call_ended", o);
+  send_to_user(session.initiator_id, pkt);
+  for (const auto& user : session.invitees) send_to_user(user, pkt);
+  if (auto r = room(session.session_id, false)) {
+    r->run([](CallRoom& rm) {
+      rm.ended = true;
+      rm.members().clear();  // cancels reconnect graces
+    });
+    drop_room(session.session_id);
+  }
+}
+
+// --- rooms and users -------------------------------------------------------------------------------------------------
+
+std::shared_ptr<CallRoom> SignalingService::room(const std::string& session_id, bool create) {
+  std::lock_guard lock(rooms_mutex_);
+  auto it = rooms_.find(session_id);
+  if (it != rooms_.end()) return it->second;
+  if (!create) return nullptr;
+  auto r = std::make_shared<CallRoom>(boost::asio::make_strand(ioc_), session_id);
+  rooms_.emplace(session_id, r);
+  return r;
+}
+
+void SignalingService::drop_room(const std::string& session_id) {
+  std::lock_guard lock(rooms_mutex_);
+  rooms_.erase(session_id);
+}
+
+void SignalingService::send_to_user(const std::string& user_id, const std::shared_ptr<const std::string>& pkt) const {
+  for (const auto& peer : registry_.peers_of(user_id))
+    if (auto s = peer->socket()) s->send_encoded(pkt);
+}
+
+}  // namespace hearth::signaling

@@ -1,0 +1,86 @@
+#pragma once
+// WebRTC signaling over Socket.IO (namespace "/"): authentication, joining and leaving calls, relaying
+// offers/answers/ICE candidates between the members of a call, media state, declines, invitations, call end
+// announcements, and reconnection within a grace period.
+// Durable changes (join, leave, media, decline) go through the store and are announced after they commit;
+// relaying reads only the call's room (see room.hpp).
+// Ownership: created by the app; outlives every session (the app closes sessions before destroying it).
+// Thread safety: NamespaceHandler calls arrive on socket strands, CallEvents calls from any thread; rooms are
+// actors on their own strands; the registry and room map are behind mutexes.
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+
+#include <boost/asio/io_context.hpp>
+
+#include "auth/jwt.hpp"
+#include "calls/events.hpp"
+#include "calls/limits.hpp"
+#include "core/clock.hpp"
+#include "ice/ice_servers.hpp"
+#include "realtime/socketio/namespace_handler.hpp"
+#include "signaling/peer.hpp"
+#include "signaling/room.hpp"
+#include "store/store.hpp"
+
+namespace hearth::signaling {
+
+struct SignalingOptions {
+  std::chrono::milliseconds auth_timeout{10'000};     // a socket must authenticate within this
+  std::chrono::milliseconds reconnect_grace{15'000};  // RECONNECT_GRACE_SECONDS
+  double events_per_second = 100;                     // per socket, sustained
+  double event_burst = 200;                           // per socket, burst
+};
+
+class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {
+ public:
+  SignalingService(boost::asio::io_context& ioc, store::Store& store, const auth::JwtVerifier& verifier,
+                   const ice::IceServers& ice, const Clock& clock, calls::Limits limits, SignalingOptions options);
+
+  Result<void> on_connect(const std::shared_ptr<realtime::socketio::Socket>& socket, std::string_view auth) override;
+  void on_event(const std::shared_ptr<realtime::socketio::Socket>& socket,
+                const realtime::socketio::IncomingEvent& event) override;
+  void on_disconnect(const std::shared_ptr<realtime::socketio::Socket>& socket, std::string_view reason) override;
+
+  void initiated(const calls::CallSession& session) override;
+  void media_changed(const calls::CallSession& session, const std::string& user_id) override;
+  void ended(const calls::CallSession& session) override;
+
+  std::size_t connected_sockets() const { return registry_.size(); }
+
+ private:
+  using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
+  struct Context;  // one client event being handled
+
+  void authenticate(Context& ctx);
+  void join(Context& ctx);
+  void leave(Context& ctx);
+  void relay(Context& ctx);
+  void media(Context& ctx);
+  void decline(Context& ctx);
+
+  void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, calls::CallSession session,
+                 std::string peer_id, Context ctx);
+  void on_socket_lost(const std::shared_ptr<Peer>& peer);
+  void expire_grace(const std::string& session_id, const std::string& user_id, const std::string& socket_id);
+  void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id);
+
+  std::shared_ptr<CallRoom> room(const std::string& session_id, bool create);
+  void drop_room(const std::string& session_id);
+  void send_to_user(const std::string& user_id, const std::shared_ptr<const std::string>& packet) const;
+
+  boost::asio::io_context& ioc_;
+  store::Store& store_;                  // owned by the app
+  const auth::JwtVerifier& verifier_;    // owned by the app
+  const ice::IceServers& ice_;           // owned by the app
+  const Clock& clock_;                   // owned by the app
+  calls::Limits limits_;
+  SignalingOptions options_;
+  Registry registry_;
+  std::mutex rooms_mutex_;
+  std::unordered_map<std::string, std::shared_ptr<CallRoom>> rooms_;
+};
+
+}  // namespace hearth::signaling

@@ -1,0 +1,78 @@
+#pragma once
+// A thin RAII layer over one sqlite3 connection: opening with the durability settings, prepared statements
+// cached for the life of the connection, and every SQLite error turned into a StoreError (conflict for a
+// duplicate key, unavailable otherwise) whose message includes sqlite3_errmsg.
+// Thread safety: none; the connection is used by one thread at a time (the store thread), so it is opened
+// without SQLite's own mutex (SQLITE_OPEN_NOMUTEX).
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace hearth::store {
+
+class SqliteConnection;
+
+// One use of a cached prepared statement: bind (1-based), step, read columns (0-based). The statement is
+// reset and its bindings cleared when the SqliteQuery dies, so no read stays open by accident.
+class SqliteQuery {
+ public:
+  SqliteQuery(SqliteConnection& conn, sqlite3_stmt* stmt) noexcept : conn_(&conn), stmt_(stmt) {}
+  ~SqliteQuery();
+  SqliteQuery(const SqliteQuery&) = delete;
+  SqliteQuery& operator=(const SqliteQuery&) = delete;
+
+  SqliteQuery& bind(int index, std::string_view text);  // copied (SQLITE_TRANSIENT)
+  SqliteQuery& bind(int index, std::int64_t value);
+  SqliteQuery& bind_null(int index);
+
+  bool step();  // true: a row is ready; false: done. Throws StoreError.
+  void run();   // steps to the end, ignoring rows
+
+  bool is_null(int column) const;
+  std::int64_t int64(int column) const;
+  std::string_view text(int column) const;  // valid until the next step
+
+ private:
+  void check_bind(int rc);
+
+  SqliteConnection* conn_;  // not owned; outlives the query
+  sqlite3_stmt* stmt_;      // not owned; belongs to the connection's cache
+};
+
+class SqliteConnection {
+ public:
+  // Opens (creating if missing) `path`, or an in-memory database for ":memory:". Throws StoreError.
+  explicit SqliteConnection(const std::string& path);
+  ~SqliteConnection();
+  SqliteConnection(const SqliteConnection&) = delete;
+  SqliteConnection& operator=(const SqliteConnection&) = delete;
+
+  // A cached prepared statement for `sql` (one statement), prepared on first use. The same SQL text must not
+  // be used by two live SqliteQuery objects at once (they share one sqlite3_stmt).
+  SqliteQuery query(std::string_view sql);
+  // Runs cached `sql` to completion (BEGIN, COMMIT, UPDATE without results...).
+  void exec(std::string_view sql) { query(sql).run(); }
+  // Runs a script of several statements, uncached (migrations).
+  void exec_script(const std::string& sql);
+  std::int64_t changes() const;
+  bool in_transaction() const;
+
+  // Throws the StoreError for result code `rc` of the last call, naming `context`.
+  [[noreturn]] void fail(int rc, std::string_view context) const;
+
+ private:
+  struct SqlHash {
+    using is_transparent = void;  // find() by string_view, without allocating
+    std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
+  };
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;  // owned; finalized first
+};
+
+}  // namespace hearth::store

@@ -1,0 +1,191 @@
+#include "store/sqlite/sqlite_repository.hpp"
+
+#include <cstdint>
+#include <stdexcept>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "store/migrations/sqlite_migrations.hpp"
+#include "store/session_json.hpp"
+
+namespace hearth::store {
+
+using calls::CallSession;
+
+namespace {
+
+constexpr int max_history_limit = 100;
+
+constexpr std::string_view insert_session_sql =
+    "INSERT INTO call_sessions (session_id, session_type, initiator_id, status, created_at, deadline_at, "
+    "end_reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+// A user listed twice (or the initiator also invited) keeps the first role.
+constexpr std::string_view insert_member_sql =
+    "INSERT INTO call_members (session_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT (session_id, user_id) DO NOTHING";
+constexpr std::string_view update_session_sql =
+    "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5 "
+    "WHERE session_id = ?1";
+constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
+
+// History reads call_members in index order (user_id, created_at DESC, session_id DESC).
+constexpr std::string_view history_sql =
+    "SELECT s.document, s.deadline_at FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
+constexpr std::string_view history_by_status_sql =
+    "SELECT s.document, s.deadline_at FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 AND s.status = ?2 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
+constexpr std::string_view count_sql = "SELECT COUNT(*) FROM call_members WHERE user_id = ?1";
+constexpr std::string_view count_by_status_sql =
+    "SELECT COUNT(*) FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 AND s.status = ?2";
+
+// Means status != 'ended' (the schema CHECKs the status values), written as an IN list so the
+// (status, deadline_at) index is used instead of scanning every ended session ever stored.
+constexpr std::string_view due_sql =
+    "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND deadline_at <= ?1 "
+    "ORDER BY deadline_at, session_id LIMIT ?2";
+
+CallSession read_session(std::string_view document, std::int64_t deadline_ms) {
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(document, ec);
+  if (ec) throw StoreError(errc::internal, "corrupt session document: " + ec.message());
+  auto session = session_from_json(value);
+  if (!session) throw StoreError(session.error().code, session.error().message + ": " + session.error().detail);
+  session->deadline = from_epoch_ms(deadline_ms);
+  return std::move(session).value();
+}
+
+void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
+  if (reason == calls::EndReason::none)
+    q.bind_null(index);
+  else
+    q.bind(index, to_string(reason));
+}
+
+}  // namespace
+
+SqliteRepository::SqliteRepository(const std::string& path) : db_(path) {}
+
+int SqliteRepository::migrate() { return apply_sqlite_migrations(db_); }
+
+int SqliteRepository::schema_version() { return sqlite_schema_version(db_); }
+
+void SqliteRepository::begin() { db_.exec("BEGIN IMMEDIATE"); }
+
+void SqliteRepository::commit() { db_.exec("COMMIT"); }
+
+void SqliteRepository::rollback() {
+  if (db_.in_transaction()) db_.exec("ROLLBACK");
+}
+
+void SqliteRepository::savepoint() { db_.exec("SAVEPOINT op"); }
+
+void SqliteRepository::release_savepoint() { db_.exec("RELEASE SAVEPOINT op"); }
+
+void SqliteRepository::rollback_to_savepoint() {
+  // ROLLBACK TO keeps the savepoint open (in SQLite and PostgreSQL alike); release it too.
+  db_.exec("ROLLBACK TO SAVEPOINT op");
+  db_.exec("RELEASE SAVEPOINT op");
+}
+
+void SqliteRepository::insert(const CallSession& s) {
+  const std::string document = boost::json::serialize(to_json(s));
+  const std::int64_t created_ms = to_epoch_ms(s.created_at);
+  {
+    auto q = db_.query(insert_session_sql);
+    q.bind(1, s.session_id)
+        .bind(2, to_string(s.session_type))
+        .bind(3, s.initiator_id)
+        .bind(4, to_string(s.status))
+        .bind(5, created_ms)
+        .bind(6, to_epoch_ms(s.deadline))
+        .bind(8, document);
+    bind_end_reason(q, 7, s.end_reason);
+    q.run();
+  }
+  const auto add_member = [&](const std::string& user_id, std::string_view role) {
+    db_.query(insert_member_sql).bind(1, s.session_id).bind(2, user_id).bind(3, role).bind(4, created_ms).run();
+  };
+  add_member(s.initiator_id, "initiator");
+  for (const auto& user_id : s.invitees) add_member(user_id, "invitee");
+}
+
+std::optional<CallSession> SqliteRepository::find(std::string_view session_id, bool /*for_update*/) {
+  auto q = db_.query(find_sql);
+  q.bind(1, session_id);
+  if (!q.step()) return std::nullopt;
+  return read_session(q.text(0), q.int64(1));
+}
+
+void SqliteRepository::update(const CallSession& s) {
+  const std::string document = boost::json::serialize(to_json(s));
+  {
+    auto q = db_.query(update_session_sql);
+    q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));
+    bind_end_reason(q, 5, s.end_reason);
+    q.run();
+  }
+  if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);
+}
+
+HistoryPage SqliteRepository::history(const HistoryQuery& hq) {
+  if (hq.page < 1 || hq.limit < 1 || hq.limit > max_history_limit)
+    throw StoreError(errc::invalid_argument, "history: page must be >= 1 and limit between 1 and 100");
+  const std::int64_t offset = (std::int64_t{hq.page} - 1) * hq.limit;
+  HistoryPage page;
+  {
+    auto q = db_.query(hq.status ? count_by_status_sql : count_sql);
+    q.bind(1, hq.user_id);
+    if (hq.status) q.bind(2, to_string(*hq.status));
+    if (q.step()) page.total = q.int64(0);
+  }
+  auto q = db_.query(hq.status ? history_by_status_sql : history_sql);
+  q.bind(1, hq.user_id).bind(3, std::int64_t{hq.limit}).bind(4, offset);
+  if (hq.status) q.bind(2, to_string(*hq.status));
+  while (q.step()) page.sessions.push_back(read_session(q.text(0), q.int64(1)));
+  return page;
+}
+
+std::vector<std::string> SqliteRepository::due(TimePoint now, int limit) {
+  std::vector<std::string> ids;
+  if (limit <= 0) return ids;
+  auto q = db_.query(due_sql);
+  q.bind(1, to_epoch_ms(now)).bind(2, std::int64_t{limit});
+  while (q.step()) ids.emplace_back(q.text(0));
+  return ids;
+}
+
+void SqliteRepository::ping() {
+  auto q = db_.query("SELECT 1");
+  if (!q.step() || q.int64(0) != 1) throw StoreError(errc::unavailable, "sqlite: SELECT 1 returned no row");
+}
+
+std::string sqlite_path_from_url(std::string_view url) {
+  constexpr std::string_view expected =
+      " (expected sqlite://./relative/path.db, sqlite:///absolute/path.db or sqlite::memory:)";
+  if (url == "sqlite::memory:") return ":memory:";
+  constexpr std::string_view scheme = "sqlite://";
+  if (!url.starts_with(scheme)) {
+    // Name the scheme only: another database's URL may carry a password.
+    const auto colon = url.find(':');
+    const std::string named =
+        colon == std::string_view::npos ? "no scheme" : "scheme '" + std::string(url.substr(0, colon)) + "'";
+    throw std::invalid_argument("DATABASE_URL is not a SQLite URL (" + named + ")" + std::string(expected));
+  }
+  const auto path = url.substr(scheme.size());
+  const auto bad = [&](std::string_view why) {
+    return std::invalid_argument("invalid DATABASE_URL '" + std::string(url) + "': " + std::string(why) +
+                                 std::string(expected));
+  };
+  if (!path.starts_with('/') && !path.starts_with("./") && !path.starts_with("../"))
+    throw bad("the path must start with ./ or ../ (relative) or / (absolute)");
+  if (path.ends_with('/') || path.ends_with("/.") || path.ends_with("/.."))
+    throw bad("the path names a directory, not a database file");
+  if (path.find_first_of(std::string_view("?#\0", 3)) != std::string_view::npos)
+    throw bad("query strings, fragments and NUL bytes are not supported");
+  return std::string(path);
+}
+
+}  // namespace hearth::store

@@ -1,0 +1,54 @@
+#pragma once
+// The Repository on SQLite: one connection, WAL journal, synchronous=FULL (a committed batch survives
+// kill -9 and power loss), foreign keys on, 5 s busy timeout, prepared statements cached for the life of
+// the connection. A session is one row (its JSON document plus the indexed columns status, deadline_at,
+// created_at) and one call_members row per member for the history query.
+// Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
+// errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
+// Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "store/repository.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
+
+namespace hearth::store {
+
+class SqliteRepository final : public Repository {
+ public:
+  // Opens (creating it and its parent directory if missing) the database at `path`; ":memory:" for tests.
+  // Does not migrate: call migrate() once at startup. Throws StoreError.
+  explicit SqliteRepository(const std::string& path);
+
+  int migrate() override;
+  int schema_version() override;
+
+  void begin() override;  // BEGIN IMMEDIATE: takes the write lock up front, so a batch never dead-locks
+  void commit() override;
+  void rollback() override;  // no-op outside a transaction
+  void savepoint() override;
+  void release_savepoint() override;
+  void rollback_to_savepoint() override;  // rolls back and releases, so savepoints never pile up
+
+  void insert(const calls::CallSession& s) override;
+  // for_update is implied: BEGIN IMMEDIATE already holds the database's single write lock.
+  std::optional<calls::CallSession> find(std::string_view session_id, bool for_update) override;
+  void update(const calls::CallSession& s) override;
+  // Throws StoreError(errc::invalid_argument) unless page >= 1 and 1 <= limit <= 100.
+  HistoryPage history(const HistoryQuery& q) override;
+  std::vector<std::string> due(TimePoint now, int limit) override;
+  void ping() override;
+
+ private:
+  SqliteConnection db_;
+};
+
+// Maps a DATABASE_URL to a SQLite path: "sqlite://./data/x.db" -> "./data/x.db" (relative to the working
+// directory; "../" also accepted), "sqlite:///abs/path.db" -> "/abs/path.db", "sqlite::memory:" ->
+// ":memory:". Anything else throws std::invalid_argument saying what is expected (without echoing a
+// non-sqlite URL, which may carry a password).
+std::string sqlite_path_from_url(std::string_view database_url);
+
+}  // namespace hearth::store

@@ -1,0 +1,63 @@
+#include "signaling/relay.hpp"
+
+#include <boost/json/parse.hpp>
+#include <gtest/gtest.h>
+
+namespace hearth::signaling {
+namespace {
+
+TEST(TopLevelString, FindsMembersAndUnescapes) {
+  std::string scratch;
+  const std::string_view o = R"({"offer":{"sessionId":"nested"},"sessionId":"call_1\u005f2","targetSocketId":"abc"})";
+  auto s = top_level_string(o, "sessionId", scratch);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*s, "call_1_2");  // the nested member of the same name is not the top-level one
+  auto t = top_level_string(o, "targetSocketId", scratch);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(*t, "abc");
+}
+
+TEST(TopLevelString, RefusesMissingAndNonStrings) {
+  std::string scratch;
+  EXPECT_FALSE(top_level_string(R"({"a":1})", "sessionId", scratch).ok());
+  auto r = top_level_string(R"({"sessionId":42})", "sessionId", scratch);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_NE(r.error().message.find("sessionId"), std::string::npos);
+  EXPECT_FALSE(top_level_string("[1,2]", "sessionId", scratch).ok());
+  EXPECT_FALSE(top_level_string("", "sessionId", scratch).ok());
+}
+
+TEST(HasTopLevel, LooksOnlyAtTheTopLevel) {
+  EXPECT_TRUE(has_top_level(R"({"candidate":null})", "candidate"));
+  EXPECT_FALSE(has_top_level(R"({"x":{"candidate":1}})", "candidate"));
+  EXPECT_TRUE(has_top_level(R"({ "a" : [1,{"b":2}] , "candidate" : "c" })", "candidate"));
+}
+
+TEST(EncodeRelay, SplicesTheSendersMembersUntouchedAndAddsOursLast) {
+  const std::string_view o = R"({"targetSocketId":"t","sessionId":"s","candidate":{"candidate":"a b c","sdpMid":"0"}})";
+  const std::string out = encode_relay("webrtc_ice_candidate", o, "from-sock", "alice");
+  EXPECT_EQ(out,
+            R"(42["webrtc_ice_candidate",{"targetSocketId":"t","sessionId":"s","candidate":{"candidate":"a b c","sdpMid":"0"},"fromSocketId":"from-sock","fromUserId":"alice"}])");
+  // What the client parses is valid JSON.
+  boost::system::error_code ec;
+  boost::json::parse(std::string_view(out).substr(2), ec);
+  EXPECT_FALSE(ec);
+}
+
+TEST(EncodeRelay, SpoofedSenderFieldsAreOverriddenByOurs) {
+  const std::string out = encode_relay("webrtc_offer", R"({"fromUserId":"mallory","sessionId":"s"})", "sock", "bob");
+  auto v = boost::json::parse(std::string_view(out).substr(2));
+  // Boost.JSON, like JSON.parse, keeps the last duplicate key.
+  EXPECT_EQ(v.as_array()[1].as_object().at("fromUserId").as_string(), "bob");
+}
+
+TEST(EncodeRelay, EscapesIdentifiers) {
+  const std::string out = encode_relay("webrtc_answer", "{}", "s\"1", "u\\2");
+  auto v = boost::json::parse(std::string_view(out).substr(2));
+  EXPECT_EQ(v.as_array()[1].as_object().at("fromSocketId").as_string(), "s\"1");
+  EXPECT_EQ(v.as_array()[1].as_object().at("fromUserId").as_string(), "u\\2");
+}
+
+}  // namespace
+}  // namespace hearth::signaling
