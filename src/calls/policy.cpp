@@ -10,6 +10,14 @@
 namespace hearth::calls {
 namespace {
 
+// Limits on free text count characters (Unicode code points), not bytes: "200 characters" must mean the same to
+// someone writing in Greek as in English. Input is valid UTF-8 (the JSON parser checks), so counting the bytes
+// that are not continuation bytes counts code points.
+std::size_t characters(std::string_view text) {
+  return static_cast<std::size_t>(
+      std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0U) != 0x80U; }));
+}
+
 Error invalid(std::string message) { return make_error(errc::invalid_argument, std::move(message)); }
 
 Result<void> validate_participants(const InitiateRequest& req, const Caller& caller, const Limits& limits) {
@@ -32,13 +40,13 @@ Result<void> validate_participants(const InitiateRequest& req, const Caller& cal
 }
 
 Result<void> validate_metadata(const Metadata& m, const Limits& limits) {
-  if (m.title.size() > limits.max_title)
+  if (characters(m.title) > limits.max_title)
     return invalid(fmt::format("metadata.title: at most {} characters", limits.max_title));
-  if (m.description.size() > limits.max_description)
+  if (characters(m.description) > limits.max_description)
     return invalid(fmt::format("metadata.description: at most {} characters", limits.max_description));
   if (m.tags.size() > limits.max_tags) return invalid(fmt::format("metadata.tags: at most {} tags", limits.max_tags));
   for (std::size_t i = 0; i < m.tags.size(); ++i)
-    if (m.tags[i].empty() || m.tags[i].size() > limits.max_tag_length)
+    if (m.tags[i].empty() || characters(m.tags[i]) > limits.max_tag_length)
       return invalid(fmt::format("metadata.tags[{}]: 1 to {} characters", i, limits.max_tag_length));
   return {};
 }

@@ -1,0 +1,294 @@
+#include "store/sqlite/sqlite_repository.hpp"
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <memory>
+
+#include "store/migrations/sqlite_migrations.hpp"
+#include "unit/store/store_fixtures.hpp"
+
+namespace hearth::store {
+namespace {
+
+using calls::Status;
+using test::at;
+using test::make_full_session;
+using test::make_session;
+
+errc code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const StoreError& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "no StoreError thrown";
+  return errc::internal;
+}
+
+std::vector<std::string> ids(const HistoryPage& page) {
+  std::vector<std::string> out;
+  for (const auto& s : page.sessions) out.push_back(s.session_id);
+  return out;
+}
+
+// Runs `sql` on a second, independent connection (as the sqlite3 CLI would).
+std::string raw_query(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string out;
+  sqlite3_exec(
+      db, sql.c_str(),
+      [](void* o, int, char** values, char**) {
+        *static_cast<std::string*>(o) = values[0] ? values[0] : "NULL";
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+class SqliteRepositoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = dir_.file("hearth.db");
+    repo_ = std::make_unique<SqliteRepository>(path_);
+    repo_->migrate();
+  }
+
+  test::TempDir dir_;
+  std::string path_;
+  std::unique_ptr<SqliteRepository> repo_;
+};
+
+TEST(SqliteRepositoryOpen, MigrateIsIdempotent) {
+  test::TempDir dir;
+  SqliteRepository repo(dir.file("m.db"));
+  EXPECT_EQ(repo.schema_version(), 0);
+  EXPECT_EQ(repo.migrate(), static_cast<int>(sqlite_migrations().size()));
+  EXPECT_EQ(repo.schema_version(), sqlite_migrations().back().version);
+  EXPECT_EQ(repo.migrate(), 0);
+  SqliteRepository again(dir.file("m.db"));
+  EXPECT_EQ(again.migrate(), 0);
+  EXPECT_EQ(raw_query(dir.file("m.db"), "SELECT name FROM schema_migrations WHERE version = 1"), "call_sessions");
+}
+
+TEST(SqliteRepositoryOpen, MigrationsAreOrderedWithoutGaps) {
+  int expected = 1;
+  for (const auto& m : sqlite_migrations()) EXPECT_EQ(m.version, expected++);
+}
+
+TEST(SqliteRepositoryOpen, CreatesParentDirectoryAndUsesWal) {
+  test::TempDir dir;
+  const auto path = dir.file("a/b/c.db");
+  SqliteRepository repo(path);
+  repo.migrate();
+  EXPECT_TRUE(std::filesystem::exists(path));
+  EXPECT_EQ(raw_query(path, "PRAGMA journal_mode"), "wal");
+}
+
+TEST(SqliteRepositoryOpen, InMemoryWorks) {
+  SqliteRepository repo(":memory:");
+  repo.migrate();
+  repo.insert(make_session("m1", "alice"));
+  EXPECT_TRUE(repo.find("m1", false));
+  EXPECT_NO_THROW(repo.ping());
+}
+
+TEST(SqliteRepositoryOpen, UnopenableFileThrowsUnavailable) {
+  test::TempDir dir;
+  const auto path = dir.file("dir.db");
+  std::filesystem::create_directories(path);
+  EXPECT_EQ(code_of([&] { SqliteRepository repo(path); }), errc::unavailable);
+}
+
+TEST_F(SqliteRepositoryTest, InsertFindUpdateRoundTrip) {
+  auto s = make_full_session();
+  s.deadline = at(1'700'000'999'000);
+  repo_->insert(s);
+  auto found = repo_->find(s.session_id, true);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, s);
+
+  s.status = Status::active;
+  s.end_reason = calls::EndReason::none;
+  s.participants[1].is_active = true;
+  s.metadata.tags.push_back("more");
+  s.deadline = at(1'700'003'600'000);
+  repo_->update(s);
+  found = repo_->find(s.session_id, false);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, s);
+  EXPECT_EQ(raw_query(path_,
+                      "SELECT status || '/' || deadline_at || '/' || COALESCE(end_reason, 'NULL') "
+                      "FROM call_sessions"),
+            "active/1700003600000/NULL");
+}
+
+TEST_F(SqliteRepositoryTest, MissingSessions) {
+  EXPECT_FALSE(repo_->find("nope", false));
+  EXPECT_EQ(code_of([&] { repo_->update(make_session("nope", "alice")); }), errc::not_found);
+}
+
+TEST_F(SqliteRepositoryTest, DuplicateInsertIsConflict) {
+  repo_->insert(make_session("s1", "alice"));
+  EXPECT_EQ(code_of([&] { repo_->insert(make_session("s1", "bob")); }), errc::conflict);
+  EXPECT_EQ(repo_->find("s1", false)->initiator_id, "alice");
+}
+
+TEST_F(SqliteRepositoryTest, InitiatorAlsoInvitedIsStoredOnce) {
+  repo_->insert(make_session("s1", "alice", {"alice", "bob", "bob"}));
+  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 20}).total, 1);
+  EXPECT_EQ(repo_->history({"bob", std::nullopt, 1, 20}).total, 1);
+  EXPECT_EQ(raw_query(path_, "SELECT role FROM call_members WHERE user_id = 'alice'"), "initiator");
+}
+
+TEST_F(SqliteRepositoryTest, CorruptDocumentIsInternal) {
+  repo_->insert(make_session("s1", "alice"));
+  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":' WHERE session_id = 's1'");
+  EXPECT_EQ(code_of([&] { repo_->find("s1", false); }), errc::internal);
+  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":\"s1\"}' WHERE session_id = 's1'");
+  EXPECT_EQ(code_of([&] { repo_->find("s1", false); }), errc::internal);
+}
+
+TEST_F(SqliteRepositoryTest, HistoryPagesNewestFirstWithTotal) {
+  // s3 and s4 share created_at: session_id DESC breaks the tie.
+  repo_->insert(make_session("s1", "alice", {"bob"}, 1000));
+  repo_->insert(make_session("s2", "bob", {"alice", "carol"}, 2000));
+  repo_->insert(make_session("s3", "alice", {}, 3000));
+  repo_->insert(make_session("s4", "carol", {"alice"}, 3000));
+  repo_->insert(make_session("s5", "alice", {"bob"}, 5000));
+  repo_->insert(make_session("x1", "zed", {"yan"}, 9000));
+
+  auto p1 = repo_->history({"alice", std::nullopt, 1, 2});
+  EXPECT_EQ(ids(p1), (std::vector<std::string>{"s5", "s4"}));
+  EXPECT_EQ(p1.total, 5);
+  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 2, 2})), (std::vector<std::string>{"s3", "s2"}));
+  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 3, 2})), (std::vector<std::string>{"s1"}));
+  auto beyond = repo_->history({"alice", std::nullopt, 4, 2});
+  EXPECT_TRUE(beyond.sessions.empty());
+  EXPECT_EQ(beyond.total, 5);
+
+  // Members see it whether they initiated or were invited; others don't.
+  EXPECT_EQ(ids(repo_->history({"bob", std::nullopt, 1, 20})), (std::vector<std::string>{"s5", "s2", "s1"}));
+  EXPECT_EQ(ids(repo_->history({"carol", std::nullopt, 1, 20})), (std::vector<std::string>{"s4", "s2"}));
+  auto none = repo_->history({"mallory", std::nullopt, 1, 20});
+  EXPECT_TRUE(none.sessions.empty());
+  EXPECT_EQ(none.total, 0);
+
+  // Full documents come back, deadline included.
+  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 1}).sessions.at(0), make_session("s5", "alice", {"bob"}, 5000));
+}
+
+TEST_F(SqliteRepositoryTest, HistoryFiltersByStatus) {
+  for (int i = 1; i <= 4; ++i) repo_->insert(make_session(test::numbered("s", i), "alice", {"bob"}, i * 1000));
+  auto s2 = *repo_->find("s2", false);
+  s2.status = Status::ended;
+  s2.end_reason = calls::EndReason::missed;
+  repo_->update(s2);
+  auto s4 = *repo_->find("s4", false);
+  s4.status = Status::active;
+  repo_->update(s4);
+
+  auto ended = repo_->history({"bob", Status::ended, 1, 20});
+  EXPECT_EQ(ids(ended), (std::vector<std::string>{"s2"}));
+  EXPECT_EQ(ended.total, 1);
+  EXPECT_EQ(ended.sessions.at(0).end_reason, calls::EndReason::missed);
+  auto waiting = repo_->history({"alice", Status::waiting, 1, 1});
+  EXPECT_EQ(ids(waiting), (std::vector<std::string>{"s3"}));
+  EXPECT_EQ(waiting.total, 2);
+  EXPECT_EQ(repo_->history({"carol", Status::active, 1, 20}).total, 0);
+}
+
+TEST_F(SqliteRepositoryTest, HistoryRejectsBadPaging) {
+  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 0, 20}); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 0}); }), errc::invalid_argument);
+  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 101}); }), errc::invalid_argument);
+  EXPECT_NO_THROW(repo_->history({"alice", std::nullopt, 2'000'000'000, 100}));
+}
+
+TEST_F(SqliteRepositoryTest, DueListsUnendedSessionsByDeadline) {
+  const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
+    auto s = make_session(id, "alice");
+    s.deadline = at(deadline);
+    s.status = status;
+    repo_->insert(s);
+  };
+  add("late", 5000, Status::active);
+  add("early", 1000, Status::waiting);
+  add("ended", 500, Status::ended);
+  add("future", 9000, Status::waiting);
+  add("exact", 6000, Status::active);
+
+  EXPECT_EQ(repo_->due(at(6000), 10), (std::vector<std::string>{"early", "late", "exact"}));
+  EXPECT_EQ(repo_->due(at(6000), 2), (std::vector<std::string>{"early", "late"}));
+  EXPECT_TRUE(repo_->due(at(999), 10).empty());
+  EXPECT_TRUE(repo_->due(at(6000), 0).empty());
+}
+
+TEST_F(SqliteRepositoryTest, SavepointRollbackKeepsTheRestOfTheTransaction) {
+  repo_->begin();
+  repo_->savepoint();
+  repo_->insert(make_session("kept1", "alice"));
+  repo_->release_savepoint();
+  repo_->savepoint();
+  repo_->insert(make_session("undone", "alice"));
+  repo_->rollback_to_savepoint();
+  repo_->savepoint();
+  repo_->insert(make_session("kept2", "alice"));
+  repo_->release_savepoint();
+  repo_->commit();
+  EXPECT_TRUE(repo_->find("kept1", false));
+  EXPECT_TRUE(repo_->find("kept2", false));
+  EXPECT_FALSE(repo_->find("undone", false));
+  EXPECT_EQ(raw_query(path_, "SELECT COUNT(*) FROM call_members WHERE session_id = 'undone'"), "0");
+}
+
+TEST_F(SqliteRepositoryTest, RollbackDiscardsAndIsSafeOutsideATransaction) {
+  repo_->begin();
+  repo_->insert(make_session("gone", "alice"));
+  repo_->rollback();
+  EXPECT_FALSE(repo_->find("gone", false));
+  EXPECT_NO_THROW(repo_->rollback());
+  EXPECT_EQ(code_of([&] { repo_->commit(); }), errc::unavailable);  // no transaction
+}
+
+TEST_F(SqliteRepositoryTest, CommittedDataSurvivesReopen) {
+  repo_->begin();
+  repo_->insert(make_full_session());
+  repo_->commit();
+  repo_.reset();
+  SqliteRepository reopened(path_);
+  EXPECT_EQ(reopened.migrate(), 0);
+  auto found = reopened.find("sess-full", false);
+  ASSERT_TRUE(found);
+  EXPECT_EQ(*found, make_full_session());
+}
+
+TEST(SqlitePathFromUrl, AcceptsTheThreeForms) {
+  EXPECT_EQ(sqlite_path_from_url("sqlite://./data/x.db"), "./data/x.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite://../x.db"), "../x.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite:///abs/path.db"), "/abs/path.db");
+  EXPECT_EQ(sqlite_path_from_url("sqlite::memory:"), ":memory:");
+}
+
+TEST(SqlitePathFromUrl, RejectsOthersClearly) {
+  for (const char* url : {"", "sqlite:", "sqlite://", "sqlite://data/x.db", "sqlite:///", "sqlite://./data/",
+                          "sqlite://./x.db?mode=ro", "file:///x.db", "sqlite:memory:", "SQLITE:///x.db"}) {
+    EXPECT_THROW(sqlite_path_from_url(url), std::invalid_argument) << url;
+  }
+  try {
+    sqlite_path_from_url("postgres://user:secret@db/hearth");
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("postgres"), std::string::npos) << what;
+    EXPECT_EQ(what.find("secret"), std::string::npos) << what;
+    EXPECT_NE(what.find("sqlite:///"), std::string::npos) << what;
+  }
+}
+
+}  // namespace
+}  // namespace hearth::store

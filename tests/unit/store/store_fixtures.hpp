@@ -1,0 +1,105 @@
+#pragma once
+// Shared by the store tests: sample sessions, a temporary directory, and a synchronous wrapper over
+// Store::execute.
+// Thread safety: TempDir and the builders are for one test thread; run() blocks until the store answers.
+#include <cstdlib>
+#include <filesystem>
+#include <functional>
+#include <future>
+#include <string>
+#include <vector>
+
+#include "calls/call_session.hpp"
+#include "store/store.hpp"
+
+namespace hearth::store::test {
+
+inline TimePoint at(std::int64_t ms) { return from_epoch_ms(ms); }
+
+// "s" + std::to_string(i) trips GCC 12's -Wrestrict false positive at -O3 (GCC bug 105329).
+inline std::string numbered(std::string prefix, int i) {
+  prefix += std::to_string(i);
+  return prefix;
+}
+
+// A waiting session created at `created_ms` by `initiator`, inviting `invitees`.
+inline calls::CallSession make_session(std::string id, std::string initiator, std::vector<std::string> invitees = {},
+                                       std::int64_t created_ms = 1'700'000'000'000) {
+  calls::CallSession s;
+  s.session_id = std::move(id);
+  s.session_type = invitees.size() == 1 ? calls::SessionType::one_to_one : calls::SessionType::group;
+  s.initiator_id = std::move(initiator);
+  s.invitees = std::move(invitees);
+  s.max_participants = 8;
+  s.created_at = at(created_ms);
+  s.deadline = at(created_ms + 60'000);
+  calls::Participant p;
+  p.user_id = s.initiator_id;
+  p.name = "Initiator";
+  s.participants.push_back(p);
+  for (const auto& u : s.invitees) {
+    p.user_id = u;
+    p.name = "Invitee " + u;
+    s.participants.push_back(p);
+  }
+  return s;
+}
+
+// Every field set to a non-default value, with unicode and JSON-special characters in the strings.
+inline calls::CallSession make_full_session() {
+  auto s = make_session("sess-full", "u-init", {"u-b", "u-c"}, 1'700'000'000'123);
+  s.session_type = calls::SessionType::therapy;
+  s.max_participants = 3;
+  s.status = calls::Status::ended;
+  s.start_time = at(1'700'000'005'000);
+  s.end_time = at(1'700'000'065'999);
+  s.duration_seconds = 60;
+  s.end_reason = calls::EndReason::ended_by_user;
+  s.ended_by = "u-init";
+  s.call_settings = {false, false, true, false};
+  s.therapy_session_id = "therapy-42";
+  s.metadata.title = "Séance — 日本語 🎉";
+  s.metadata.description = "quote \" backslash \\ newline \n tab \t nul-free";
+  s.metadata.tags = {"ünïcødé", "emoji 😀", "", "plain"};
+  auto& p = s.participants[1];
+  p.name = "Zoë 王";
+  p.socket_id = "sock-1";
+  p.peer_id = "peer-1";
+  p.joined_at = at(1'700'000'004'000);
+  p.left_at = at(1'700'000'060'000);
+  p.is_active = false;
+  p.media = {false, true, true};
+  s.participants[0].is_active = true;
+  s.deadline = {};  // not part of the document
+  return s;
+}
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "hearth-store-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// Runs `op` through the store and waits for its completion.
+template <class T>
+Result<T> run(Store& store, std::function<Result<T>(Repository&)> op) {
+  std::promise<Result<T>> done;
+  auto result = done.get_future();
+  store.execute<T>(std::move(op), [&done](Result<T> r) { done.set_value(std::move(r)); });
+  return result.get();
+}
+
+}  // namespace hearth::store::test
