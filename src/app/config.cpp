@@ -1,6 +1,7 @@
 #include "app/config.hpp"
 
 #include <charconv>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -42,6 +43,15 @@ std::string read_file(const std::string& path, std::string_view name) {
   return ss.str();
 }
 
+// What a browser sends in Origin: scheme "://" host [":" port], nothing after.
+bool is_cors_origin(std::string_view origin) {
+  if (origin == "*") return true;
+  const auto sep = origin.find("://");
+  if (sep == std::string_view::npos || sep == 0) return false;
+  const auto rest = origin.substr(sep + 3);
+  return !rest.empty() && rest.find_first_of("/?#@ ") == std::string_view::npos;
+}
+
 }  // namespace
 
 void add_database_option(CLI::App& cmd, RawOptions& raw) {
@@ -63,7 +73,7 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--env", &raw.env, "HEARTH_ENV", "development | production (default production)"},
       {"--jwt-secret", &raw.jwt_secret, "JWT_SECRET", "HS256 secret; required in production"},
       {"--jwt-public-key-file", &raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE", "PEM key to accept RS256/ES256 tokens"},
-      {"--stun-servers", &raw.stun_servers, "STUN_SERVERS", "comma list of stun: URLs"},
+      {"--stun-servers", &raw.stun_servers, "STUN_SERVERS", "comma list of stun: URLs; none: no STUN server"},
       {"--turn-server-url", &raw.turn_server_url, "TURN_SERVER_URL", "comma list of turn:/turns: URLs"},
       {"--turn-username", &raw.turn_username, "TURN_USERNAME", "static TURN username"},
       {"--turn-password", &raw.turn_password, "TURN_PASSWORD", "static TURN password"},
@@ -84,6 +94,7 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--reconnect-grace-seconds", &raw.reconnect_grace_seconds, "RECONNECT_GRACE_SECONDS", "default 15"},
       {"--auth-timeout-seconds", &raw.auth_timeout_seconds, "AUTH_TIMEOUT_SECONDS", "unauthenticated sockets are closed after this, default 10"},
       {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND", "per socket, bursts of twice that; default 100"},
+      {"--web-root", &raw.web_root, "WEB_ROOT", "the web client's folder (default: web/ beside the build directory, then ./web)"},
   };
   for (const auto& o : opts) cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
   add_database_option(cmd, raw);
@@ -106,7 +117,11 @@ Config build_config(const RawOptions& raw) {
   }
 
   c.jwt_secret = raw.jwt_secret;
-  if (!raw.jwt_public_key_file.empty()) c.jwt_public_key_pem = read_file(raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE");
+  if (!raw.jwt_public_key_file.empty()) {
+    c.jwt_public_key_pem = read_file(raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE");
+    if (c.jwt_public_key_pem.empty())
+      throw ConfigError(fmt::format("JWT_PUBLIC_KEY_FILE: '{}' is empty or not a file", raw.jwt_public_key_file));
+  }
   if (c.jwt_secret.empty() && c.jwt_public_key_pem.empty()) {
     if (!c.development)
       throw ConfigError("JWT_SECRET is required in production (or set HEARTH_ENV=development for a generated one)");
@@ -116,7 +131,10 @@ Config build_config(const RawOptions& raw) {
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 16 && !c.development)
     throw ConfigError("JWT_SECRET must be at least 16 characters in production");
 
-  c.ice.stun_urls = raw.stun_servers.empty() ? ice::default_stun_urls() : split_list(raw.stun_servers);
+  if (raw.stun_servers == "none")
+    c.ice.stun_urls.clear();  // hand out no STUN server (a LAN, or tests on a closed network)
+  else
+    c.ice.stun_urls = raw.stun_servers.empty() ? ice::default_stun_urls() : split_list(raw.stun_servers);
   c.ice.turn_urls = split_list(raw.turn_server_url);
   c.ice.turn_username = raw.turn_username;
   c.ice.turn_password = raw.turn_password;
@@ -138,6 +156,10 @@ Config build_config(const RawOptions& raw) {
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 
   c.cors_origins = split_list(raw.cors_origins);
+  for (const auto& origin : c.cors_origins)
+    if (!is_cors_origin(origin))
+      throw ConfigError(fmt::format(
+          "CORS_ORIGINS: '{}' is not an origin (scheme://host[:port], no path or trailing slash) nor *", origin));
   c.cors_allow_any = raw.cors_origins.empty() ? c.development
                                               : std::find(c.cors_origins.begin(), c.cors_origins.end(), "*") != c.cors_origins.end();
 
@@ -165,6 +187,12 @@ Config build_config(const RawOptions& raw) {
     c.signaling.events_per_second =
         static_cast<double>(parse_int("SOCKET_EVENTS_PER_SECOND", raw.socket_events_per_second, 1, 10'000'000));
     c.signaling.event_burst = 2 * c.signaling.events_per_second;
+  }
+  if (!raw.web_root.empty()) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(std::filesystem::path(raw.web_root) / "index.html", ec))
+      throw ConfigError(fmt::format("WEB_ROOT must be a folder with an index.html (got '{}')", raw.web_root));
+    c.web_root = raw.web_root;
   }
   c.protocol_conformance = raw.protocol_conformance;
   if (c.protocol_conformance) {

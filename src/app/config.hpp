@@ -41,6 +41,7 @@ struct Config {
   std::string log_level = "info";
   realtime::engineio::Options engine;
   signaling::SignalingOptions signaling;
+  std::string web_root;               // WEB_ROOT: the web client's folder; empty: found next to the executable
   bool protocol_conformance = false;  // serve what the Socket.IO protocol test suites expect (never by default)
 };
 
@@ -50,7 +51,7 @@ struct RawOptions {
       turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
       call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, max_invitees, sweep_interval_seconds, threads,
       log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes, reconnect_grace_seconds, auth_timeout_seconds,
-      socket_events_per_second;
+      socket_events_per_second, web_root;
   bool protocol_conformance = false;
 };
 

@@ -13,8 +13,10 @@
 #include "app/sweeper.hpp"
 #include "auth/jwt.hpp"
 #include "http/api/video_call_api.hpp"
+#include "http/dev_token.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/request_handler.hpp"
+#include "http/static_files.hpp"
 #include "ice/ice_servers.hpp"
 #include "net/listener.hpp"
 #include "realtime/engineio/server.hpp"
@@ -58,6 +60,11 @@ struct Server::Impl {
         ice(cfg.ice),
         cors(cfg.cors_origins, cfg.cors_allow_any),
         api(store, ice, clock, cfg.limits, cfg.development),
+        page(http::StaticFiles::load(cfg.web_root.empty() ? http::find_web_root() : std::filesystem::path(cfg.web_root),
+                                   cfg.development)),
+        dev_token(cfg.development && !cfg.jwt_secret.empty()
+                      ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock)
+                      : nullptr),
         handler(api, verifier, cors, clock, http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60, cfg.http.body_limit},
                 [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
         signaling(ioc, store, verifier, ice, clock, cfg.limits, cfg.signaling),
@@ -68,6 +75,10 @@ struct Server::Impl {
                }),
         signals(ioc, SIGINT, SIGTERM) {
     api.set_events(&signaling);
+    // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
+    // Engine.IO takes the rest of /socket.io/.
+    if (page) handler.mount(*page);
+    if (dev_token) handler.mount(*dev_token);
     handler.mount(engine);
     if (cfg.protocol_conformance) {
       sio_options.connect_timeout = std::chrono::milliseconds(1000);
@@ -137,6 +148,8 @@ struct Server::Impl {
   ice::IceServers ice;
   http::CorsPolicy cors;
   http::VideoCallApi api;
+  std::unique_ptr<http::StaticFiles> page;             // the web client; null when its files are missing
+  std::unique_ptr<http::DevTokenEndpoint> dev_token;   // development mode only
   http::RequestHandler handler;
   realtime::socketio::Options sio_options;
   ConformanceNamespace conformance;

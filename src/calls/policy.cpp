@@ -142,6 +142,8 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
 
 Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id,
                       TimePoint now, const Limits& limits) {
+  // A call past its deadline ends now rather than at the next sweep: nobody joins a missed or timed-out call.
+  if (expire(s, now, limits)) return make_error(errc::gone, "Call session has ended");
   if (auto r = check_can_join(s, caller.user_id); !r) return r;
   Participant* p = s.find_participant(caller.user_id);
   if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");
@@ -182,6 +184,7 @@ EndOutcome end(CallSession& s, EndReason reason, std::string ended_by, TimePoint
     if (!p.is_active) continue;
     p.is_active = false;
     p.left_at = now;
+    p.media.is_screen_sharing = false;
   }
   return EndOutcome::ended;
 }

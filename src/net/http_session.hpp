@@ -19,8 +19,8 @@ namespace hearth::net {
 // Counts open connections for the listener's limit; decremented when the session is destroyed.
 class ConnectionSlot {
  public:
-  explicit ConnectionSlot(std::atomic<std::size_t>& count) : count_(&count) { ++*count_; }
-  ConnectionSlot(ConnectionSlot&& o) noexcept : count_(std::exchange(o.count_, nullptr)) {}
+  explicit ConnectionSlot(std::shared_ptr<std::atomic<std::size_t>> count) : count_(std::move(count)) { ++*count_; }
+  ConnectionSlot(ConnectionSlot&& o) noexcept = default;
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(ConnectionSlot&&) = delete;
@@ -29,7 +29,8 @@ class ConnectionSlot {
   }
 
  private:
-  std::atomic<std::size_t>* count_;  // owned by the Listener, which outlives every connection
+  // Shared with the Listener: at shutdown the io_context may destroy a pending connection after the Listener.
+  std::shared_ptr<std::atomic<std::size_t>> count_;
 };
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {

@@ -49,7 +49,7 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (connections_.load(std::memory_order_relaxed) >= limits_.max_connections) {
+  if (connections_->load(std::memory_order_relaxed) >= limits_.max_connections) {
     boost::system::error_code ignored;
     socket.close(ignored);
   } else {

@@ -22,7 +22,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   void run();
   void stop();
   boost::asio::ip::tcp::endpoint local_endpoint() const { return local_; }
-  std::size_t connections() const { return connections_.load(std::memory_order_relaxed); }
+  std::size_t connections() const { return connections_->load(std::memory_order_relaxed); }
 
  private:
   void do_accept();
@@ -35,7 +35,7 @@ class Listener : public std::enable_shared_from_this<Listener> {
   boost::asio::ip::tcp::endpoint local_;
   HttpHandler& handler_;      // owned by the server, outlives the listener
   const HttpLimits& limits_;  // owned by the server config
-  std::atomic<std::size_t> connections_{0};
+  std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
   std::uint64_t next_id_ = 1;
 };
 

@@ -2,7 +2,8 @@
 // A lean server-side WebSocket (RFC 6455) on an Asio TCP socket, built for many idle connections and small
 // messages: no read buffer while idle (it waits for readability, then reads into a buffer shared by all
 // connections of the thread, keeping only an incomplete frame's tail), and writes that gather everything queued
-// into one writev. Outgoing payloads are shared, so a message broadcast to many is encoded once.
+// during one turn of the event loop into one writev. Outgoing payloads are shared, so a message broadcast to many
+// is encoded once.
 // Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
 // only while it is still alive.
 // Thread safety: runs on its socket's executor (a strand); send()/close() may be called from any thread.
@@ -61,6 +62,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   void do_wait();
   void on_readable(boost::system::error_code ec);
   bool process(char* data, std::size_t size, std::size_t& consumed);
+  void schedule_write();
   void do_write();
   void on_written(boost::system::error_code ec);
   void finish(CloseReason reason);
@@ -74,6 +76,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   std::vector<Out> writing_;  // in the write in flight
   std::vector<boost::asio::const_buffer> buffers_;  // headers and payloads of writing_, for one writev
   std::size_t queued_bytes_ = 0;
+  bool write_scheduled_ = false;
   bool close_sent_ = false;
   bool finished_ = false;
 };

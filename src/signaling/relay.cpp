@@ -1,10 +1,13 @@
 #include "signaling/relay.hpp"
 
+#include <boost/json.hpp>
 #include <fmt/format.h>
 
+#include "realtime/socketio/binary.hpp"
 #include "realtime/socketio/json_text.hpp"
 
 namespace hearth::signaling {
+namespace json = boost::json;
 namespace jt = realtime::socketio::jsontext;
 
 namespace {
@@ -81,6 +84,21 @@ std::string encode_relay(std::string_view event, std::string_view object, std::s
   jt::append_quoted(out, from_user_id);
   out += "}]";
   return out;
+}
+
+Result<BinaryRelay> encode_binary_relay(std::string_view event, std::string_view object,
+                                        std::string_view from_socket_id, std::string_view from_user_id,
+                                        std::span<const std::string> attachments) {
+  boost::system::error_code ec;
+  json::parse_options opts;
+  opts.max_depth = realtime::socketio::kDefaultMaxDepth;
+  json::value v = json::parse(object, ec, {}, opts);
+  if (ec || !v.is_object()) return make_error(errc::invalid_argument, "payload: an object is required");
+  v.get_object()["fromSocketId"] = from_socket_id;  // replaces a sender's own value
+  v.get_object()["fromUserId"] = from_user_id;
+  auto out = realtime::socketio::make_binary_event("/", event, json::array{std::move(v)}, attachments);
+  if (!out) return make_error(errc::invalid_argument, "payload: a binary placeholder names no attachment");
+  return BinaryRelay{std::move(out->text), {out->attachments.begin(), out->attachments.end()}};
 }
 
 }  // namespace hearth::signaling

@@ -2,8 +2,10 @@
 // The hot path of signaling: reading the routing fields of a webrtc_* event and re-encoding it for its target
 // without building or re-serialising its JSON (SDP offers are kilobytes). Input is text the Socket.IO codec has
 // already validated as JSON. Pure; stateless.
+#include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.hpp"
 
@@ -20,5 +22,16 @@ bool has_top_level(std::string_view object, std::string_view key);
 // sends its own fromSocketId cannot spoof it (JSON.parse keeps the last duplicate).
 std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,
                          std::string_view from_user_id);
+
+// An event that came with binary attachments, for its target: the Socket.IO BINARY_EVENT text (no Engine.IO "4")
+// and the attachments its placeholders name, renumbered in order. Binary relays are rare, so this one parses and
+// re-serialises the object. Errors: invalid_argument (not an object, a placeholder naming no attachment).
+struct BinaryRelay {
+  std::string text;
+  std::vector<std::string> attachments;
+};
+Result<BinaryRelay> encode_binary_relay(std::string_view event, std::string_view object,
+                                        std::string_view from_socket_id, std::string_view from_user_id,
+                                        std::span<const std::string> attachments);
 
 }  // namespace hearth::signaling

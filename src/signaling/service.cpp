@@ -108,7 +108,9 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   Context ctx{socket, peer, std::string(ev.name), ev.ack_id, {}, {}};
   if (!peer->take_event_token(clock_.now(), options_.events_per_second, options_.event_burst))
     return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
-  if (ev.data.size() > kMaxEventBytes)
+  std::size_t size = ev.data.size();
+  for (const auto& a : ev.attachments) size += a.size();
+  if (size > kMaxEventBytes)
     return ctx.fail(make_error(errc::payload_too_large, fmt::format("Event too large (limit {} bytes)", kMaxEventBytes)));
   auto first = first_argument(ev.args);
   ctx.payload = first;
@@ -118,7 +120,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (!who) return ctx.fail(not_authenticated());
   ctx.who = std::move(*who);
   if (ctx.event == "webrtc_offer" || ctx.event == "webrtc_answer" || ctx.event == "webrtc_ice_candidate")
-    return relay(ctx);
+    return relay(ctx, ev.attachments);
   if (ctx.event == "join_call_session") return join(ctx);
   if (ctx.event == "leave_call_session") return leave(ctx);
   if (ctx.event == "media_state_changed") return media(ctx);
@@ -295,7 +297,7 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
 
 // --- relay -----------------------------------------------------------------------------------------------------------
 
-void SignalingService::relay(Context& ctx) {
+void SignalingService::relay(Context& ctx, std::span<const std::string> attachments) {
   std::string scratch1, scratch2;
   auto session_id = top_level_string(ctx.payload, "sessionId", scratch1);
   if (!session_id) return ctx.fail(session_id.error());
@@ -306,14 +308,29 @@ void SignalingService::relay(Context& ctx) {
     return ctx.fail(make_error(errc::invalid_argument, fmt::format("{}: required", field)));
   auto r = room(std::string(*session_id), false);
   if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
-  auto frame = std::make_shared<const std::string>(
-      encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id));
-  r->run([c = ctx.detached(), frame, target = std::string(*target)](CallRoom& rm) {
+  std::shared_ptr<const std::string> frame;
+  std::shared_ptr<const BinaryRelay> binary;
+  if (attachments.empty()) {
+    frame = std::make_shared<const std::string>(
+        encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id));
+  } else {
+    auto b = encode_binary_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id, attachments);
+    if (!b) return ctx.fail(b.error());
+    binary = std::make_shared<const BinaryRelay>(std::move(*b));
+  }
+  r->run([c = ctx.detached(), frame, binary, target = std::string(*target)](CallRoom& rm) {
     const Member* from = rm.find_socket(c.socket->id());
     const Member* to = rm.find_socket(target);
     if (!from || !to || from == to)
       return c.fail(make_error(errc::forbidden, "Both sockets must be active participants of this call"));
-    if (auto s = to->socket.lock()) s->send_encoded(frame);
+    if (auto s = to->socket.lock()) {
+      if (binary) {
+        const std::vector<std::string_view> buffers(binary->attachments.begin(), binary->attachments.end());
+        s->send_with_attachments(binary->text, buffers);
+      } else {
+        s->send_encoded(frame);
+      }
+    }
     c.succeed("Delivered");
   });
 }
@@ -346,9 +363,11 @@ void SignalingService::media_changed(const CallSession& session, const std::stri
   const auto* p = session.find_participant(user_id);
   auto r = room(session.session_id, false);
   if (!p || !r) return;
-  json::object o{{"sessionId", session.session_id}, {"userId", user_id}, {"socketId", p->socket_id},
-                 {"hasVideo", p->media.has_video}, {"hasAudio", p->media.has_audio},
-                 {"isScreenSharing", p->media.is_screen_sharing}};
+  // socketId as in the session document: null for a member whose socket never joined (a REST change).
+  const json::value socket_id = p->socket_id.empty() ? json::value(nullptr) : json::value(p->socket_id);
+  json::object o{{"sessionId", session.session_id}, {"userId", user_id},
+                 {"socketId", socket_id},           {"hasVideo", p->media.has_video},
+                 {"hasAudio", p->media.has_audio},  {"isScreenSharing", p->media.is_screen_sharing}};
   r->run([pkt = packet("media_state_changed", o), user_id, media = p->media](CallRoom& rm) {
     Member* m = rm.find_user(user_id);
     if (m) m->media = media;

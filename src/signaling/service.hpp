@@ -10,6 +10,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 
@@ -57,7 +58,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void authenticate(Context& ctx);
   void join(Context& ctx);
   void leave(Context& ctx);
-  void relay(Context& ctx);
+  void relay(Context& ctx, std::span<const std::string> attachments);
   void media(Context& ctx);
   void decline(Context& ctx);
 

@@ -17,11 +17,16 @@ std::optional<std::chrono::seconds> RateLimiter::acquire(std::string_view key, T
     it = shard.buckets.emplace(std::string(key), Bucket{capacity_, now}).first;
   }
   Bucket& b = it->second;
+  // A clock stepping backwards grants nothing (and `updated` stays put, so the interval is not granted twice).
   const auto elapsed = static_cast<double>((now - b.updated).count());
-  b.tokens = std::min(capacity_, b.tokens + std::max(0.0, elapsed) * per_ms_);
-  b.updated = now;
-  if (b.tokens >= 1.0) {
-    b.tokens -= 1.0;
+  if (elapsed > 0) {
+    b.tokens = std::min(capacity_, b.tokens + elapsed * per_ms_);
+    b.updated = now;
+  }
+  // The refill is summed in floating point: allow for its rounding, so a token due exactly now is there.
+  constexpr double kEpsilon = 1e-9;
+  if (b.tokens + kEpsilon >= 1.0) {
+    b.tokens = std::max(0.0, b.tokens - 1.0);
     return std::nullopt;
   }
   const double wait_ms = (1.0 - b.tokens) / per_ms_;

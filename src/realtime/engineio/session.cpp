@@ -122,11 +122,12 @@ void Session::answer_poll(std::string body) {
 
 void Session::open_polling(const net::Responder& respond) {
   transport_ = Transport::polling;
+  schedule_ping();  // counts from before the answer
   respond(text_response(open_packet(options_.allow_upgrades)));
-  schedule_heartbeat(options_.ping_interval);
 }
 
 void Session::on_poll_get(const net::Responder& respond) {
+  expire_if_pong_overdue();
   if (state_ == State::closed || transport_ != Transport::polling) {
     respond(net::Response{bhttp::status::bad_request, 11});
     return;
@@ -151,6 +152,7 @@ void Session::on_poll_get(const net::Responder& respond) {
 }
 
 void Session::on_poll_post(std::string body, const net::Responder& respond) {
+  expire_if_pong_overdue();
   if (state_ == State::closed || transport_ != Transport::polling) {
     respond(net::Response{bhttp::status::bad_request, 11});
     return;
@@ -175,8 +177,8 @@ void Session::open_websocket(std::shared_ptr<net::WebSocketConnection> ws) {
   transport_ = Transport::websocket;
   ws_ = std::move(ws);
   ws_->start(weak_from_this());
+  schedule_ping();
   ws_->send_text(open_packet(false));
-  schedule_heartbeat(options_.ping_interval);
 }
 
 void Session::on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws) {
@@ -195,6 +197,7 @@ void Session::on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws) {
 }
 
 void Session::on_message(std::string_view data, bool binary) {
+  expire_if_pong_overdue();
   if (state_ == State::closed) return;
   if (upgrading_) return on_probe_message(data, binary);
   if (binary) {
@@ -213,12 +216,9 @@ void Session::on_message(std::string_view data, bool binary) {
 void Session::on_probe_message(std::string_view data, bool binary) {
   if (!binary && data == "2probe") {
     ws_->send_text(encode_text_frame(PacketType::pong, "probe"));
-    // Make the client's pending (or next) long-poll return, so it can pause polling and send "5".
-    if (pending_get_ && queue_.empty()) {
-      answer_poll(encode_text_frame(PacketType::noop));
-    } else {
-      enqueue(control_packet(PacketType::noop));
-    }
+    // Make the client's pending long-poll return, so it can pause polling and send "5" (a later one gets its noop
+    // from on_poll_get). Never queued: the queue moves to the WebSocket, where a noop has no business.
+    if (pending_get_) answer_poll(encode_text_frame(PacketType::noop));
   } else if (!binary && data == "5") {
     finish_upgrade();
   } else {
@@ -259,7 +259,7 @@ void Session::handle_packet(const Packet& p) {
     case PacketType::pong:
       if (awaiting_pong_) {
         awaiting_pong_ = false;
-        schedule_heartbeat(options_.ping_interval);
+        schedule_ping();
       }
       break;
     case PacketType::ping:  // clients of older protocols ping; answer so they stay happy
@@ -277,8 +277,13 @@ void Session::handle_packet(const Packet& p) {
   }
 }
 
-void Session::schedule_heartbeat(std::chrono::milliseconds after) {
-  heartbeat_.expires_after(after);
+void Session::schedule_ping() {
+  heartbeat_.expires_after(options_.ping_interval);
+  pong_deadline_ = heartbeat_.expiry() + options_.ping_timeout;
+  wait_heartbeat();
+}
+
+void Session::wait_heartbeat() {
   heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
     if (!ec) self->on_heartbeat();
   });
@@ -289,7 +294,15 @@ void Session::on_heartbeat() {
   if (awaiting_pong_) return close_now("ping timeout", false);
   awaiting_pong_ = true;
   enqueue(control_packet(PacketType::ping));
-  if (state_ == State::open) schedule_heartbeat(options_.ping_timeout);
+  if (state_ == State::closed) return;
+  heartbeat_.expires_at(pong_deadline_);
+  wait_heartbeat();
+}
+
+// The deadline counts from when the ping was due, and timers fire late on a busy machine: a client heard from
+// after it has timed out all the same, as the client itself would have given up by then.
+void Session::expire_if_pong_overdue() {
+  if (state_ == State::open && std::chrono::steady_clock::now() >= pong_deadline_) close_now("ping timeout", false);
 }
 
 void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {

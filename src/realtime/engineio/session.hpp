@@ -81,8 +81,10 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void on_probe_message(std::string_view data, bool binary);
   void finish_upgrade();
   void cancel_upgrade();
-  void schedule_heartbeat(std::chrono::milliseconds after);
+  void schedule_ping();  // ping_interval from now
+  void wait_heartbeat();
   void on_heartbeat();
+  void expire_if_pong_overdue();
   void close_now(std::string_view reason, bool answer_poll_with_noop);
 
   boost::asio::any_io_executor strand_;
@@ -104,7 +106,8 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   bool upgrading_ = false;
   std::optional<boost::asio::steady_timer> upgrade_timer_;
 
-  boost::asio::steady_timer heartbeat_;
+  boost::asio::steady_timer heartbeat_;  // the next ping, then the pong deadline
+  std::chrono::steady_clock::time_point pong_deadline_ = std::chrono::steady_clock::time_point::max();
   bool awaiting_pong_ = false;
   std::string scratch_;
 };

@@ -1,5 +1,9 @@
 #include "realtime/socketio/socket.hpp"
 
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+
 #include "realtime/socketio/client.hpp"
 #include "realtime/socketio/packet.hpp"
 
@@ -44,8 +48,14 @@ void Socket::send_encoded(std::shared_ptr<const std::string> engine_packet) cons
 void Socket::send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const {
   auto s = session_.lock();
   if (!s) return;
-  s->send(engineio::Outgoing{make_engine_packet(sio_packet), false});
-  for (auto a : attachments) s->send_binary(std::string(a));
+  // One hop to the session's strand for the packet and its attachments (where send() enqueues at once), so a
+  // packet sent from another thread cannot come between them.
+  auto packet = make_engine_packet(sio_packet);
+  std::vector<std::string> buffers(attachments.begin(), attachments.end());
+  boost::asio::dispatch(s->executor(), [s, packet = std::move(packet), buffers = std::move(buffers)]() mutable {
+    s->send(engineio::Outgoing{std::move(packet), false});
+    for (auto& b : buffers) s->send_binary(std::move(b));
+  });
 }
 
 void Socket::disconnect() const {

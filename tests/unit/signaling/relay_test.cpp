@@ -59,5 +59,30 @@ TEST(EncodeRelay, EscapesIdentifiers) {
   EXPECT_EQ(v.as_array()[1].as_object().at("fromUserId").as_string(), "u\\2");
 }
 
+TEST(EncodeBinaryRelay, RenumbersThePlaceholdersAndKeepsTheirBuffers) {
+  // The sender's placeholders name attachments 1 and 0 (in that document order); attachment 2 is unused here.
+  const std::string attachments[] = {"zero", "one", "two"};
+  const std::string_view o =
+      R"({"sessionId":"s","offer":{"a":{"_placeholder":true,"num":1},"b":[{"_placeholder":true,"num":0}]},"fromUserId":"mallory"})";
+  auto r = encode_binary_relay("webrtc_offer", o, "sock", "bob", attachments);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->text.starts_with("52-[")) << r->text;
+  auto v = boost::json::parse(std::string_view(r->text).substr(3));
+  const auto& payload = v.as_array()[1].as_object();
+  EXPECT_EQ(payload.at("offer").at("a").at("num").as_int64(), 0);
+  EXPECT_EQ(payload.at("offer").at("b").at(0).at("num").as_int64(), 1);
+  EXPECT_EQ(payload.at("fromSocketId").as_string(), "sock");
+  EXPECT_EQ(payload.at("fromUserId").as_string(), "bob");
+  EXPECT_EQ(r->attachments, (std::vector<std::string>{"one", "zero"}));
+}
+
+TEST(EncodeBinaryRelay, RefusesAPlaceholderWithoutItsAttachment) {
+  const std::string attachments[] = {"zero"};
+  auto r = encode_binary_relay("webrtc_offer", R"({"offer":{"_placeholder":true,"num":3}})", "s", "u", attachments);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  EXPECT_FALSE(encode_binary_relay("webrtc_offer", "[1]", "s", "u", attachments).ok());
+}
+
 }  // namespace
 }  // namespace hearth::signaling

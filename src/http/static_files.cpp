@@ -1,0 +1,234 @@
+#include "http/static_files.hpp"
+
+#include <array>
+#include <cctype>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <vector>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <boost/beast/http/field.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "core/result.hpp"
+#include "http/response.hpp"
+
+namespace hearth::http {
+namespace bhttp = boost::beast::http;
+namespace fs = std::filesystem;
+
+namespace {
+
+// Limits: the page is a handful of small files; anything bigger is a misconfigured WEB_ROOT.
+constexpr std::uintmax_t kMaxFileBytes = 4 * 1024 * 1024;
+constexpr std::size_t kMaxFiles = 500;
+
+// The only file types served; everything else in the web root is ignored.
+constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kContentTypes{{
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".json", "application/json; charset=utf-8"},
+    {".map", "application/json; charset=utf-8"},
+    {".webmanifest", "application/manifest+json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".woff2", "font/woff2"},
+}};
+
+// The page may load scripts, styles and images only from this server, and connect only back to it.
+constexpr std::string_view kPagePolicy =
+    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+// The Socket.IO browser client, under the URL the Node server uses.
+constexpr std::array<std::string_view, 6> kSocketIoFiles{"socket.io.js",         "socket.io.js.map",
+                                                         "socket.io.min.js",     "socket.io.min.js.map",
+                                                         "socket.io.esm.min.js", "socket.io.esm.min.js.map"};
+
+std::optional<std::string_view> content_type_for(const fs::path& file) {
+  const std::string ext = file.extension().string();
+  for (const auto& [e, type] : kContentTypes)
+    if (e == ext) return type;
+  return std::nullopt;
+}
+
+// URL paths are built from file names, so keep those to a plain, unambiguous character set.
+bool is_plain_name(std::string_view name) {
+  if (name.empty() || name.front() == '.') return false;
+  for (char c : name)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-' || c == '_')) return false;
+  return true;
+}
+
+std::string etag_of(std::string_view body) {
+  std::uint64_t h = 14695981039346656037ull;  // FNV-1a: stable across runs, unlike std::hash
+  for (unsigned char c : body) h = (h ^ c) * 1099511628211ull;
+  return fmt::format("\"{:016x}\"", h);
+}
+
+std::optional<StaticFile> read_file(const fs::path& path, std::string_view content_type) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec || size > kMaxFileBytes) {
+    spdlog::warn("web: skipping {} ({})", path.string(), ec ? ec.message() : "larger than 4 MiB");
+    return std::nullopt;
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream body;
+  if (!in || !(body << in.rdbuf())) return std::nullopt;
+  StaticFile f{body.str(), std::string(content_type), {}};
+  f.etag = etag_of(f.body);
+  return f;
+}
+
+// Every regular file under `root` with an allowed type, by URL path; no symbolic links followed.
+void load_tree(const fs::path& root, std::unordered_map<std::string, StaticFile>& files) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(root, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (!is_plain_name(name) || name == "node_modules") {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (!it->is_regular_file() || it->is_symlink()) continue;
+    const auto type = content_type_for(it->path());
+    if (!type) continue;
+    if (files.size() >= kMaxFiles) {
+      spdlog::warn("web: more than {} files under {}; the rest are not served", kMaxFiles, root.string());
+      return;
+    }
+    auto file = read_file(it->path(), *type);
+    if (file) files.emplace("/" + it->path().lexically_relative(root).generic_string(), std::move(*file));
+  }
+  if (ec) spdlog::warn("web: cannot read {}: {}", root.string(), ec.message());
+}
+
+std::optional<fs::path> find_socket_io_client(const fs::path& web_root) {
+  for (const auto& base : {web_root / "node_modules", web_root.parent_path() / "node_modules"}) {
+    auto dist = base / "socket.io-client" / "dist";
+    std::error_code ec;
+    if (fs::is_regular_file(dist / "socket.io.esm.min.js", ec)) return dist;
+  }
+  return std::nullopt;
+}
+
+// True when an If-None-Match header lists `etag` (or is "*"); weak comparison, as RFC 9110 asks for it.
+bool matches(std::string_view if_none_match, std::string_view etag) {
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    auto tag = if_none_match.substr(0, comma);
+    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    if (tag.starts_with("W/")) tag.remove_prefix(2);
+    if (tag == "*" || tag == etag) return true;
+    if (comma == std::string_view::npos) break;
+    if_none_match.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<StaticFiles> StaticFiles::load(const fs::path& web_root, bool development) {
+  std::error_code ec;
+  if (web_root.empty() || !fs::is_regular_file(web_root / "index.html", ec)) {
+    spdlog::warn("web client not served: no index.html in the web root '{}' (set WEB_ROOT)", web_root.string());
+    return nullptr;
+  }
+  const auto sio = find_socket_io_client(web_root);
+  if (!sio) {
+    spdlog::warn("web client not served: socket.io-client not found in {}/../node_modules (run npm ci)",
+                 web_root.string());
+    return nullptr;
+  }
+  std::unordered_map<std::string, StaticFile> files;
+  load_tree(web_root, files);
+  for (auto name : kSocketIoFiles)
+    if (auto type = content_type_for(fs::path(name)))
+      if (auto file = read_file(*sio / name, *type)) files.emplace("/socket.io/" + std::string(name), std::move(*file));
+  if (!files.contains("/socket.io/socket.io.esm.min.js")) {
+    spdlog::warn("web client not served: cannot read the Socket.IO client in {}", sio->string());
+    return nullptr;
+  }
+  spdlog::info("web client: {} file(s) from {}", files.size(), fs::weakly_canonical(web_root, ec).string());
+  return std::make_unique<StaticFiles>(std::move(files), development);
+}
+
+StaticFiles::StaticFiles(std::unordered_map<std::string, StaticFile> files, bool development)
+    : files_(std::move(files)), development_(development) {}
+
+const StaticFile* StaticFiles::find(std::string_view target) const {
+  std::string path(target.substr(0, target.find('?')));
+  if (path == "/") path = "/index.html";
+  const auto it = files_.find(path);
+  return it == files_.end() ? nullptr : &it->second;
+}
+
+bool StaticFiles::owns(std::string_view target) const { return find(target) != nullptr; }
+
+void StaticFiles::handle_http(net::Request req, const net::Responder& respond) {
+  const StaticFile* file = find(req.target());
+  const bool head = req.method() == bhttp::verb::head;
+  if (!file || (!head && req.method() != bhttp::verb::get)) {
+    auto res = error_response(make_error(errc::method_not_allowed, "Method not allowed"), development_);
+    res.set(bhttp::field::allow, "GET, HEAD");
+    return respond(std::move(res));
+  }
+  const bool not_modified = matches(req[bhttp::field::if_none_match], file->etag);
+  net::Response res{not_modified ? bhttp::status::not_modified : bhttp::status::ok, req.version()};
+  res.set(bhttp::field::etag, file->etag);
+  res.set(bhttp::field::cache_control, "no-cache");  // always revalidate: the ETag makes that a cheap 304
+  res.set("X-Content-Type-Options", "nosniff");
+  if (file->content_type.starts_with("text/html")) {
+    res.set("Content-Security-Policy", kPagePolicy);
+    res.set("Referrer-Policy", "no-referrer");
+  }
+  if (!not_modified) {
+    res.set(bhttp::field::content_type, file->content_type);
+    // HEAD: the same headers without the body (the transport then sends Content-Length: 0).
+    if (!head) res.body() = file->body;
+  }
+  respond(std::move(res));
+}
+
+void StaticFiles::handle_upgrade(boost::beast::tcp_stream stream, net::Request req) {
+  auto res = error_response(make_error(errc::not_found, "Route not found"), development_);
+  res.version(req.version());
+  refuse_upgrade(std::move(stream), std::move(res));
+}
+
+fs::path find_web_root() {
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  std::vector<fs::path> candidates;
+  if (!ec) candidates.push_back(exe.parent_path().parent_path() / "web");
+  candidates.push_back(fs::current_path(ec) / "web");
+  for (const auto& dir : candidates)
+    if (fs::is_regular_file(dir / "index.html", ec)) return fs::weakly_canonical(dir, ec);
+  return {};
+}
+
+void refuse_upgrade(boost::beast::tcp_stream stream, net::Response res) {
+  struct Pending {
+    boost::beast::tcp_stream stream;
+    net::Response res;
+  };
+  auto p = std::make_shared<Pending>(Pending{std::move(stream), std::move(res)});
+  p->res.keep_alive(false);
+  p->res.prepare_payload();
+  p->stream.expires_after(std::chrono::seconds(10));
+  bhttp::async_write(p->stream, p->res, [p](boost::system::error_code, std::size_t) {
+    boost::system::error_code ignored;
+    p->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+    p->stream.close();
+  });
+}
+
+}  // namespace hearth::http

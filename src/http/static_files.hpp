@@ -1,0 +1,52 @@
+#pragma once
+// The web client's files (web/) and the Socket.IO browser client (node_modules/socket.io-client/dist), read into
+// memory once at start and served by exact path: GET and HEAD, Content-Type by extension, a strong ETag with
+// If-None-Match (304), Cache-Control: no-cache. Nothing is ever read from disk per request, so a request path
+// cannot reach a file that was not loaded (no traversal); paths it does not know fall through to the REST router,
+// whose 404 has the API's JSON shape.
+// Thread safety: immutable after load(); handle_http() runs on many connection strands at once.
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "net/http_handler.hpp"
+
+namespace hearth::http {
+
+struct StaticFile {
+  std::string body;
+  std::string content_type;
+  std::string etag;  // "\"<64-bit content hash in hex>\""
+};
+
+class StaticFiles final : public net::Endpoint {
+ public:
+  // Loads the page from `web_root` (files with an allowed extension; dot files and node_modules skipped) and the
+  // Socket.IO client from <web_root>/node_modules or <web_root>/../node_modules. Returns nullptr after logging a
+  // warning when index.html or the Socket.IO client is missing: the server then serves the API without the page.
+  static std::unique_ptr<StaticFiles> load(const std::filesystem::path& web_root, bool development);
+
+  StaticFiles(std::unordered_map<std::string, StaticFile> files, bool development);
+
+  bool owns(std::string_view target) const override;
+  std::size_t body_limit() const override { return 0; }
+  void handle_http(net::Request req, const net::Responder& respond) override;
+  void handle_upgrade(boost::beast::tcp_stream stream, net::Request req) override;
+
+  std::size_t file_count() const { return files_.size(); }
+
+ private:
+  const StaticFile* find(std::string_view target) const;
+
+  std::unordered_map<std::string, StaticFile> files_;  // by URL path ("/index.html", "/js/app.js", ...)
+  bool development_;
+};
+
+// The default web root: <directory of the executable>/../web, then ./web; empty when neither has an index.html.
+std::filesystem::path find_web_root();
+
+// Answers a WebSocket upgrade that an endpoint does not take with `res` (keep-alive off), then closes the stream.
+void refuse_upgrade(boost::beast::tcp_stream stream, net::Response res);
+
+}  // namespace hearth::http
