@@ -9,10 +9,34 @@
 namespace hearth::net::ws {
 namespace bhttp = boost::beast::http;
 
+namespace {
+// XORs the client's 4-byte mask over the payload, eight bytes at a time.
+void unmask(char* payload, std::size_t len, const char* mask) noexcept {
+  std::uint64_t mask8;
+  for (std::size_t i = 0; i < 8; ++i) reinterpret_cast<unsigned char*>(&mask8)[i] = static_cast<unsigned char>(mask[i & 3]);
+  std::size_t i = 0;
+  for (; i + 8 <= len; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, payload + i, 8);
+    word ^= mask8;
+    std::memcpy(payload + i, &word, 8);
+  }
+  for (; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+}
+}  // namespace
+
 bool valid_utf8(std::string_view s) noexcept {
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
+    // Signaling text is nearly all ASCII: skip it eight bytes at a time.
+    while (end - p >= 8) {
+      std::uint64_t word;
+      std::memcpy(&word, p, 8);
+      if ((word & 0x8080808080808080ULL) != 0) break;
+      p += 8;
+    }
+    if (p == end) break;
     const unsigned char c = *p;
     if (c < 0x80) {
       ++p;
@@ -83,7 +107,7 @@ FrameEvent FrameParser::next(char* data, std::size_t size) {
   if (size < header + 4 + len) return ev;  // wait for the whole frame
   char* mask = data + header;
   char* payload = mask + 4;
-  for (std::size_t i = 0; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
+  unmask(payload, len, mask);
   ev.consumed = header + 4 + static_cast<std::size_t>(len);
   const std::string_view body(payload, static_cast<std::size_t>(len));
 

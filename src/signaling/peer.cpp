@@ -7,14 +7,14 @@ namespace hearth::signaling {
 
 Peer::Peer(std::shared_ptr<realtime::socketio::Socket> socket) : socket_id_(socket->id()), socket_(socket) {}
 
-std::optional<auth::Principal> Peer::principal() const {
+std::shared_ptr<const auth::Principal> Peer::principal() const {
   std::lock_guard lock(mutex_);
   return principal_;
 }
 
 void Peer::set_principal(auth::Principal p) {
   std::lock_guard lock(mutex_);
-  principal_ = std::move(p);
+  principal_ = std::make_shared<const auth::Principal>(std::move(p));
 }
 
 void Peer::add_session(const std::string& id) {

@@ -26,7 +26,7 @@ class Peer {
   const std::string& socket_id() const noexcept { return socket_id_; }
   std::shared_ptr<realtime::socketio::Socket> socket() const { return socket_.lock(); }
 
-  std::optional<auth::Principal> principal() const;
+  std::shared_ptr<const auth::Principal> principal() const;  // null until authenticated
   void set_principal(auth::Principal p);
 
   void add_session(const std::string& id);
@@ -42,7 +42,7 @@ class Peer {
   const std::string socket_id_;
   std::weak_ptr<realtime::socketio::Socket> socket_;  // the Socket.IO client owns the socket
   mutable std::mutex mutex_;
-  std::optional<auth::Principal> principal_;
+  std::shared_ptr<const auth::Principal> principal_;
   std::set<std::string> sessions_;
   double tokens_ = -1;  // -1: bucket not started
   TimePoint tokens_at_{};

@@ -42,23 +42,31 @@ bool key_is(std::string_view raw_key, std::string_view key, std::string& scratch
 
 }  // namespace
 
-Result<std::string_view> top_level_string(std::string_view o, std::string_view key, std::string& scratch) {
-  std::string_view raw;
-  bool is_string = false;
+Result<RelayFields> relay_fields(std::string_view o, std::string_view field, std::string& scratch1,
+                                 std::string& scratch2) {
+  std::string_view raw_session, raw_target;
+  bool session_string = false, target_string = false, has_field = false;
   std::string key_scratch;
-  const bool found = for_each_member(o, [&](std::string_view k, std::size_t b, std::size_t e) {
-    if (!key_is(k, key, key_scratch)) return false;
-    is_string = o[b] == '"';
-    raw = o.substr(b + 1, e - b - 2);
-    return true;
+  for_each_member(o, [&](std::string_view k, std::size_t b, std::size_t e) {
+    if (key_is(k, "sessionId", key_scratch)) {
+      session_string = o[b] == '"';
+      raw_session = o.substr(b + 1, e - b - 2);
+    } else if (key_is(k, "targetSocketId", key_scratch)) {
+      target_string = o[b] == '"';
+      raw_target = o.substr(b + 1, e - b - 2);
+    } else if (key_is(k, field, key_scratch)) {
+      has_field = true;
+    }
+    return false;  // JSON.parse keeps the last duplicate: so do we
   });
-  if (!found || !is_string) return make_error(errc::invalid_argument, fmt::format("{}: must be a string", key));
-  return jt::unescape(raw, scratch);
-}
-
-bool has_top_level(std::string_view o, std::string_view key) {
-  std::string scratch;
-  return for_each_member(o, [&](std::string_view k, std::size_t, std::size_t) { return key_is(k, key, scratch); });
+  if (!session_string) return make_error(errc::invalid_argument, "sessionId: must be a string");
+  if (!target_string) return make_error(errc::invalid_argument, "targetSocketId: must be a string");
+  if (!has_field) return make_error(errc::invalid_argument, fmt::format("{}: required", field));
+  auto session = jt::unescape(raw_session, scratch1);
+  if (!session) return session.error();
+  auto target = jt::unescape(raw_target, scratch2);
+  if (!target) return target.error();
+  return RelayFields{*session, *target};
 }
 
 std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,

@@ -11,11 +11,15 @@
 
 namespace hearth::signaling {
 
-// The top-level string member `key` of a JSON object text (unescaped into `scratch` when needed).
-// not found / not a string → nullopt-like error (invalid_argument naming the key).
-Result<std::string_view> top_level_string(std::string_view object, std::string_view key, std::string& scratch);
-// Whether the object has the top-level member `key` (any type).
-bool has_top_level(std::string_view object, std::string_view key);
+// The routing fields of a relay event, read in one pass over its object: sessionId and targetSocketId (strings,
+// unescaped into the scratch buffers when needed) and whether the payload member `field` (offer, answer,
+// candidate) is there. Errors: invalid_argument naming the first missing or mistyped field.
+struct RelayFields {
+  std::string_view session_id;
+  std::string_view target_socket_id;
+};
+Result<RelayFields> relay_fields(std::string_view object, std::string_view field, std::string& scratch1,
+                                 std::string& scratch2);
 
 // The Engine.IO packet delivering `event` to its target: 42["event",{...original members...,
 // "fromSocketId":"…","fromUserId":"…"}]. The sender's members come first and ours last, so a client that

@@ -36,19 +36,35 @@ Error not_authenticated() { return make_error(errc::unauthenticated, "Not authen
 }  // namespace
 
 // One client event being handled. Copied into asynchronous continuations (payload is only valid before).
+// The literal spelling of a known client event, so a Context can outlive the packet it came in; an unknown event
+// keeps the packet's own text, which is only used before on_event returns (it is refused at once).
+std::string_view canonical_event(std::string_view name) {
+  static constexpr std::string_view kKnown[] = {
+      "webrtc_ice_candidate", "webrtc_offer",        "webrtc_answer", "join_call_session",
+      "leave_call_session",   "media_state_changed", "decline_call",  "authenticate"};
+  for (const auto known : kKnown)
+    if (known == name) return known;
+  return name;
+}
+
+// A refused client event: call_error {event, message, code}, and the failure ack when one was asked for.
+void send_failure(realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
+                  const Error& e) {
+  socket.emit("call_error", {call_error_json(event, e)});
+  if (ack_id) socket.ack(*ack_id, {failure_ack_json(e)});
+}
+
 struct SignalingService::Context {
   SocketPtr socket;
   std::shared_ptr<Peer> peer;
-  std::string event;
+  std::string_view event;  // a literal for known events (see canonical_event), so detached copies stay valid
   std::optional<std::uint64_t> ack_id;
   std::string_view payload;  // raw JSON of the first argument; valid only during on_event
-  auth::Principal who;       // set for authenticated events
+  std::shared_ptr<const auth::Principal> principal;  // set for authenticated events (shared: no copy per event)
 
-  void fail(const Error& e) const {
-    const std::string body = call_error_json(event, e);
-    socket->emit("call_error", {body});
-    if (ack_id) socket->ack(*ack_id, {failure_ack_json(e)});
-  }
+  const auth::Principal& who() const { return *principal; }
+
+  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e); }
   void succeed(std::string_view message, std::string_view data_json = {}) const {
     if (ack_id) socket->ack(*ack_id, {success_ack_json(message, data_json)});
   }
@@ -105,7 +121,7 @@ void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) 
 void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev) {
   auto peer = registry_.find(socket->id());
   if (!peer) return;
-  Context ctx{socket, peer, std::string(ev.name), ev.ack_id, {}, {}};
+  Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}};
   if (!peer->take_event_token(clock_.now(), options_.events_per_second, options_.event_burst))
     return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
   std::size_t size = ev.data.size();
@@ -118,7 +134,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "authenticate") return authenticate(ctx);
   auto who = peer->principal();
   if (!who) return ctx.fail(not_authenticated());
-  ctx.who = std::move(*who);
+  ctx.principal = std::move(who);
   if (ctx.event == "webrtc_offer" || ctx.event == "webrtc_answer" || ctx.event == "webrtc_ice_candidate")
     return relay(ctx, ev.attachments);
   if (ctx.event == "join_call_session") return join(ctx);
@@ -159,7 +175,7 @@ void SignalingService::join(Context& ctx) {
   const std::string peer_id = req->peer_id.empty() ? socket_id : req->peer_id;
   Context c = ctx.detached();
   store_.execute<CallSession>(
-      [id = req->session_id, caller = calls::Caller{ctx.who.user_id, ctx.who.name}, socket_id, peer_id, now,
+      [id = req->session_id, caller = calls::Caller{ctx.who().user_id, ctx.who().name}, socket_id, peer_id, now,
        limits = limits_](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
@@ -170,7 +186,7 @@ void SignalingService::join(Context& ctx) {
       [this, c, peer_id](Result<CallSession> res) mutable {
         if (!res) return c.fail(res.error());
         auto peer = c.peer;  // not c.peer: c is moved in the same call
-        auto who = c.who;
+        auto who = c.who();
         on_joined(peer, who, std::move(*res), peer_id, std::move(c));
       });
 }
@@ -182,8 +198,8 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
   const std::string ice = ice_servers_json(ice_.servers_for(who.user_id, clock_.now()));
   r->run([this, c = std::move(c), session = std::move(session), peer_id = std::move(peer_id), ice](CallRoom& rm) {
     if (rm.ended) return c.fail(make_error(errc::gone, "Call session has ended"));
-    const auto* p = session.find_participant(c.who.user_id);
-    Member* me = rm.find_user(c.who.user_id);
+    const auto* p = session.find_participant(c.who().user_id);
+    Member* me = rm.find_user(c.who().user_id);
     std::string old_socket;
     const bool existed = me != nullptr;
     if (me && me->socket_id != c.socket->id()) {
@@ -193,8 +209,8 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
           old->emit("call_error", {replaced_json(session.session_id)});
     }
     if (!me) me = &rm.add(Member{});
-    me->user_id = c.who.user_id;
-    me->name = c.who.name;
+    me->user_id = c.who().user_id;
+    me->name = c.who().name;
     me->socket_id = c.socket->id();
     me->socket = c.socket;
     me->peer_id = peer_id;
@@ -224,7 +240,7 @@ void SignalingService::leave(Context& ctx) {
   const auto now = clock_.now();
   Context c = ctx.detached();
   store_.execute<CallSession>(
-      [id = *id, user = ctx.who.user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<CallSession> {
+      [id = *id, user = ctx.who().user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
         const auto* p = s->find_participant(user);
@@ -238,7 +254,7 @@ void SignalingService::leave(Context& ctx) {
         if (!res) return c.fail(res.error());
         c.peer->remove_session(res->session_id);
         c.succeed("Left call session");
-        announce_left(*res, c.who.user_id, c.socket->id());
+        announce_left(*res, c.who().user_id, c.socket->id());
       });
 }
 
@@ -298,31 +314,33 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
 // --- relay -----------------------------------------------------------------------------------------------------------
 
 void SignalingService::relay(Context& ctx, std::span<const std::string> attachments) {
-  std::string scratch1, scratch2;
-  auto session_id = top_level_string(ctx.payload, "sessionId", scratch1);
-  if (!session_id) return ctx.fail(session_id.error());
-  auto target = top_level_string(ctx.payload, "targetSocketId", scratch2);
-  if (!target) return ctx.fail(target.error());
-  const std::string_view field = ctx.event == "webrtc_offer" ? "offer" : ctx.event == "webrtc_answer" ? "answer" : "candidate";
-  if (!has_top_level(ctx.payload, field))
-    return ctx.fail(make_error(errc::invalid_argument, fmt::format("{}: required", field)));
-  auto r = room(std::string(*session_id), false);
+  // The hot path: no copy of the Context, the event name a literal, lookups without temporary strings.
+  const bool offer = ctx.event == "webrtc_offer";
+  const bool answer = !offer && ctx.event == "webrtc_answer";
+  const std::string_view event = offer ? "webrtc_offer" : answer ? "webrtc_answer" : "webrtc_ice_candidate";
+  const std::string_view field = offer ? "offer" : answer ? "answer" : "candidate";
+  thread_local std::string scratch1, scratch2;
+  auto fields = relay_fields(ctx.payload, field, scratch1, scratch2);
+  if (!fields) return ctx.fail(fields.error());
+  auto r = room(fields->session_id, false);
   if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
   std::shared_ptr<const std::string> frame;
   std::shared_ptr<const BinaryRelay> binary;
   if (attachments.empty()) {
     frame = std::make_shared<const std::string>(
-        encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id));
+        encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id));
   } else {
-    auto b = encode_binary_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who.user_id, attachments);
+    auto b = encode_binary_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id, attachments);
     if (!b) return ctx.fail(b.error());
     binary = std::make_shared<const BinaryRelay>(std::move(*b));
   }
-  r->run([c = ctx.detached(), frame, binary, target = std::string(*target)](CallRoom& rm) {
-    const Member* from = rm.find_socket(c.socket->id());
+  r->run([socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary,
+          target = std::string(fields->target_socket_id)](CallRoom& rm) {
+    const Member* from = rm.find_socket(socket->id());
     const Member* to = rm.find_socket(target);
     if (!from || !to || from == to)
-      return c.fail(make_error(errc::forbidden, "Both sockets must be active participants of this call"));
+      return send_failure(*socket, event, ack_id,
+                          make_error(errc::forbidden, "Both sockets must be active participants of this call"));
     if (auto s = to->socket.lock()) {
       if (binary) {
         const std::vector<std::string_view> buffers(binary->attachments.begin(), binary->attachments.end());
@@ -331,7 +349,7 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
         s->send_encoded(frame);
       }
     }
-    c.succeed("Delivered");
+    if (ack_id) socket->ack(*ack_id, {success_ack_json("Delivered", {})});
   });
 }
 
@@ -342,7 +360,7 @@ void SignalingService::media(Context& ctx) {
   if (!req) return ctx.fail(req.error());
   Context c = ctx.detached();
   store_.execute<CallSession>(
-      [req = *req, user = ctx.who.user_id, socket_id = ctx.socket->id()](Repository& repo) -> Result<CallSession> {
+      [req = *req, user = ctx.who().user_id, socket_id = ctx.socket->id()](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(req.session_id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
         const auto* p = s->find_participant(user);
@@ -355,7 +373,7 @@ void SignalingService::media(Context& ctx) {
       [this, c](Result<CallSession> res) {
         if (!res) return c.fail(res.error());
         c.succeed("Media state updated");
-        media_changed(*res, c.who.user_id);
+        media_changed(*res, c.who().user_id);
       });
 }
 
@@ -383,7 +401,7 @@ void SignalingService::decline(Context& ctx) {
   const auto now = clock_.now();
   Context c = ctx.detached();
   store_.execute<CallSession>(
-      [id = *id, user = ctx.who.user_id, now](Repository& repo) -> Result<CallSession> {
+      [id = *id, user = ctx.who().user_id, now](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
         if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
@@ -399,7 +417,7 @@ void SignalingService::decline(Context& ctx) {
       [this, c](Result<CallSession> res) {
         if (!res) return c.fail(res.error());
         c.succeed("Call declined");
-        json::object o{{"sessionId", res->session_id}, {"userId", c.who.user_id}};
+        json::object o{{"sessionId", res->session_id}, {"userId", c.who().user_id}, {"name", c.who().name}};
         send_to_user(res->initiator_id, packet("call_declined", o));
         if (res->status == calls::Status::ended) ended(*res);
       });
@@ -437,12 +455,12 @@ void SignalingService::ended(const CallSession& session) {
 
 // --- rooms and users -------------------------------------------------------------------------------------------------
 
-std::shared_ptr<CallRoom> SignalingService::room(const std::string& session_id, bool create) {
+std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bool create) {
   std::lock_guard lock(rooms_mutex_);
   auto it = rooms_.find(session_id);
   if (it != rooms_.end()) return it->second;
   if (!create) return nullptr;
-  auto r = std::make_shared<CallRoom>(boost::asio::make_strand(ioc_), session_id);
+  auto r = std::make_shared<CallRoom>(boost::asio::make_strand(ioc_), std::string(session_id));
   rooms_.emplace(session_id, r);
   return r;
 }

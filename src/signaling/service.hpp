@@ -68,7 +68,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void expire_grace(const std::string& session_id, const std::string& user_id, const std::string& socket_id);
   void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id);
 
-  std::shared_ptr<CallRoom> room(const std::string& session_id, bool create);
+  std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
   void drop_room(const std::string& session_id);
   void send_to_user(const std::string& user_id, const std::shared_ptr<const std::string>& packet) const;
 
@@ -81,7 +81,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   SignalingOptions options_;
   Registry registry_;
   std::mutex rooms_mutex_;
-  std::unordered_map<std::string, std::shared_ptr<CallRoom>> rooms_;
+  struct StringHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;
 };
 
 }  // namespace hearth::signaling

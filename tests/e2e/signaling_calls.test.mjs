@@ -45,7 +45,7 @@ describe('decline_call', () => {
     await waitFor(b2, 'call_invitation');
 
     expectAckOk(await emitAck(b2, 'decline_call', { sessionId }), 'ack of decline_call');
-    assert.deepEqual(await waitFor(a, 'call_declined'), { sessionId, userId: bob.userId });
+    assert.deepEqual(await waitFor(a, 'call_declined'), { sessionId, userId: bob.userId, name: bob.name });
     for (const s of [a, b1, b2]) {
       assertEnded(await waitFor(s, 'call_ended'), { sessionId, endedBy: bob.userId, reason: 'declined' }, `call_ended on ${s.id}`);
     }
@@ -68,7 +68,7 @@ describe('decline_call', () => {
     const [a, b, c] = await connectAll([alice, bob, carol]);
     const { sessionId } = await initiateCall(server, alice, [bob, carol]);
     expectAckOk(await emitAck(b, 'decline_call', { sessionId }));
-    assert.deepEqual(await waitFor(a, 'call_declined'), { sessionId, userId: bob.userId });
+    assert.deepEqual(await waitFor(a, 'call_declined'), { sessionId, userId: bob.userId, name: bob.name });
     const doc = await getSession(server, alice, sessionId);
     assert.equal(doc.status, 'waiting');
     for (const s of [a, b, c]) await roundTrip(s);

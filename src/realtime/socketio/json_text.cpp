@@ -1,6 +1,8 @@
 #include "realtime/socketio/json_text.hpp"
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 
 namespace hearth::realtime::socketio::jsontext {
 namespace {
@@ -75,6 +77,12 @@ std::size_t quoted_size(std::string_view s) noexcept {
 
 void append_quoted(std::string& out, std::string_view s) {
   out += '"';
+  const bool plain = std::none_of(s.begin(), s.end(), [](char c) { return escape_of(static_cast<unsigned char>(c)) != 0; });
+  if (plain) {  // ids and event names: one append
+    out += s;
+    out += '"';
+    return;
+  }
   for (const char c : s) {
     const auto uc = static_cast<unsigned char>(c);
     const char e = escape_of(uc);
@@ -135,9 +143,17 @@ std::size_t skip_ws(std::string_view text, std::size_t pos) noexcept {
 }
 
 std::size_t string_end(std::string_view text, std::size_t open) noexcept {
-  for (std::size_t i = open + 1; i < text.size(); ++i) {
-    if (text[i] == '"') return i;
-    if (text[i] == '\\') ++i;  // skip the escaped character (\" or \\ included)
+  // memchr for the next quote (vectorised: strings are most of a signaling payload), then count the backslashes
+  // before it: an odd number escapes it.
+  std::size_t from = open + 1;
+  while (from < text.size()) {
+    const void* hit = std::memchr(text.data() + from, '"', text.size() - from);
+    if (hit == nullptr) return npos;
+    const auto quote = static_cast<std::size_t>(static_cast<const char*>(hit) - text.data());
+    std::size_t backslashes = 0;
+    while (quote - backslashes > open + 1 && text[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote;
+    from = quote + 1;
   }
   return npos;
 }

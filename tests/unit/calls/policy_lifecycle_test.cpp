@@ -141,6 +141,26 @@ TEST_F(PolicyLifecycle, ActivationIsRefusedWithoutChangeToStrangersFullAndEndedS
   EXPECT_EQ(s, before);
 }
 
+TEST_F(PolicyLifecycle, NobodyJoinsACallPastItsDeadlineEvenBeforeTheSweep) {
+  CallSession s = initiated(group_request(), clock_);
+  join(s, kAlice, clock_);
+  clock_.advance(limits_.ring_timeout - 1ms);
+  CallSession ringing = s;
+  EXPECT_TRUE(activate(ringing, kBob, "sb", "pb", clock_.now(), limits_).ok());  // just in time
+
+  clock_.advance(1ms);
+  expect_error(activate(s, kBob, "sb", "pb", clock_.now(), limits_), errc::gone);
+  EXPECT_EQ(s.status, Status::ended);
+  EXPECT_EQ(s.end_reason, EndReason::missed);
+}
+
+TEST_F(PolicyLifecycle, EndingStopsEveryonesScreenSharing) {
+  CallSession s = started_one_to_one(1s);
+  ASSERT_TRUE(update_media(s, "alice", {true, true, true}).ok());
+  end(s, EndReason::ended_by_user, "alice", clock_.now());
+  EXPECT_FALSE(s.find_participant("alice")->media.is_screen_sharing);
+}
+
 // --- deactivate -------------------------------------------------------------------------------------------
 
 TEST_F(PolicyLifecycle, DeactivateOfSomeoneNotActiveChangesNothing) {

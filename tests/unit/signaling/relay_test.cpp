@@ -6,32 +6,45 @@
 namespace hearth::signaling {
 namespace {
 
-TEST(TopLevelString, FindsMembersAndUnescapes) {
-  std::string scratch;
-  const std::string_view o = R"({"offer":{"sessionId":"nested"},"sessionId":"call_1\u005f2","targetSocketId":"abc"})";
-  auto s = top_level_string(o, "sessionId", scratch);
-  ASSERT_TRUE(s.ok());
-  EXPECT_EQ(*s, "call_1_2");  // the nested member of the same name is not the top-level one
-  auto t = top_level_string(o, "targetSocketId", scratch);
-  ASSERT_TRUE(t.ok());
-  EXPECT_EQ(*t, "abc");
+Result<RelayFields> fields(std::string_view o, std::string_view field = "candidate") {
+  thread_local std::string scratch1, scratch2;
+  return relay_fields(o, field, scratch1, scratch2);
 }
 
-TEST(TopLevelString, RefusesMissingAndNonStrings) {
-  std::string scratch;
-  EXPECT_FALSE(top_level_string(R"({"a":1})", "sessionId", scratch).ok());
-  auto r = top_level_string(R"({"sessionId":42})", "sessionId", scratch);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, errc::invalid_argument);
-  EXPECT_NE(r.error().message.find("sessionId"), std::string::npos);
-  EXPECT_FALSE(top_level_string("[1,2]", "sessionId", scratch).ok());
-  EXPECT_FALSE(top_level_string("", "sessionId", scratch).ok());
+TEST(RelayFields, FindsTopLevelMembersAndUnescapes) {
+  const std::string_view o =
+      R"({"offer":{"sessionId":"nested"},"sessionId":"call_1\u005f2","targetSocketId":"a\"b","candidate":null})";
+  auto f = fields(o);
+  ASSERT_TRUE(f.ok()) << f.error().message;
+  EXPECT_EQ(f->session_id, "call_1_2");  // the nested member of the same name is not the top-level one
+  EXPECT_EQ(f->target_socket_id, "a\"b");
 }
 
-TEST(HasTopLevel, LooksOnlyAtTheTopLevel) {
-  EXPECT_TRUE(has_top_level(R"({"candidate":null})", "candidate"));
-  EXPECT_FALSE(has_top_level(R"({"x":{"candidate":1}})", "candidate"));
-  EXPECT_TRUE(has_top_level(R"({ "a" : [1,{"b":2}] , "candidate" : "c" })", "candidate"));
+TEST(RelayFields, TheLastDuplicateWinsAsInJsonParse) {
+  auto f = fields(R"({"sessionId":"first","targetSocketId":"t","sessionId":"last","candidate":1})");
+  ASSERT_TRUE(f.ok());
+  EXPECT_EQ(f->session_id, "last");
+}
+
+TEST(RelayFields, NamesTheMissingOrMistypedField) {
+  const auto message = [](std::string_view o, std::string_view field = "candidate") {
+    auto f = fields(o, field);
+    EXPECT_FALSE(f.ok()) << o;
+    if (f.ok()) return std::string();
+    EXPECT_EQ(f.error().code, errc::invalid_argument);
+    return f.error().message;
+  };
+  EXPECT_EQ(message(R"({"targetSocketId":"t","candidate":1})"), "sessionId: must be a string");
+  EXPECT_EQ(message(R"({"sessionId":42,"targetSocketId":"t","candidate":1})"), "sessionId: must be a string");
+  EXPECT_EQ(message(R"({"sessionId":"s","candidate":1})"), "targetSocketId: must be a string");
+  EXPECT_EQ(message(R"({"sessionId":"s","targetSocketId":"t","x":{"offer":1}})", "offer"), "offer: required");
+  EXPECT_EQ(message("[1,2]"), "sessionId: must be a string");
+  EXPECT_EQ(message(""), "sessionId: must be a string");
+}
+
+TEST(RelayFields, TheFieldMayHaveAnyTypeAndSpacing) {
+  EXPECT_TRUE(fields(R"({"sessionId":"s","targetSocketId":"t","candidate":null})").ok());
+  EXPECT_TRUE(fields(R"({ "sessionId" : "s" , "a" : [1,{"b":"}"}] , "targetSocketId":"t", "answer" : "c" })", "answer").ok());
 }
 
 TEST(EncodeRelay, SplicesTheSendersMembersUntouchedAndAddsOursLast) {

@@ -65,6 +65,7 @@ TEST(JsonText, Scanners) {
   EXPECT_EQ(string_end(R"("a\\")", 0), 4u);
   EXPECT_EQ(string_end(R"("abc)", 0), npos);
   EXPECT_EQ(string_end(R"("a\)", 0), npos);
+  EXPECT_EQ(string_end(R"("a\\\"b")", 0), 7u);  // an escaped backslash, then an escaped quote
   const std::string_view text = R"([{"a":"]}"},[1,[2]]] ,7)";
   EXPECT_EQ(value_end(text, 0), 20u);
   EXPECT_EQ(value_end(text, 1), 11u);

@@ -1,0 +1,147 @@
+// The call screen: a grid of video tiles (the local one first) with names and state badges, and the controls.
+// It only renders; Call decides. Tile state lives in data attributes (data-audio="off", data-video="off",
+// data-screen="on", data-connection="reconnecting", data-quality="good"), which the CSS turns into badges.
+import { describe } from './stats.js';
+
+export class CallView {
+  /** actions: {toggleMic, toggleCamera, toggleScreen, leave, end}, each called on its button's click. */
+  constructor(actions) {
+    this.root = document.getElementById('call-view');
+    this.tiles = document.getElementById('tiles');
+    this.template = document.getElementById('tile-template');
+    this.status = document.getElementById('call-status');
+    this.buttons = {
+      mic: document.getElementById('toggle-mic'),
+      camera: document.getElementById('toggle-camera'),
+      screen: document.getElementById('toggle-screen'),
+      leave: document.getElementById('leave-call'),
+      end: document.getElementById('end-call'),
+    };
+    this.buttons.mic.onclick = () => actions.toggleMic();
+    this.buttons.camera.onclick = () => actions.toggleCamera();
+    this.buttons.screen.onclick = () => actions.toggleScreen();
+    this.buttons.leave.onclick = () => actions.leave();
+    this.buttons.end.onclick = () => actions.end();
+  }
+
+  /** title: heading; canEnd: show "End for everyone"; canShare: show "Share screen". */
+  open({ title, canEnd, canShare }) {
+    document.getElementById('call-heading').textContent = title;
+    this.buttons.end.hidden = !canEnd;
+    this.buttons.screen.hidden = !canShare;
+    this.tiles.replaceChildren();
+    this.setStatus('');
+    this.root.hidden = false;
+  }
+
+  close() {
+    for (const video of this.tiles.querySelectorAll('video')) video.srcObject = null;
+    this.tiles.replaceChildren();
+    this.root.hidden = true;
+  }
+
+  setStatus(text) {
+    this.status.textContent = text;
+  }
+
+  /** Reflects the local media state on the buttons; hasCamera/hasMic false disables what cannot work. */
+  setControls({ audio, video, screen, hasMic, hasCamera }) {
+    const { mic, camera, screen: share } = this.buttons;
+    mic.textContent = audio ? 'Mute' : 'Unmute';
+    mic.classList.toggle('off', !audio);
+    mic.disabled = !hasMic;
+    camera.textContent = video ? 'Stop video' : 'Start video';
+    camera.classList.toggle('off', !video);
+    camera.disabled = !hasCamera;
+    share.textContent = screen ? 'Stop sharing' : 'Share screen';
+    share.classList.toggle('active', screen);
+  }
+
+  /** Adds the tile of `userId` (once); local tiles are muted and mirrored. */
+  addTile(userId, name, { local = false } = {}) {
+    if (this.#tile(userId)) return this.setName(userId, name);
+    const tile = this.template.content.firstElementChild.cloneNode(true);
+    tile.dataset.userId = userId;
+    tile.classList.toggle('local', local);
+    const video = tile.querySelector('video');
+    video.muted = local;
+    if (local) this.tiles.prepend(tile);
+    else this.tiles.append(tile);
+    this.setName(userId, name, local);
+    this.#layout();
+  }
+
+  removeTile(userId) {
+    const tile = this.#tile(userId);
+    if (!tile) return;
+    tile.querySelector('video').srcObject = null;
+    tile.remove();
+    this.#layout();
+  }
+
+  setName(userId, name, local = false) {
+    const tile = this.#tile(userId);
+    if (!tile) return;
+    tile.querySelector('.name').textContent = local ? `${name} (you)` : name;
+    tile.querySelector('.avatar').textContent = initials(name);
+    tile.setAttribute('aria-label', local ? `You (${name})` : name);
+  }
+
+  setStream(userId, stream) {
+    const video = this.#tile(userId)?.querySelector('video');
+    if (!video || video.srcObject === stream) return;
+    video.srcObject = stream;
+    // Autoplay with sound can be refused (no user gesture yet): play muted and offer a button.
+    video.play().catch(() => {
+      if (video.muted) return;
+      video.muted = true;
+      video.play().catch(() => {});
+      const button = this.#tile(userId)?.querySelector('.play-sound');
+      if (button) {
+        button.hidden = false;
+        button.onclick = () => {
+          video.muted = false;
+          button.hidden = true;
+        };
+      }
+    });
+  }
+
+  /** media: {hasAudio, hasVideo, isScreenSharing} as media_state_changed carries them. */
+  setMedia(userId, { hasAudio, hasVideo, isScreenSharing }) {
+    const tile = this.#tile(userId);
+    if (!tile) return;
+    tile.dataset.audio = hasAudio ? 'on' : 'off';
+    tile.dataset.video = hasVideo || isScreenSharing ? 'on' : 'off';
+    tile.dataset.screen = isScreenSharing ? 'on' : 'off';
+  }
+
+  setConnection(userId, state) {
+    const tile = this.#tile(userId);
+    if (tile) tile.dataset.connection = state;
+  }
+
+  setQuality(userId, sample) {
+    const tile = this.#tile(userId);
+    if (!tile) return;
+    const badge = tile.querySelector('.quality');
+    const text = describe(sample);
+    tile.dataset.quality = sample.quality;
+    badge.hidden = !text;
+    badge.textContent = text;
+    badge.title = `Connection ${sample.quality}: ${text}`;
+    badge.setAttribute('aria-label', badge.title);
+  }
+
+  #tile(userId) {
+    return this.tiles.querySelector(`[data-user-id="${CSS.escape(userId)}"]`);
+  }
+
+  #layout() {
+    this.tiles.dataset.count = this.tiles.children.length;
+  }
+}
+
+function initials(name) {
+  return name.split(/\s+/).filter(Boolean).slice(0, 2).map((w) => w[0].toUpperCase()).join('') || '?';
+}

@@ -1,0 +1,310 @@
+// One call from the local user's side (docs/protocol.md): local media, one PeerLink per remote participant (a
+// full mesh), the call's Socket.IO events, and recovery when a socket reconnects.
+//
+// Recovery: our socket reconnects -> join_call_session again (same peerId), keep each connection and resync it.
+// Someone else's socket reconnects (user_reconnected, same peerId) -> point their connection at the new socket and
+// resync it. Resyncing restarts ICE from the impolite side of the pair (peer.js). A new page of theirs (another
+// peerId), or a message from a new connection of theirs -> rebuild the RTCPeerConnection.
+import { joinErrorMessage, isFinal } from './errors.js';
+import { describeMediaError, openCamera, openScreen } from './media.js';
+import { PeerLink } from './peer.js';
+import { sampleStats } from './stats.js';
+
+const STATS_INTERVAL_MS = 2000;
+const RELAYED = ['webrtc_offer', 'webrtc_answer', 'webrtc_ice_candidate'];
+
+export class Call {
+  /**
+   * signaling: Signaling; api: Api; session: the session document; iceServers: from the API; view: CallView;
+   * notify(message, kind); onClosed(message, kind): called once, when the call is over for us.
+   */
+  constructor({ signaling, api, session, iceServers, view, notify, onClosed }) {
+    Object.assign(this, { signaling, api, session, iceServers, view, notify, onClosed });
+    this.sessionId = session.sessionId;
+    this.me = signaling.user;
+    this.peerId = `peer-${crypto.randomUUID()}`; // this page; a reloaded page joins with another one
+    this.peers = new Map(); // userId -> PeerLink
+    this.names = new Map(session.participants.map((p) => [p.userId, p.name]));
+    this.local = { stream: new MediaStream(), camera: null, screen: null, audio: false, video: false };
+    this.unsubscribe = [];
+    this.closed = false;
+  }
+
+  /** Opens the camera, shows the call, joins it. Throws (after closing) when joining fails. */
+  async start() {
+    const settings = this.session.callSettings;
+    const { stream, warning } = await openCamera();
+    if (warning) this.notify(warning, 'error');
+    if (this.closed) return stream.getTracks().forEach((t) => t.stop());
+    const mic = stream.getAudioTracks()[0];
+    this.local = { stream, camera: stream.getVideoTracks()[0] ?? null, screen: null, audio: false, video: false };
+    this.local.audio = Boolean(mic) && settings.isAudioEnabled;
+    this.local.video = Boolean(this.local.camera) && settings.isVideoEnabled;
+    if (mic) mic.enabled = this.local.audio;
+    if (this.local.camera) this.local.camera.enabled = this.local.video;
+
+    this.view.open({
+      title: callTitle(this.session, this.me.userId),
+      canEnd: this.session.initiatorId === this.me.userId || this.session.sessionType === 'one-to-one',
+      canShare: settings.allowScreenShare && Boolean(navigator.mediaDevices?.getDisplayMedia),
+    });
+    this.view.addTile(this.me.userId, this.me.name, { local: true });
+    this.view.setStream(this.me.userId, stream);
+    this.#renderLocal();
+    this.#subscribe();
+    try {
+      await this.#join(false);
+    } catch (err) {
+      this.close(joinErrorMessage(err), 'error');
+      throw err;
+    }
+    this.#updateStatus();
+    this.statsTimer = setInterval(() => this.#sampleStats(), STATS_INTERVAL_MS);
+  }
+
+  toggleMic() {
+    const mic = this.local.stream.getAudioTracks()[0];
+    if (!mic) return;
+    this.local.audio = mic.enabled = !this.local.audio;
+    this.#mediaChanged();
+  }
+
+  toggleCamera() {
+    if (!this.local.camera) return;
+    this.local.video = this.local.camera.enabled = !this.local.video;
+    this.#mediaChanged();
+  }
+
+  async toggleScreen() {
+    if (this.local.screen) return this.#stopScreen();
+    let track;
+    try {
+      track = await openScreen();
+    } catch (err) {
+      return this.notify(describeMediaError(err, 'screen'), 'error');
+    }
+    if (!track || this.closed) return track?.stop();
+    this.local.screen = track;
+    track.addEventListener('ended', () => this.#stopScreen()); // the browser's own "Stop sharing" button
+    await this.#sendVideo(track);
+    this.view.setStream(this.me.userId, new MediaStream([track]));
+    this.#mediaChanged();
+  }
+
+  async leave() {
+    if (this.signaling.connected) {
+      await this.signaling.request('leave_call_session', { sessionId: this.sessionId }).catch((err) => console.warn(err));
+    }
+    this.close(null);
+  }
+
+  /** Ends the call for everyone (the initiator, or either party of a one-to-one call). */
+  async end() {
+    try {
+      await this.api.end(this.sessionId);
+      this.close('You ended the call.');
+    } catch (err) {
+      this.notify(err.message, 'error');
+    }
+  }
+
+  /** Tears everything down (idempotent) and hands `message` ('info' or 'error' kind) to onClosed. */
+  close(message, kind = 'info') {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.statsTimer);
+    for (const off of this.unsubscribe) off();
+    for (const link of this.peers.values()) link.close();
+    this.peers.clear();
+    this.local.screen?.stop();
+    for (const track of this.local.stream.getTracks()) track.stop();
+    this.view.close();
+    this.onClosed(message, kind);
+  }
+
+  // --- signaling -------------------------------------------------------------------------------------------------
+
+  #subscribe() {
+    const on = (event, handler) =>
+      this.unsubscribe.push(
+        this.signaling.on(event, (payload) => {
+          if (payload?.sessionId === this.sessionId && !this.closed) handler(payload);
+        }),
+      );
+    on('call_session_joined', (data) => this.#reconcile(data.participants, this.rejoining));
+    on('user_joined_call', (p) => this.#upsertPeer(p, { resync: true }));
+    on('user_reconnected', (p) => this.#upsertPeer(p, { resync: true }));
+    on('user_disconnected', (p) => this.view.setConnection(p.userId, 'reconnecting'));
+    on('user_left_call', (p) => this.#removePeer(p.userId));
+    on('media_state_changed', (p) => p.userId !== this.me.userId && this.view.setMedia(p.userId, p));
+    for (const event of RELAYED) on(event, (message) => this.#onRelayed(message));
+    on('call_declined', (p) => this.notify(`${p.name ?? this.#name(p.userId)} declined the call.`));
+    on('call_ended', (p) => this.close(this.#endMessage(p)));
+    on('call_error', (e) => e.code === 'replaced' && this.close('You joined this call from another window.', 'error'));
+    this.unsubscribe.push(
+      this.signaling.on('disconnect', () => this.view.setStatus('Connection lost, reconnecting…')),
+      this.signaling.on('connect', () => this.#rejoin()),
+    );
+  }
+
+  async #join(rejoin) {
+    this.rejoining = rejoin; // read by the call_session_joined handler, which runs before the ack
+    await this.signaling.request('join_call_session', { sessionId: this.sessionId, peerId: this.peerId });
+    this.#announceMedia();
+  }
+
+  async #rejoin() {
+    if (this.closed) return;
+    this.view.setStatus('Rejoining…');
+    try {
+      await this.#join(true);
+      this.#updateStatus();
+    } catch (err) {
+      if (isFinal(err)) this.close(joinErrorMessage(err), 'error');
+      else this.view.setStatus(`Could not rejoin: ${err.message}`);
+    }
+  }
+
+  /** The participants call_session_joined lists are the truth: drop the others, add or resync these. */
+  #reconcile(participants, rejoin) {
+    const listed = new Set(participants.map((p) => p.userId));
+    for (const userId of [...this.peers.keys()]) if (!listed.has(userId)) this.#removePeer(userId);
+    for (const p of participants) this.#upsertPeer(p, { resync: rejoin });
+  }
+
+  #upsertPeer(info, { resync }) {
+    if (info.name) this.names.set(info.userId, info.name);
+    const remote = { userId: info.userId, socketId: info.socketId, peerId: info.peerId, name: this.#name(info.userId) };
+    const link = this.peers.get(info.userId);
+    if (!link) this.#addPeer(remote);
+    else if (info.peerId && link.remote.peerId && info.peerId !== link.remote.peerId) this.#rebuild(link, remote);
+    else {
+      Object.assign(link.remote, remote);
+      if (resync) link.resync();
+      this.view.setConnection(info.userId, link.pc.connectionState);
+    }
+    this.view.setName(info.userId, remote.name);
+    if ('hasAudio' in info) this.view.setMedia(info.userId, info);
+    this.#updateStatus();
+  }
+
+  #onRelayed(message) {
+    let link =
+      this.peers.get(message.fromUserId) ??
+      this.#addPeer({ userId: message.fromUserId, socketId: message.fromSocketId, name: this.#name(message.fromUserId) });
+    const verdict = link.classify(message);
+    if (verdict === 'stale') return;
+    if (verdict === 'replaced') link = this.#rebuild(link, link.remote);
+    link.remote.socketId = message.fromSocketId;
+    link.receive(message);
+  }
+
+  #addPeer(remote) {
+    const link = new PeerLink({
+      remote,
+      polite: this.me.userId > remote.userId,
+      iceServers: this.iceServers,
+      stream: this.local.stream,
+      videoTrack: this.local.screen ?? this.local.camera,
+      signal: (event, body) => this.signaling.send(event, { sessionId: this.sessionId, ...body }),
+      onRemoteStream: (stream) => this.view.setStream(remote.userId, stream),
+      onStateChange: (state) => this.view.setConnection(remote.userId, state),
+    });
+    this.peers.set(remote.userId, link);
+    this.view.addTile(remote.userId, remote.name);
+    this.view.setConnection(remote.userId, 'new');
+    this.#updateStatus();
+    return link;
+  }
+
+  #rebuild(link, remote) {
+    link.close();
+    this.peers.delete(remote.userId);
+    return this.#addPeer({ ...remote });
+  }
+
+  #removePeer(userId) {
+    this.peers.get(userId)?.close();
+    this.peers.delete(userId);
+    this.view.removeTile(userId);
+    this.#updateStatus();
+  }
+
+  // --- local media -----------------------------------------------------------------------------------------------
+
+  async #stopScreen() {
+    const track = this.local.screen;
+    if (!track) return;
+    this.local.screen = null;
+    track.stop();
+    await this.#sendVideo(this.local.camera);
+    this.view.setStream(this.me.userId, this.local.stream);
+    this.#mediaChanged();
+  }
+
+  #sendVideo(track) {
+    return Promise.all([...this.peers.values()].map((link) => link.setVideoTrack(track)));
+  }
+
+  #mediaChanged() {
+    this.#renderLocal();
+    this.#announceMedia();
+  }
+
+  #renderLocal() {
+    const { stream, camera, screen, audio, video } = this.local;
+    this.view.setControls({
+      audio, video, screen: Boolean(screen), hasMic: stream.getAudioTracks().length > 0, hasCamera: Boolean(camera),
+    });
+    this.view.setMedia(this.me.userId, { hasAudio: audio, hasVideo: video, isScreenSharing: Boolean(screen) });
+  }
+
+  #announceMedia() {
+    const { audio, video, screen } = this.local;
+    this.signaling
+      .request('media_state_changed', { sessionId: this.sessionId, hasAudio: audio, hasVideo: video, isScreenSharing: Boolean(screen) })
+      .catch((err) => console.warn('media_state_changed:', err.message));
+  }
+
+  // --- status ----------------------------------------------------------------------------------------------------
+
+  async #sampleStats() {
+    for (const [userId, link] of this.peers) {
+      try {
+        link.stats = await sampleStats(link.pc, link.stats);
+        this.view.setQuality(userId, link.stats);
+      } catch {
+        // the connection was closed while sampling
+      }
+    }
+  }
+
+  #updateStatus() {
+    const others = this.peers.size;
+    this.view.setStatus(others === 0 ? 'Waiting for others to join…' : `${others + 1} people in the call`);
+  }
+
+  #name(userId) {
+    return this.names.get(userId) ?? userId;
+  }
+
+  #endMessage({ reason, endedBy }) {
+    const who = endedBy === this.me.userId ? 'You' : this.#name(endedBy);
+    switch (reason) {
+      case 'ended_by_user': return `${who} ended the call.`;
+      case 'declined': return `${who} declined the call.`;
+      case 'all_left': return 'Everyone left; the call has ended.';
+      case 'missed': return 'Nobody answered; the call has ended.';
+      case 'timeout': return 'The call reached its time limit and has ended.';
+      default: return 'The call has ended.';
+    }
+  }
+}
+
+/** The title, or "Group call with Bob, Carol". */
+export function callTitle(session, myUserId) {
+  if (session.metadata?.title) return session.metadata.title;
+  const others = session.participants.filter((p) => p.userId !== myUserId).map((p) => p.name);
+  const kind = { 'one-to-one': 'Call', group: 'Group call', therapy: 'Therapy session' }[session.sessionType] ?? 'Call';
+  return `${kind} with ${others.join(', ')}`;
+}
