@@ -45,10 +45,10 @@ run idle sockets idle --sockets 50 --concurrency 10 --duration 1
 run rest requests_per_sec rest --concurrency 4 --warmup 0.5 --duration 2
 
 if [[ -n "$MICRO_BIN" ]]; then
-  if "$MICRO_BIN" --benchmark_min_time=0.01 >/dev/null; then
+  if micro_out=$("$MICRO_BIN" --benchmark_min_time=0.01 2>&1); then
     echo "ok   hearth-micro"
   else
-    echo "FAIL hearth-micro"
+    echo "FAIL hearth-micro: $micro_out"
     failed=1
   fi
 fi

@@ -26,13 +26,12 @@ std::size_t relay_once(char* frame, std::size_t size, net::ws::FrameParser& pars
   auto header = realtime::socketio::decode_header(packet->data);
   auto event = realtime::socketio::split_event(header->data, scratch);
   const auto payload = signaling::first_argument(event->args);
-  auto session_id = signaling::top_level_string(payload, "sessionId", s1);
-  auto target = signaling::top_level_string(payload, "targetSocketId", s2);
-  const bool has = signaling::has_top_level(payload, "candidate");
+  const std::string_view field = event->name == "webrtc_offer" ? "offer" : "candidate";
+  auto fields = signaling::relay_fields(payload, field, s1, s2);
   const std::string out = signaling::encode_relay(event->name, payload, "Xb3kQ9sV2mLp0aZrT7eN", "alice");
   std::array<char, 10> h{};
   const std::size_t n = net::ws::encode_header(h, net::ws::Opcode::text, out.size());
-  return n + out.size() + session_id->size() + target->size() + has;
+  return n + out.size() + fields->session_id.size() + fields->target_socket_id.size();
 }
 
 void BM_RelayPath(benchmark::State& state, std::string packet) {
@@ -49,16 +48,25 @@ BENCHMARK_CAPTURE(BM_RelayPath, candidate, micro::candidate_packet());
 BENCHMARK_CAPTURE(BM_RelayPath, offer, micro::offer_packet());
 
 // The pieces of the hot path that are specific to signaling.
-void BM_TopLevelString(benchmark::State& state) {
+void BM_RelayFields(benchmark::State& state) {
   const std::string packet = micro::candidate_packet();
   std::string scratch;
   auto event = realtime::socketio::split_event(std::string_view(packet).substr(1), scratch);
   const std::string args(event->args);
   const auto payload = signaling::first_argument(args);
-  std::string s;
-  for (auto _ : state) benchmark::DoNotOptimize(signaling::top_level_string(payload, "targetSocketId", s));
+  std::string s1, s2;
+  for (auto _ : state) benchmark::DoNotOptimize(signaling::relay_fields(payload, "candidate", s1, s2));
 }
-BENCHMARK(BM_TopLevelString);
+BENCHMARK(BM_RelayFields);
+
+void BM_FirstArgument(benchmark::State& state) {
+  const std::string packet = micro::candidate_packet();
+  std::string scratch;
+  auto event = realtime::socketio::split_event(std::string_view(packet).substr(1), scratch);
+  const std::string args(event->args);
+  for (auto _ : state) benchmark::DoNotOptimize(signaling::first_argument(args));
+}
+BENCHMARK(BM_FirstArgument);
 
 void BM_EncodeRelay(benchmark::State& state) {
   const std::string packet = micro::candidate_packet();

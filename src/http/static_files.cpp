@@ -111,7 +111,11 @@ void load_tree(const fs::path& root, std::unordered_map<std::string, StaticFile>
 }
 
 std::optional<fs::path> find_socket_io_client(const fs::path& web_root) {
-  for (const auto& base : {web_root / "node_modules", web_root.parent_path() / "node_modules"}) {
+  // lexically_normal turns "web/" into "web/" and parent_path of that would be "web" itself: drop the empty
+  // last element first, so a trailing slash finds the project's node_modules too.
+  fs::path root = web_root.lexically_normal();
+  if (!root.has_filename()) root = root.parent_path();
+  for (const auto& base : {root / "node_modules", root.parent_path() / "node_modules"}) {
     auto dist = base / "socket.io-client" / "dist";
     std::error_code ec;
     if (fs::is_regular_file(dist / "socket.io.esm.min.js", ec)) return dist;

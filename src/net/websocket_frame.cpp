@@ -23,6 +23,14 @@ void unmask(char* payload, std::size_t len, const char* mask) noexcept {
   }
   for (; i < len; ++i) payload[i] = static_cast<char>(payload[i] ^ mask[i & 3]);
 }
+// RFC 6455 section 7.4: what a peer may send in a close frame. 1004-1006 and 1015 are reserved (1005 and 1006
+// mean "no code" and "abnormal closure" locally), 1016-2999 are for future extensions, 3000-4999 for
+// libraries and applications.
+bool valid_close_code(std::uint16_t code) noexcept {
+  if (code >= 3000 && code <= 4999) return true;
+  return code >= 1000 && code <= 1014 && code != 1004 && code != 1005 && code != 1006;
+}
+
 }  // namespace
 
 bool valid_utf8(std::string_view s) noexcept {
@@ -120,6 +128,7 @@ FrameEvent FrameParser::next(char* data, std::size_t size) {
       if (body.size() == 1) return fail(protocol_error);
       if (body.size() >= 2) {
         ev.close_code = static_cast<std::uint16_t>((static_cast<unsigned char>(body[0]) << 8) | static_cast<unsigned char>(body[1]));
+        if (!valid_close_code(ev.close_code)) return fail(protocol_error);
         if (!valid_utf8(body.substr(2))) return fail(invalid_payload);
       }
     }
@@ -188,7 +197,10 @@ std::string encode_close(std::uint16_t code, std::string_view reason) {
   std::string body;
   body.push_back(static_cast<char>(code >> 8));
   body.push_back(static_cast<char>(code & 0xFF));
-  body.append(reason.substr(0, 123));
+  // A control frame carries at most 125 bytes: cut the reason there, but not inside a UTF-8 character.
+  std::size_t n = std::min<std::size_t>(reason.size(), 123);
+  while (n < reason.size() && n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0U) == 0x80U) --n;
+  body.append(reason.substr(0, n));
   return encode_frame(Opcode::close, body);
 }
 
