@@ -185,7 +185,6 @@ class Relay {
     packet_ += "\"}}]";
     p.client->send_text(packet_);
     ++p.in_flight;
-    ++sent_;
   }
 
   void top_up(std::size_t i) {
@@ -195,7 +194,9 @@ class Relay {
     while (p.in_flight < window_) send_one(i, now);
   }
 
-  // --rate: every millisecond, send what is due since the start, round-robin over the sockets with room.
+  // --rate: every millisecond, send what is due since the start, round-robin over the sockets. Open loop: a turn
+  // that finds its socket's window full is skipped and counted, not deferred — a deferred backlog would keep
+  // every window full for good (the pacer could never get ahead again) and measure the window, not the server.
   void start_pacer() {
     pacer_ = std::make_unique<boost::asio::steady_timer>(run_.loop().ioc());
     tick();
@@ -206,18 +207,17 @@ class Relay {
       if (ec || !sending_) return;
       const std::uint64_t now = now_ns();
       const auto due = static_cast<std::uint64_t>(opt_.rate * static_cast<double>(now - start_ns_) / 1e9);
-      std::size_t tried = 0;
-      while (sent_ < due && tried < people_.size()) {
+      while (turns_ < due) {
+        ++turns_;
         const std::size_t i = cursor_;
         cursor_ = (cursor_ + 1) % people_.size();
         if (people_[i].in_flight >= window_) {
-          ++tried;
+          if (measuring_) ++skipped_;
           continue;
         }
-        tried = 0;
         send_one(i, now);
+        if (measuring_) ++sent_measured_;
       }
-      if (sent_ < due) ++window_stalls_;  // every socket's window was full: the server is behind the rate
       tick();
     });
   }
@@ -287,11 +287,23 @@ class Relay {
       if (delivered_) o["server_cpu_us_per_relay"] = *s * 1e6 / static_cast<double>(delivered_);
     }
     // Who set the pace: a core at >= 90 % is the limit; otherwise the window (round trips) or --rate did.
-    if (opt_.rate > 0) o["limited_by"] = "rate";
-    else if (server_percent && *server_percent >= 90) o["limited_by"] = "server";
-    else if (client_percent >= 90) o["limited_by"] = "load generator";
-    else o["limited_by"] = server_percent ? "window (neither core saturated)" : "unknown (no --server-pid)";
-    if (opt_.rate > 0) o["window_stalls_ms"] = window_stalls_;
+    if (opt_.rate > 0) {
+      // Skipped turns: the server fell a window behind the offered rate.
+      o["sent"] = sent_measured_;
+      o["skipped_window_full"] = skipped_;
+      if (client_percent >= 90)
+        o["limited_by"] = "load generator";
+      else if (skipped_ * 100 > sent_measured_ + skipped_)
+        o["limited_by"] = "server (windows full, rate not met)";
+      else
+        o["limited_by"] = "rate";
+    } else if (server_percent && *server_percent >= 90) {
+      o["limited_by"] = "server";
+    } else if (client_percent >= 90) {
+      o["limited_by"] = "load generator";
+    } else {
+      o["limited_by"] = server_percent ? "window (neither core saturated)" : "unknown (no --server-pid)";
+    }
     return o;
   }
 
@@ -303,7 +315,7 @@ class Relay {
   std::size_t joined_ = 0;
   std::uint32_t window_ = 16;
   bool sending_ = true, measuring_ = false, stopping_ = false;
-  std::uint64_t start_ns_ = 0, sent_ = 0, delivered_ = 0, window_stalls_ = 0;
+  std::uint64_t start_ns_ = 0, turns_ = 0, sent_measured_ = 0, skipped_ = 0, delivered_ = 0;
   std::size_t cursor_ = 0;
   std::string packet_;
   std::unique_ptr<boost::asio::steady_timer> pacer_;
