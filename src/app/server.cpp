@@ -19,6 +19,7 @@
 #include "http/static_files.hpp"
 #include "ice/ice_servers.hpp"
 #include "net/listener.hpp"
+#include "net/serial_executor.hpp"
 #include "realtime/engineio/server.hpp"
 #include "realtime/socketio/client.hpp"
 #include "signaling/service.hpp"
@@ -74,6 +75,7 @@ struct Server::Impl {
                      session, sio_options, [this](std::string_view nsp) { return namespace_for(nsp); }));
                }),
         signals(ioc, SIGINT, SIGTERM) {
+    net::set_io_threads(ioc, cfg.threads);  // one thread: connections and rooms without strands
     api.set_events(&signaling);
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.

@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
+#include "net/serial_executor.hpp"
 
 namespace hearth::net {
 namespace asio = boost::asio;
@@ -33,7 +34,7 @@ void Listener::stop() {
 }
 
 void Listener::do_accept() {
-  acceptor_.async_accept(asio::make_strand(ioc_), [self = shared_from_this()](auto ec, tcp::socket socket) {
+  acceptor_.async_accept(serial_executor(ioc_), [self = shared_from_this()](auto ec, tcp::socket socket) {
     self->on_accept(ec, std::move(socket));
   });
 }

@@ -11,13 +11,38 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
 namespace {
-constexpr std::size_t kMaxBuffersPerWrite = 128;  // header + payload pairs gathered into one writev
 constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t kPooledBuffers = 256;              // send buffers kept per thread for reuse
+constexpr std::size_t kPooledCapacity = 64 * 1024;       // larger ones are freed instead
 
 // One receive buffer per I/O thread, shared by all its connections: idle connections own no read buffer.
 char* thread_read_buffer() {
   thread_local std::unique_ptr<char[]> buffer(new char[kReadChunk]);
   return buffer.get();
+}
+
+// Send buffers of the thread's connections: taken when a connection has something to send, given back when all
+// of it is written. A busy connection reuses warm memory instead of allocating per message; an idle one holds none.
+std::vector<std::string>& send_buffer_pool() {
+  thread_local std::vector<std::string> pool;
+  return pool;
+}
+
+void take_send_buffer(std::string& out) {
+  auto& pool = send_buffer_pool();
+  if (out.capacity() > 0 || pool.empty()) return;
+  out.swap(pool.back());
+  pool.pop_back();
+}
+
+void give_back_send_buffer(std::string& out) {
+  out.clear();
+  auto& pool = send_buffer_pool();
+  if (out.capacity() > 0 && out.capacity() <= kPooledCapacity && pool.size() < kPooledBuffers) {
+    pool.emplace_back().swap(out);
+  } else {
+    std::string().swap(out);
+  }
 }
 }  // namespace
 
@@ -105,14 +130,14 @@ bool WebSocketConnection::process(char* data, std::size_t size, std::size_t& con
         if (auto h = handler_.lock()) h->on_message(ev.payload, ev.binary);
         break;
       case ws::FrameEvent::ping:
-        enqueue(ws::Opcode::pong, std::make_shared<const std::string>(ev.payload));
+        enqueue(ws::Opcode::pong, ev.payload);
         break;
       case ws::FrameEvent::pong:
         break;
       case ws::FrameEvent::close:
         if (!close_sent_) {
           close_sent_ = true;
-          enqueue(ws::Opcode::close, std::make_shared<const std::string>(ws::encode_close(ev.close_code, "").substr(2)));
+          enqueue(ws::Opcode::close, std::string_view(ws::encode_close(ev.close_code, "")).substr(2));
         }
         finish(CloseReason::client_closed);
         return false;
@@ -126,98 +151,99 @@ bool WebSocketConnection::process(char* data, std::size_t size, std::size_t& con
 }
 
 void WebSocketConnection::send(std::shared_ptr<const std::string> payload, bool binary) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload), binary]() mutable {
-    self->enqueue(binary ? ws::Opcode::binary : ws::Opcode::text, std::move(payload));
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload), binary] {
+    self->enqueue(binary ? ws::Opcode::binary : ws::Opcode::text, *payload);
   });
 }
 
 void WebSocketConnection::send_text(std::string payload) {
-  send(std::make_shared<const std::string>(std::move(payload)), false);
+  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload)] {
+    self->enqueue(ws::Opcode::text, payload);
+  });
 }
 
 void WebSocketConnection::close(std::uint16_t code, std::string_view reason) {
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
     if (self->close_sent_ || !self->socket_.is_open()) return;
     self->close_sent_ = true;
-    std::string body = ws::encode_close(code, reason);
-    body.erase(0, 2);  // encode_close made a whole frame; enqueue adds the header again
-    self->enqueue(ws::Opcode::close, std::make_shared<const std::string>(std::move(body)));
+    const std::string frame = ws::encode_close(code, reason);
+    self->enqueue(ws::Opcode::close, std::string_view(frame).substr(2));  // enqueue adds the header again
     self->finish(CloseReason::server_closed);
   });
 }
 
-void WebSocketConnection::enqueue(ws::Opcode op, std::shared_ptr<const std::string> payload) {
+void WebSocketConnection::enqueue(ws::Opcode op, std::string_view payload) {
   if (!socket_.is_open()) return;
   if (finished_ && op != ws::Opcode::close) return;
-  Out out;
-  out.header_size = static_cast<std::uint8_t>(ws::encode_header(out.header, op, payload->size()));
-  queued_bytes_ += payload->size() + out.header_size;
-  out.payload = std::move(payload);
-  queue_.push_back(std::move(out));
-  if (queued_bytes_ > limits_.max_queued_bytes && op != ws::Opcode::close) {
+  std::array<char, 10> header{};
+  const std::size_t header_size = ws::encode_header(header, op, payload.size());
+  if (op != ws::Opcode::close && out_.size() + header_size + payload.size() > limits_.max_queued_bytes) {
     // A client that stops reading: drop it rather than buffer without bound.
-    queue_.clear();
-    queued_bytes_ = 0;
-    boost::system::error_code ec;
-    socket_.close(ec);
+    give_back_send_buffer(out_);
+    close_socket();
     return finish(CloseReason::slow_reader);
   }
+  take_send_buffer(out_);
+  out_.append(header.data(), header_size);
+  out_.append(payload);
   schedule_write();
 }
 
-// Writes are deferred to the end of the current turn of the event loop: everything enqueued meanwhile (a burst of
-// relayed messages read from several senders in one go) leaves in the same writev, one syscall instead of many.
+// Sends are deferred to the end of the current turn of the event loop: everything enqueued meanwhile (a burst of
+// relayed messages read from several senders in one go) leaves in one send, one syscall instead of many.
 void WebSocketConnection::schedule_write() {
-  if (!writing_.empty() || write_scheduled_) return;
+  if (write_scheduled_ || waiting_writable_) return;
   write_scheduled_ = true;
   asio::post(socket_.get_executor(), [self = shared_from_this()] {
     self->write_scheduled_ = false;
-    if (self->writing_.empty()) self->do_write();
+    if (!self->waiting_writable_) self->flush();
   });
 }
 
-void WebSocketConnection::do_write() {
-  if (queue_.empty() || !socket_.is_open()) return;
-  const std::size_t take = std::min(queue_.size(), kMaxBuffersPerWrite / 2);
-  writing_.assign(std::make_move_iterator(queue_.begin()), std::make_move_iterator(queue_.begin() + static_cast<std::ptrdiff_t>(take)));
-  queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
-  buffers_.clear();
-  for (const auto& o : writing_) {
-    buffers_.push_back(asio::buffer(o.header.data(), o.header_size));
-    buffers_.push_back(asio::buffer(*o.payload));
+// Sends as much of out_ as the kernel takes now; waits for writability if that is not all of it.
+void WebSocketConnection::flush() {
+  std::size_t sent = 0;
+  boost::system::error_code ec;
+  while (sent < out_.size() && socket_.is_open()) {
+    sent += socket_.write_some(asio::buffer(out_.data() + sent, out_.size() - sent), ec);
+    if (ec == asio::error::would_block || ec == asio::error::try_again) {
+      out_.erase(0, sent);
+      return wait_writable();
+    }
+    if (ec) {
+      give_back_send_buffer(out_);
+      close_socket();
+      return finish(CloseReason::io_error);
+    }
   }
-  asio::async_write(socket_, buffers_,
-                    [self = shared_from_this()](boost::system::error_code ec, std::size_t) { self->on_written(ec); });
+  give_back_send_buffer(out_);
+  if (finished_) close_socket();  // everything (including our close frame) is out: end the TCP connection
 }
 
-void WebSocketConnection::on_written(boost::system::error_code ec) {
-  for (const auto& o : writing_) queued_bytes_ -= o.payload->size() + o.header_size;
-  writing_.clear();
-  if (ec) {
-    boost::system::error_code ignored;
-    socket_.close(ignored);
-    return finish(CloseReason::io_error);
-  }
-  if (!queue_.empty()) return do_write();
-  if (queue_.capacity() > 64) std::vector<Out>().swap(queue_);  // return a burst's memory
-  if (writing_.capacity() > 64) std::vector<Out>().swap(writing_);
-  if (buffers_.capacity() > 128) std::vector<asio::const_buffer>().swap(buffers_);
-  if (finished_) {
-    // Everything (including our close frame) is out: end the TCP connection.
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
+void WebSocketConnection::wait_writable() {
+  waiting_writable_ = true;
+  socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
+    self->waiting_writable_ = false;
+    if (ec == asio::error::operation_aborted && !self->socket_.is_open()) return give_back_send_buffer(self->out_);
+    if (ec) {
+      give_back_send_buffer(self->out_);
+      self->close_socket();
+      return self->finish(CloseReason::io_error);
+    }
+    self->flush();
+  });
+}
+
+void WebSocketConnection::close_socket() {
+  boost::system::error_code ignored;
+  socket_.shutdown(tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
 }
 
 void WebSocketConnection::finish(CloseReason reason) {
   if (finished_) return;
   finished_ = true;
-  if (writing_.empty() && queue_.empty()) {
-    boost::system::error_code ignored;
-    socket_.shutdown(tcp::socket::shutdown_both, ignored);
-    socket_.close(ignored);
-  }
+  if (out_.empty()) close_socket();  // else flush() closes it once the queued frames (our close frame) are out
   if (auto h = handler_.lock()) h->on_close(reason);
 }
 

@@ -1,19 +1,19 @@
 #pragma once
 // A lean server-side WebSocket (RFC 6455) on an Asio TCP socket, built for many idle connections and small
-// messages: no read buffer while idle (it waits for readability, then reads into a buffer shared by all
-// connections of the thread, keeping only an incomplete frame's tail), and writes that gather everything queued
-// during one turn of the event loop into one writev. Outgoing payloads are shared, so a message broadcast to many
-// is encoded once.
+// messages, in the manner of uWebSockets: no read buffer while idle (it waits for readability, then reads into a
+// buffer shared by all connections of the thread, keeping only an incomplete frame's tail); outgoing frames are
+// copied into one contiguous send buffer (taken from a per-thread pool when there is something to send, given
+// back once all is written, so idle connections hold none and busy ones allocate nothing per message), and
+// everything queued during one turn of the event loop leaves in one non-blocking send; only a socket whose kernel
+// buffer is full waits for writability.
 // Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
 // only while it is still alive.
 // Thread safety: runs on its socket's executor (a strand); send()/close() may be called from any thread.
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -52,31 +52,24 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   void close(std::uint16_t code, std::string_view reason);
 
  private:
-  struct Out {
-    std::array<char, 10> header{};
-    std::uint8_t header_size = 0;
-    std::shared_ptr<const std::string> payload;
-  };
-
-  void enqueue(ws::Opcode op, std::shared_ptr<const std::string> payload);
+  void enqueue(ws::Opcode op, std::string_view payload);
   void do_wait();
   void on_readable(boost::system::error_code ec);
   bool process(char* data, std::size_t size, std::size_t& consumed);
   void schedule_write();
-  void do_write();
-  void on_written(boost::system::error_code ec);
+  void flush();
+  void wait_writable();
+  void close_socket();
   void finish(CloseReason reason);
 
   boost::asio::ip::tcp::socket socket_;
   WebSocketLimits limits_;
   std::weak_ptr<WebSocketHandler> handler_;
   ws::FrameParser parser_;
-  std::string partial_;       // bytes of an incomplete frame
-  std::vector<Out> queue_;    // waiting for the next write
-  std::vector<Out> writing_;  // in the write in flight
-  std::vector<boost::asio::const_buffer> buffers_;  // headers and payloads of writing_, for one writev
-  std::size_t queued_bytes_ = 0;
+  std::string partial_;  // bytes of an incomplete frame
+  std::string out_;      // frames not yet sent (headers and payloads back to back); pooled, empty when idle
   bool write_scheduled_ = false;
+  bool waiting_writable_ = false;  // the kernel's send buffer was full: flush when the socket is writable
   bool close_sent_ = false;
   bool finished_ = false;
 };

@@ -1,7 +1,6 @@
 #include "signaling/service.hpp"
 
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -9,6 +8,7 @@
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "net/serial_executor.hpp"
 #include "realtime/socketio/data.hpp"
 #include "signaling/errors.hpp"
 #include "signaling/payloads.hpp"
@@ -460,7 +460,7 @@ std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bo
   auto it = rooms_.find(session_id);
   if (it != rooms_.end()) return it->second;
   if (!create) return nullptr;
-  auto r = std::make_shared<CallRoom>(boost::asio::make_strand(ioc_), std::string(session_id));
+  auto r = std::make_shared<CallRoom>(net::serial_executor(ioc_), std::string(session_id));
   rooms_.emplace(session_id, r);
   return r;
 }

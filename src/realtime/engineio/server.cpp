@@ -1,7 +1,6 @@
 #include "realtime/engineio/server.hpp"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
@@ -9,6 +8,7 @@
 
 #include "core/query.hpp"
 #include "core/random.hpp"
+#include "net/serial_executor.hpp"
 
 namespace hearth::realtime::engineio {
 namespace asio = boost::asio;
@@ -95,7 +95,7 @@ void Server::handle_http(net::Request req, const net::Responder& respond) {
   }
   if (q.sid.empty()) {
     if (req.method() != bhttp::verb::get) return respond(error_answer(EngineError::bad_handshake_method));
-    auto session = create(asio::make_strand(ioc_));
+    auto session = create(net::serial_executor(ioc_));
     asio::dispatch(session->executor(), [this, session, req = std::move(req), respond] {
       if (on_session_) on_session_(session, req);
       session->open_polling(respond);

@@ -53,7 +53,7 @@ SqliteConnection::SqliteConnection(const std::string& path) {
     }
     if (mode != "wal" && !(path == ":memory:" && mode == "memory"))
       throw StoreError(errc::unavailable, "cannot enable WAL journal mode on " + path + " (got '" + mode + "')");
-    exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+    exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
   } catch (...) {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     statements_.clear();

@@ -21,11 +21,13 @@ const SIGNALING_KEYS = [
 
 /**
  * Starts `hearth-call serve --host 127.0.0.1 --port 0` (production, SQLite in a fresh temp dir, JWT_SECRET =
- * SECRET, REST rate limit out of the way) with `env` on top. Resolves {url, port, child, stop(), ...}.
+ * SECRET, REST rate limit out of the way; HEARTH_THREADS from E2E_HEARTH_THREADS if set) with `env` on top. Resolves {url, port, child, stop(), ...}.
  */
 export async function startHearth(env = {}) {
   const cleared = Object.fromEntries(SIGNALING_KEYS.map((k) => [k, undefined]));
-  return startServer({ secret: SECRET, env: { ...cleared, ...env } });
+  // CTest runs the signaling suites a second time with E2E_HEARTH_THREADS=1: one I/O thread, no strands.
+  const threads = process.env.E2E_HEARTH_THREADS ? { HEARTH_THREADS: process.env.E2E_HEARTH_THREADS } : {};
+  return startServer({ secret: SECRET, env: { ...cleared, ...threads, ...env } });
 }
 
 /** True while the server process has not exited. */

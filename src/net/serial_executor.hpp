@@ -1,0 +1,16 @@
+#pragma once
+// The executor that serialises one object's handlers (a connection, an Engine.IO session, a call room): a strand
+// when several threads run the io_context, and the io_context's own executor when only one does. One thread is
+// serial already; there a strand only costs a lock and a queue hop, and dispatch() from one object to another
+// (a relayed message crosses a room, a session and a connection) runs inline instead of being queued.
+// The code that runs the io_context records how many threads do (set_io_threads); until it has, strands.
+// Thread safety: set_io_threads before the threads start; serial_executor from any thread.
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+
+namespace hearth::net {
+
+void set_io_threads(boost::asio::io_context& ioc, unsigned threads);
+boost::asio::any_io_executor serial_executor(boost::asio::io_context& ioc);
+
+}  // namespace hearth::net

@@ -1,0 +1,234 @@
+// WebSocketConnection over a real loopback TCP connection: the handshake answer, messages in order, the send
+// buffer when the kernel's buffers are full (partial sends, waiting for writability), the slow-reader bound and
+// the closing handshake. The client side is a plain blocking socket speaking RFC 6455 by hand (client_frames.hpp).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/streambuf.hpp>
+#include <boost/asio/write.hpp>
+
+#include "client_frames.hpp"
+#include "net/websocket_connection.hpp"
+
+namespace hearth::net {
+namespace {
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+using namespace std::chrono_literals;
+using ws::test_frames::frame;
+
+// Records what the connection reports; optionally echoes every message.
+struct Recorder : WebSocketHandler {
+  std::mutex mutex;
+  std::condition_variable cv;
+  std::vector<std::string> messages;
+  std::vector<CloseReason> closes;
+  std::weak_ptr<WebSocketConnection> conn;
+  bool echo = false;
+
+  void on_message(std::string_view data, bool) override {
+    if (echo)
+      if (auto c = conn.lock()) c->send_text(std::string(data));
+    std::lock_guard lock(mutex);
+    messages.emplace_back(data);
+    cv.notify_all();
+  }
+  void on_close(CloseReason reason) override {
+    std::lock_guard lock(mutex);
+    closes.push_back(reason);
+    cv.notify_all();
+  }
+  bool wait_closed(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex);
+    return cv.wait_for(lock, timeout, [&] { return !closes.empty(); });
+  }
+};
+
+// A server frame as the client reads it.
+struct ServerFrame {
+  unsigned char first = 0;
+  std::string payload;
+};
+
+class WebSocketConnectionTest : public ::testing::Test {
+ protected:
+  // Connects a client, upgrades it, and starts a connection with `limits`. `small_buffers` shrinks both kernel
+  // buffers so that a few hundred KiB fill them.
+  void open(WebSocketLimits limits, bool small_buffers = false) {
+    tcp::acceptor acceptor(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    if (small_buffers) {
+      client_.open(tcp::v4());
+      client_.set_option(asio::socket_base::receive_buffer_size(8 * 1024));
+    }
+    client_.connect(acceptor.local_endpoint());
+    tcp::socket server_side(ioc_);
+    acceptor.accept(server_side);
+    if (small_buffers) server_side.set_option(asio::socket_base::send_buffer_size(8 * 1024));
+    conn_ = std::make_shared<WebSocketConnection>(std::move(server_side), limits);
+    recorder_->conn = conn_;
+
+    Request req{boost::beast::http::verb::get, "/ws", 11};
+    req.set(boost::beast::http::field::host, "localhost");
+    req.set(boost::beast::http::field::upgrade, "websocket");
+    req.set(boost::beast::http::field::connection, "Upgrade");
+    req.set(boost::beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+    req.set(boost::beast::http::field::sec_websocket_version, "13");
+    std::promise<bool> accepted;
+    asio::post(ioc_, [&] {
+      const bool ok = conn_->accept(req);
+      if (ok) conn_->start(recorder_);
+      accepted.set_value(ok);
+    });
+    runner_ = std::thread([this] { ioc_.run(); });
+    ASSERT_TRUE(accepted.get_future().get());
+
+    asio::streambuf head;
+    asio::read_until(client_, head, "\r\n\r\n");
+    std::string response(asio::buffers_begin(head.data()), asio::buffers_end(head.data()));
+    ASSERT_TRUE(response.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << response;
+    // RFC 6455 §1.3's example key and its answer.
+    EXPECT_NE(response.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos);
+    leftover_.assign(response.substr(response.find("\r\n\r\n") + 4));
+  }
+
+  void TearDown() override {
+    boost::system::error_code ignored;
+    client_.close(ignored);
+    if (conn_) asio::post(ioc_, [c = conn_] { c->close(1001, ""); });
+    conn_.reset();
+    guard_.reset();
+    if (runner_.joinable()) runner_.join();
+  }
+
+  void client_send(const std::string& bytes) { asio::write(client_, asio::buffer(bytes)); }
+
+  // Reads exactly n bytes (after whatever followed the handshake answer).
+  std::string client_read(std::size_t n) {
+    std::string out = leftover_.substr(0, n);
+    leftover_.erase(0, out.size());
+    if (out.size() < n) {
+      std::string rest(n - out.size(), '\0');
+      asio::read(client_, asio::buffer(rest));
+      out += rest;
+    }
+    return out;
+  }
+
+  ServerFrame read_frame() {
+    const std::string h = client_read(2);
+    ServerFrame f;
+    f.first = static_cast<unsigned char>(h[0]);
+    const auto second = static_cast<unsigned char>(h[1]);
+    EXPECT_EQ(second & 0x80, 0) << "server frames are not masked";
+    std::uint64_t n = second & 0x7f;
+    if (n == 126 || n == 127) {
+      const std::string ext = client_read(n == 126 ? 2 : 8);
+      n = 0;
+      for (char c : ext) n = (n << 8) | static_cast<unsigned char>(c);
+    }
+    f.payload = client_read(static_cast<std::size_t>(n));
+    return f;
+  }
+
+  asio::io_context ioc_;
+  asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(ioc_);
+  tcp::socket client_{ioc_};
+  std::shared_ptr<Recorder> recorder_ = std::make_shared<Recorder>();
+  std::shared_ptr<WebSocketConnection> conn_;
+  std::thread runner_;
+  std::string leftover_;
+};
+
+TEST_F(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {
+  recorder_->echo = true;
+  open({});
+  client_send(frame(ws::Opcode::text, "one") + frame(ws::Opcode::text, "two") + frame(ws::Opcode::text, "three"));
+  for (const char* expected : {"one", "two", "three"}) {
+    const auto f = read_frame();
+    EXPECT_EQ(f.first, 0x81);  // FIN + text
+    EXPECT_EQ(f.payload, expected);
+  }
+  std::lock_guard lock(recorder_->mutex);
+  EXPECT_EQ(recorder_->messages, (std::vector<std::string>{"one", "two", "three"}));
+}
+
+TEST_F(WebSocketConnectionTest, AnswersPingWithPong) {
+  open({});
+  client_send(frame(ws::Opcode::ping, "are you there"));
+  const auto f = read_frame();
+  EXPECT_EQ(f.first, 0x8A);  // FIN + pong
+  EXPECT_EQ(f.payload, "are you there");
+}
+
+TEST_F(WebSocketConnectionTest, KeepsWhatTheKernelCannotTakeYetAndSendsItWhenWritable) {
+  // 600 KiB into 8 KiB kernel buffers while the client reads nothing: most of it waits in the send buffer.
+  open({.max_message = 1'000'000, .max_queued_bytes = 1024 * 1024}, true);
+  constexpr int kMessages = 150;
+  asio::post(ioc_, [c = conn_] {
+    for (int i = 0; i < kMessages; ++i) c->send_text(std::to_string(i) + ":" + std::string(4096, 'a' + i % 26));
+  });
+  std::this_thread::sleep_for(200ms);  // the sends run into a full socket
+  for (int i = 0; i < kMessages; ++i) {
+    const auto f = read_frame();
+    ASSERT_EQ(f.first, 0x81);
+    ASSERT_EQ(f.payload, std::to_string(i) + ":" + std::string(4096, 'a' + i % 26)) << "message " << i;
+  }
+  std::lock_guard lock(recorder_->mutex);
+  EXPECT_TRUE(recorder_->closes.empty());
+}
+
+TEST_F(WebSocketConnectionTest, DisconnectsAClientThatStopsReading) {
+  open({.max_message = 1'000'000, .max_queued_bytes = 64 * 1024}, true);
+  asio::post(ioc_, [c = conn_] {
+    for (int i = 0; i < 100; ++i) c->send_text(std::string(4096, 'x'));
+  });
+  ASSERT_TRUE(recorder_->wait_closed(5s));
+  std::lock_guard lock(recorder_->mutex);
+  EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::slow_reader});
+}
+
+TEST_F(WebSocketConnectionTest, CloseSendsTheCloseFrameThenEndsTheConnection) {
+  open({});
+  asio::post(ioc_, [c = conn_] {
+    c->send_text("last words");
+    c->close(1000, "bye");
+  });
+  const auto message = read_frame();
+  EXPECT_EQ(message.payload, "last words");
+  const auto close = read_frame();
+  EXPECT_EQ(close.first, 0x88);  // FIN + close
+  EXPECT_EQ(close.payload, std::string("\x03\xe8", 2) + "bye");
+  char byte = 0;
+  boost::system::error_code ec;
+  client_.read_some(asio::buffer(&byte, 1), ec);
+  EXPECT_EQ(ec, asio::error::eof);
+  ASSERT_TRUE(recorder_->wait_closed(5s));
+  std::lock_guard lock(recorder_->mutex);
+  EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::server_closed});
+}
+
+TEST_F(WebSocketConnectionTest, ClientCloseIsAnsweredAndReported) {
+  open({});
+  client_send(frame(ws::Opcode::close, std::string("\x03\xe8", 2)));
+  const auto answer = read_frame();
+  EXPECT_EQ(answer.first, 0x88);
+  EXPECT_EQ(answer.payload, std::string("\x03\xe8", 2));
+  ASSERT_TRUE(recorder_->wait_closed(5s));
+  std::lock_guard lock(recorder_->mutex);
+  EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::client_closed});
+}
+
+}  // namespace
+}  // namespace hearth::net
