@@ -7,11 +7,30 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
+
+#include <cerrno>
 
 namespace hearth::net {
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace asio = boost::asio;
+
+namespace {
+enum class Peek { data, nothing, closed };
+
+// What is waiting on a socket, without consuming it and without blocking.
+Peek peek_socket(int fd) {
+  char byte = 0;
+  ssize_t n = 0;
+  do {
+    n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) return Peek::data;
+  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Peek::nothing;
+  return Peek::closed;  // EOF, or an error such as a reset
+}
+}  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits,
                          ConnectionInfo conn, ConnectionSlot slot)
@@ -83,13 +102,23 @@ void HttpSession::dispatch() {
 void HttpSession::watch_for_abort(std::function<void()> callback) {
   if (!awaiting_answer_) return;
   abort_callback_ = std::move(callback);
+  arm_abort_watch();
+}
+
+void HttpSession::arm_abort_watch() {
   stream_.socket().async_wait(asio::ip::tcp::socket::wait_read, [self = shared_from_this()](beast::error_code ec) {
     if (ec || !self->awaiting_answer_ || !self->abort_callback_) return;
-    // Readable while we owe an answer: either the peer closed (EOF / reset) or it pipelined another request.
-    char byte = 0;
-    beast::error_code peek_ec;
-    const auto n = self->stream_.socket().receive(asio::buffer(&byte, 1), asio::socket_base::message_peek, peek_ec);
-    if (n > 0 && !peek_ec) return;  // pipelined data: not an abort; stop watching
+    // Readable while we owe an answer: the peer closed (EOF / reset) or pipelined another request — or nothing
+    // at all: a readiness event for bytes the request read already consumed. The peek must not block (a blocking
+    // one would hold this I/O thread, and the answer queued behind it on the strand, until the client sends more).
+    switch (peek_socket(self->stream_.socket().native_handle())) {
+      case Peek::data:
+        return;  // pipelined data: not an abort; stop watching
+      case Peek::nothing:
+        return self->arm_abort_watch();
+      case Peek::closed:
+        break;
+    }
     auto run = std::move(self->abort_callback_);
     self->abort_callback_ = nullptr;
     run();

@@ -48,6 +48,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void on_write(bool close, boost::beast::error_code ec);
   void fail_with(errc code, const Request* req);
   void watch_for_abort(std::function<void()> callback);
+  void arm_abort_watch();
   void close();
 
   boost::beast::tcp_stream stream_;
