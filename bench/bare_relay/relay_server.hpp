@@ -6,7 +6,7 @@
 // fromSocketId spliced in.
 // Two ways to write:
 //   beast  Beast's websocket::stream, one async_write per message (idiomatic, as in Beast's chat-multi example)
-//   lean   hearth-call's own net::WebSocketConnection: each socket's queued frames leave in one writev
+//   lean   hearth-call's own net::WebSocketConnection: each socket's queued frames leave in one send
 // Thread safety: single-threaded (one io_context, one thread).
 #include <cstdint>
 #include <memory>
