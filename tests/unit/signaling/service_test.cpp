@@ -142,7 +142,7 @@ class SignalingServiceTest : public ::testing::Test {
     store_.execute<bool>([s = *s](store::Repository& r) -> Result<bool> {
       r.insert(s);
       return true;
-    }, [&](Result<bool>) { done = true; });
+    }, [&](Result<bool>) { asio::post(ioc_, [&] { done = true; }); });  // back to the test's thread, as the service does
     EXPECT_TRUE(run_until([&] { return done; }));
     return id;
   }
@@ -157,8 +157,10 @@ class SignalingServiceTest : public ::testing::Test {
           return *s;
         },
         [&](Result<calls::CallSession> r) {
-          if (r) out = *r;
-          done = true;
+          asio::post(ioc_, [&, r = std::move(r)] {  // back to the test's thread, as the service does
+            if (r) out = *r;
+            done = true;
+          });
         });
     run_until([&] { return done; });
     return out;
