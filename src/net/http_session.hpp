@@ -2,7 +2,8 @@
 // One HTTP/1.1 connection: reads a request (bounded size and time), hands it to the HttpHandler, writes the
 // answer, repeats while keep-alive. WebSocket upgrade requests are handed over with the stream.
 // Ownership: kept alive by its pending operation and by the Responder it gave out; nobody else holds it.
-// Thread safety: everything runs on the connection's strand (the stream's executor).
+// Thread safety: everything runs on the stream's executor (net/serial_executor: a strand, or the io_context's own
+// executor when one thread runs it).
 #include <atomic>
 #include <memory>
 #include <optional>

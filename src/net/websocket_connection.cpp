@@ -1,5 +1,8 @@
 #include "net/websocket_connection.hpp"
 
+#include <array>
+#include <vector>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -178,10 +181,7 @@ void WebSocketConnection::enqueue(ws::Opcode op, std::string_view payload) {
   std::array<char, 10> header{};
   const std::size_t header_size = ws::encode_header(header, op, payload.size());
   if (op != ws::Opcode::close && out_.size() + header_size + payload.size() > limits_.max_queued_bytes) {
-    // A client that stops reading: drop it rather than buffer without bound.
-    give_back_send_buffer(out_);
-    close_socket();
-    return finish(CloseReason::slow_reader);
+    return fail(CloseReason::slow_reader);  // a client that stops reading: drop it rather than buffer without bound
   }
   take_send_buffer(out_);
   out_.append(header.data(), header_size);
@@ -210,11 +210,7 @@ void WebSocketConnection::flush() {
       out_.erase(0, sent);
       return wait_writable();
     }
-    if (ec) {
-      give_back_send_buffer(out_);
-      close_socket();
-      return finish(CloseReason::io_error);
-    }
+    if (ec) return fail(CloseReason::io_error);
   }
   give_back_send_buffer(out_);
   if (finished_) close_socket();  // everything (including our close frame) is out: end the TCP connection
@@ -224,14 +220,16 @@ void WebSocketConnection::wait_writable() {
   waiting_writable_ = true;
   socket_.async_wait(tcp::socket::wait_write, [self = shared_from_this()](boost::system::error_code ec) {
     self->waiting_writable_ = false;
-    if (ec == asio::error::operation_aborted && !self->socket_.is_open()) return give_back_send_buffer(self->out_);
-    if (ec) {
-      give_back_send_buffer(self->out_);
-      self->close_socket();
-      return self->finish(CloseReason::io_error);
-    }
+    if (ec) return self->fail(CloseReason::io_error);  // also when closed meanwhile: then finish() was already called
     self->flush();
   });
+}
+
+// Ends the connection at once, dropping whatever was not sent.
+void WebSocketConnection::fail(CloseReason reason) {
+  give_back_send_buffer(out_);
+  close_socket();
+  finish(reason);
 }
 
 void WebSocketConnection::close_socket() {

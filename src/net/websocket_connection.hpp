@@ -8,7 +8,7 @@
 // buffer is full waits for writability.
 // Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
 // only while it is still alive.
-// Thread safety: runs on its socket's executor (a strand); send()/close() may be called from any thread.
+// Thread safety: runs on its socket's executor (net/serial_executor); send()/close() may be called from any thread.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -59,6 +59,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   void schedule_write();
   void flush();
   void wait_writable();
+  void fail(CloseReason reason);
   void close_socket();
   void finish(CloseReason reason);
 

@@ -21,7 +21,8 @@ const SIGNALING_KEYS = [
 
 /**
  * Starts `hearth-call serve --host 127.0.0.1 --port 0` (production, SQLite in a fresh temp dir, JWT_SECRET =
- * SECRET, REST rate limit out of the way; HEARTH_THREADS from E2E_HEARTH_THREADS if set) with `env` on top. Resolves {url, port, child, stop(), ...}.
+ * SECRET, REST rate limit out of the way; HEARTH_THREADS from E2E_HEARTH_THREADS if set) with `env` on top.
+ * Resolves {url, port, child, stop(), ...}.
  */
 export async function startHearth(env = {}) {
   const cleared = Object.fromEntries(SIGNALING_KEYS.map((k) => [k, undefined]));
