@@ -194,9 +194,11 @@ class Relay {
     while (p.in_flight < window_) send_one(i, now);
   }
 
-  // --rate: every millisecond, send what is due since the start, round-robin over the sockets. Open loop: a turn
-  // that finds its socket's window full is skipped and counted, not deferred — a deferred backlog would keep
-  // every window full for good (the pacer could never get ahead again) and measure the window, not the server.
+  // --rate: every millisecond, send what is due since the start. A turn is one participant sending a candidate to
+  // each of its peers at once (one write), as a browser in a full mesh trickles each newly gathered candidate to
+  // every peer connection; participants take turns round-robin. Open loop: a turn that finds its socket's window
+  // too full is skipped and counted, not deferred — a deferred backlog would keep every window full for good (the
+  // pacer could never get ahead again) and measure the window, not the server.
   void start_pacer() {
     pacer_ = std::make_unique<boost::asio::steady_timer>(run_.loop().ioc());
     tick();
@@ -206,17 +208,18 @@ class Relay {
     pacer_->async_wait([this](boost::system::error_code ec) {
       if (ec || !sending_) return;
       const std::uint64_t now = now_ns();
+      const auto peers = static_cast<std::uint64_t>(opt_.participants - 1);
       const auto due = static_cast<std::uint64_t>(opt_.rate * static_cast<double>(now - start_ns_) / 1e9);
-      while (turns_ < due) {
-        ++turns_;
+      while (sent_total_ + peers <= due) {
+        sent_total_ += peers;
         const std::size_t i = cursor_;
         cursor_ = (cursor_ + 1) % people_.size();
-        if (people_[i].in_flight >= window_) {
-          if (measuring_) ++skipped_;
+        if (people_[i].in_flight + peers > window_) {
+          if (measuring_) skipped_ += peers;
           continue;
         }
-        send_one(i, now);
-        if (measuring_) ++sent_measured_;
+        for (std::uint64_t k = 0; k < peers; ++k) send_one(i, now);
+        if (measuring_) sent_measured_ += peers;
       }
       tick();
     });
@@ -315,7 +318,7 @@ class Relay {
   std::size_t joined_ = 0;
   std::uint32_t window_ = 16;
   bool sending_ = true, measuring_ = false, stopping_ = false;
-  std::uint64_t start_ns_ = 0, turns_ = 0, sent_measured_ = 0, skipped_ = 0, delivered_ = 0;
+  std::uint64_t start_ns_ = 0, sent_total_ = 0, sent_measured_ = 0, skipped_ = 0, delivered_ = 0;
   std::size_t cursor_ = 0;
   std::string packet_;
   std::unique_ptr<boost::asio::steady_timer> pacer_;

@@ -35,7 +35,10 @@ net::Response json_response(bhttp::status status, const json::value& body) {
 }
 
 net::Response ok(std::string_view message, json::value data, bhttp::status status) {
-  return json_response(status, json::object{{"success", true}, {"message", message}, {"data", std::move(data)}});
+  // The envelope shares the data's storage, so moving the data in does not copy it (see JsonArena).
+  auto sp = data.storage();
+  return json_response(status,
+                       json::object({{"success", true}, {"message", message}, {"data", std::move(data)}}, std::move(sp)));
 }
 
 net::Response error_response(const Error& error, bool development) {

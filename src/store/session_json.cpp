@@ -8,14 +8,14 @@ using namespace hearth::calls;
 
 namespace {
 
-json::value opt_time(const std::optional<TimePoint>& t) {
-  if (!t) return nullptr;
-  return json::value(format_iso8601(*t));
+json::value opt_time(const std::optional<TimePoint>& t, const json::storage_ptr& sp) {
+  if (!t) return json::value(nullptr, sp);
+  return json::value(format_iso8601(*t), sp);
 }
 
-json::value opt_string(std::string_view s) {
-  if (s.empty()) return nullptr;
-  return json::value(s);
+json::value opt_string(std::string_view s, const json::storage_ptr& sp) {
+  if (s.empty()) return json::value(nullptr, sp);
+  return json::value(s, sp);
 }
 
 // Small checked readers over a trusted document: any mismatch marks the parse as failed.
@@ -84,53 +84,61 @@ struct Reader {
 
 }  // namespace
 
-json::object to_json(const CallSettings& c) {
-  return {{"isVideoEnabled", c.is_video_enabled},
-          {"isAudioEnabled", c.is_audio_enabled},
-          {"isRecordingEnabled", c.is_recording_enabled},
-          {"allowScreenShare", c.allow_screen_share}};
+json::object to_json(const CallSettings& c, json::storage_ptr sp) {
+  return json::object({{"isVideoEnabled", c.is_video_enabled},
+                       {"isAudioEnabled", c.is_audio_enabled},
+                       {"isRecordingEnabled", c.is_recording_enabled},
+                       {"allowScreenShare", c.allow_screen_share}},
+                      std::move(sp));
 }
 
-json::object to_json(const Metadata& m) {
-  json::array tags;
+json::object to_json(const Metadata& m, json::storage_ptr sp) {
+  json::array tags(sp);
   for (const auto& t : m.tags) tags.emplace_back(t);
-  return {{"title", m.title}, {"description", m.description}, {"tags", std::move(tags)}};
+  return json::object({{"title", m.title}, {"description", m.description}, {"tags", std::move(tags)}}, std::move(sp));
 }
 
-json::object to_json(const Participant& p) {
-  return {{"userId", p.user_id},
-          {"name", p.name},
-          {"socketId", opt_string(p.socket_id)},
-          {"peerId", opt_string(p.peer_id)},
-          {"joinedAt", opt_time(p.joined_at)},
-          {"leftAt", opt_time(p.left_at)},
-          {"isActive", p.is_active},
-          {"hasVideo", p.media.has_video},
-          {"hasAudio", p.media.has_audio},
-          {"isScreenSharing", p.media.is_screen_sharing}};
+json::object to_json(const Participant& p, json::storage_ptr sp) {
+  return json::object({{"userId", p.user_id},
+                       {"name", p.name},
+                       {"socketId", opt_string(p.socket_id, sp)},
+                       {"peerId", opt_string(p.peer_id, sp)},
+                       {"joinedAt", opt_time(p.joined_at, sp)},
+                       {"leftAt", opt_time(p.left_at, sp)},
+                       {"isActive", p.is_active},
+                       {"hasVideo", p.media.has_video},
+                       {"hasAudio", p.media.has_audio},
+                       {"isScreenSharing", p.media.is_screen_sharing}},
+                      sp);
 }
 
-json::object to_json(const CallSession& s) {
-  json::array invitees;
+json::object to_json(const CallSession& s, json::storage_ptr sp) {
+  json::array invitees(sp);
   for (const auto& u : s.invitees) invitees.emplace_back(u);
-  json::array participants;
-  for (const auto& p : s.participants) participants.emplace_back(to_json(p));
-  return {{"sessionId", s.session_id},
-          {"sessionType", to_string(s.session_type)},
-          {"initiatorId", s.initiator_id},
-          {"invitedUsers", std::move(invitees)},
-          {"participants", std::move(participants)},
-          {"maxParticipants", s.max_participants},
-          {"status", to_string(s.status)},
-          {"createdAt", format_iso8601(s.created_at)},
-          {"startTime", opt_time(s.start_time)},
-          {"endTime", opt_time(s.end_time)},
-          {"duration", s.duration_seconds},
-          {"endReason", s.end_reason == EndReason::none ? json::value(nullptr) : json::value(to_string(s.end_reason))},
-          {"endedBy", opt_string(s.ended_by)},
-          {"callSettings", to_json(s.call_settings)},
-          {"therapySessionId", s.therapy_session_id ? json::value(*s.therapy_session_id) : json::value(nullptr)},
-          {"metadata", to_json(s.metadata)}};
+  json::array participants(sp);
+  participants.reserve(s.participants.size());
+  for (const auto& p : s.participants) participants.emplace_back(to_json(p, sp));
+  const json::value end_reason =
+      s.end_reason == EndReason::none ? json::value(nullptr, sp) : json::value(to_string(s.end_reason), sp);
+  const json::value therapy =
+      s.therapy_session_id ? json::value(*s.therapy_session_id, sp) : json::value(nullptr, sp);
+  return json::object({{"sessionId", s.session_id},
+                       {"sessionType", to_string(s.session_type)},
+                       {"initiatorId", s.initiator_id},
+                       {"invitedUsers", std::move(invitees)},
+                       {"participants", std::move(participants)},
+                       {"maxParticipants", s.max_participants},
+                       {"status", to_string(s.status)},
+                       {"createdAt", format_iso8601(s.created_at)},
+                       {"startTime", opt_time(s.start_time, sp)},
+                       {"endTime", opt_time(s.end_time, sp)},
+                       {"duration", s.duration_seconds},
+                       {"endReason", end_reason},
+                       {"endedBy", opt_string(s.ended_by, sp)},
+                       {"callSettings", to_json(s.call_settings, sp)},
+                       {"therapySessionId", therapy},
+                       {"metadata", to_json(s.metadata, sp)}},
+                      sp);
 }
 
 Result<CallSession> session_from_json(const json::value& v) {

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "calls/policy.hpp"
+#include "core/json_arena.hpp"
 #include "core/ids.hpp"
 #include "ice/ice_json.hpp"
 #include "http/api/request_parsing.hpp"
@@ -17,10 +18,10 @@ using store::Repository;
 
 namespace {
 
-json::array active_participants(const CallSession& s) {
-  json::array out;
+json::array active_participants(const CallSession& s, const json::storage_ptr& sp) {
+  json::array out(sp);
   for (const auto& p : s.participants)
-    if (p.is_active) out.emplace_back(store::to_json(p));
+    if (p.is_active) out.emplace_back(store::to_json(p, sp));
   return out;
 }
 
@@ -54,10 +55,13 @@ void VideoCallApi::initiate(ApiRequest r) {
       [respond, ice = std::move(ice), dev, events = events_](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
         if (events) events->initiated(*res);
-        json::object data{{"sessionId", res->session_id},
-                          {"iceServers", ice},
-                          {"callSettings", store::to_json(res->call_settings)},
-                          {"session", store::to_json(*res)}};
+        JsonArena arena;
+        const auto sp = arena.storage();
+        json::object data({{"sessionId", res->session_id},
+                           {"iceServers", ice},
+                           {"callSettings", store::to_json(res->call_settings, sp)},
+                           {"session", store::to_json(*res, sp)}},
+                          sp);
         respond(ok("Call session initiated successfully", std::move(data), bhttp::status::created));
       });
 }
@@ -74,11 +78,14 @@ void VideoCallApi::join(ApiRequest r) {
       },
       [respond = r.respond, ice = std::move(ice), dev](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        json::object data{{"sessionId", res->session_id},
-                          {"sessionType", calls::to_string(res->session_type)},
-                          {"participants", active_participants(*res)},
-                          {"callSettings", store::to_json(res->call_settings)},
-                          {"iceServers", ice}};
+        JsonArena arena;
+        const auto sp = arena.storage();
+        json::object data({{"sessionId", res->session_id},
+                           {"sessionType", calls::to_string(res->session_type)},
+                           {"participants", active_participants(*res, sp)},
+                           {"callSettings", store::to_json(res->call_settings, sp)},
+                           {"iceServers", ice}},
+                          sp);
         respond(ok("Ready to join call session", std::move(data)));
       });
 }
@@ -94,7 +101,9 @@ void VideoCallApi::get_session(ApiRequest r) {
       },
       [respond = r.respond, dev](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        respond(ok("Call session retrieved", json::object{{"session", store::to_json(*res)}}));
+        JsonArena arena;
+        const auto sp = arena.storage();
+        respond(ok("Call session retrieved", json::object({{"session", store::to_json(*res, sp)}}, sp)));
       });
 }
 
@@ -147,8 +156,10 @@ void VideoCallApi::end(ApiRequest r) {
         if (!res) return respond(error_response(res.error(), dev));
         const bool already = res->outcome == calls::EndOutcome::already_ended;
         if (!already && events) events->ended(res->session);
+        JsonArena arena;
+        const auto sp = arena.storage();
         respond(ok(already ? "Call session already ended" : "Call session ended",
-                   json::object{{"session", store::to_json(res->session)}}));
+                   json::object({{"session", store::to_json(res->session, sp)}}, sp)));
       });
 }
 
@@ -161,12 +172,15 @@ void VideoCallApi::history(ApiRequest r) {
       [q = *query](Repository& repo) -> Result<store::HistoryPage> { return repo.history(q); },
       [respond = r.respond, dev, page = query->page, limit = query->limit](Result<store::HistoryPage> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        json::array sessions;
-        for (const auto& s : res->sessions) sessions.emplace_back(store::to_json(s));
+        JsonArena arena;  // up to 100 sessions: continues in heap blocks past its inline buffer
+        const auto sp = arena.storage();
+        json::array sessions(sp);
+        sessions.reserve(res->sessions.size());
+        for (const auto& s : res->sessions) sessions.emplace_back(store::to_json(s, sp));
         const auto pages = (res->total + limit - 1) / limit;
-        json::object pagination{{"page", page}, {"limit", limit}, {"total", res->total}, {"pages", pages}};
+        json::object pagination({{"page", page}, {"limit", limit}, {"total", res->total}, {"pages", pages}}, sp);
         respond(ok("Call history retrieved",
-                   json::object{{"sessions", std::move(sessions)}, {"pagination", std::move(pagination)}}));
+                   json::object({{"sessions", std::move(sessions)}, {"pagination", std::move(pagination)}}, sp)));
       });
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_arena.hpp"
 #include "store/migrations/sqlite_migrations.hpp"
 #include "store/session_json.hpp"
 
@@ -48,13 +49,19 @@ constexpr std::string_view due_sql =
     "ORDER BY deadline_at, session_id LIMIT ?2";
 
 CallSession read_session(std::string_view document, std::int64_t deadline_ms) {
+  JsonArena arena;  // the tree of a ~1.3 KB document: no heap allocation per node
   boost::system::error_code ec;
-  const auto value = boost::json::parse(document, ec);
+  const auto value = boost::json::parse(document, ec, arena.storage());
   if (ec) throw StoreError(errc::internal, "corrupt session document: " + ec.message());
   auto session = session_from_json(value);
   if (!session) throw StoreError(session.error().code, session.error().message + ": " + session.error().detail);
   session->deadline = from_epoch_ms(deadline_ms);
   return std::move(session).value();
+}
+
+std::string write_session(const CallSession& s) {
+  JsonArena arena;
+  return boost::json::serialize(to_json(s, arena.storage()));
 }
 
 void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
@@ -91,7 +98,7 @@ void SqliteRepository::rollback_to_savepoint() {
 }
 
 void SqliteRepository::insert(const CallSession& s) {
-  const std::string document = boost::json::serialize(to_json(s));
+  const std::string document = write_session(s);
   const std::int64_t created_ms = to_epoch_ms(s.created_at);
   {
     auto q = db_.query(insert_session_sql);
@@ -120,7 +127,7 @@ std::optional<CallSession> SqliteRepository::find(std::string_view session_id, b
 }
 
 void SqliteRepository::update(const CallSession& s) {
-  const std::string document = boost::json::serialize(to_json(s));
+  const std::string document = write_session(s);
   {
     auto q = db_.query(update_session_sql);
     q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));
