@@ -93,6 +93,23 @@ std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); 
 
 bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 
+void SqliteConnection::on_wal_commit(std::function<bool(int frames)> hook) {
+  wal_hook_ = std::move(hook);
+  sqlite3_wal_hook(
+      db_,
+      [](void* self, sqlite3* db, const char* name, int frames) -> int {
+        const auto& on_commit = static_cast<SqliteConnection*>(self)->wal_hook_;
+        if (on_commit && on_commit(frames)) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        return SQLITE_OK;
+      },
+      this);
+}
+
+void SqliteConnection::checkpoint() {
+  const int rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc != SQLITE_OK) fail(rc, "wal_checkpoint(PASSIVE)");
+}
+
 void SqliteConnection::fail(int rc, std::string_view context) const {
   const bool duplicate = rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
   std::string message = "sqlite: ";

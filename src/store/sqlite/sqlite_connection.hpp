@@ -62,6 +62,14 @@ class SqliteConnection {
   std::int64_t changes() const;
   bool in_transaction() const;
 
+  // After every commit to the WAL, calls `hook` with the number of frames the WAL now holds; this replaces
+  // SQLite's automatic checkpoint. If `hook` returns true, a PASSIVE checkpoint runs inline. `hook` must not
+  // throw (it is called from inside SQLite).
+  void on_wal_commit(std::function<bool(int frames)> hook);
+  // A PASSIVE checkpoint: copies what it can from the WAL into the database file without waiting for readers or
+  // the writer. Throws StoreError.
+  void checkpoint();
+
   // Throws the StoreError for result code `rc` of the last call, naming `context`.
   [[noreturn]] void fail(int rc, std::string_view context) const;
 
@@ -72,6 +80,7 @@ class SqliteConnection {
   };
 
   sqlite3* db_ = nullptr;
+  std::function<bool(int)> wal_hook_;
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;  // owned; finalized first
 };
 

@@ -73,7 +73,11 @@ void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
 
 }  // namespace
 
-SqliteRepository::SqliteRepository(const std::string& path) : db_(path) {}
+SqliteRepository::SqliteRepository(const std::string& path, CheckpointLimits checkpoints)
+    : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, checkpoints)),
+      db_(path) {
+  if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
+}
 
 int SqliteRepository::migrate() { return apply_sqlite_migrations(db_); }
 

@@ -1,17 +1,21 @@
 #pragma once
 // The Repository on SQLite: one connection, WAL journal, synchronous=FULL (a committed batch survives
 // kill -9 and power loss), foreign keys on, 5 s busy timeout, prepared statements cached for the life of
-// the connection. A session is one row (its JSON document plus the indexed columns status, deadline_at,
-// created_at) and one call_members row per member for the history query.
+// the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
+// JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
+// member for the history query.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "store/repository.hpp"
+#include "store/sqlite/sqlite_checkpointer.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store {
@@ -20,7 +24,7 @@ class SqliteRepository final : public Repository {
  public:
   // Opens (creating it and its parent directory if missing) the database at `path`; ":memory:" for tests.
   // Does not migrate: call migrate() once at startup. Throws StoreError.
-  explicit SqliteRepository(const std::string& path);
+  explicit SqliteRepository(const std::string& path, CheckpointLimits checkpoints = {});
 
   int migrate() override;
   int schema_version() override;
@@ -41,7 +45,14 @@ class SqliteRepository final : public Repository {
   std::vector<std::string> due(TimePoint now, int limit) override;
   void ping() override;
 
+  // WAL checkpoints completed by the background checkpointer (0 for ":memory:").
+  std::uint64_t background_checkpoints() const noexcept {
+    return checkpointer_ ? checkpointer_->checkpoints() : 0;
+  }
+
  private:
+  // Declared before db_: it outlives the commit hook that points to it. Null for ":memory:" (no WAL).
+  std::unique_ptr<SqliteCheckpointer> checkpointer_;
   SqliteConnection db_;
 };
 

@@ -267,6 +267,54 @@ TEST_F(SqliteRepositoryTest, CommittedDataSurvivesReopen) {
   EXPECT_EQ(*found, make_full_session());
 }
 
+// Commits `count` transactions of one session each (a few WAL frames apiece); returns the WAL file's size.
+std::uintmax_t write_transactions(SqliteRepository& repo, const std::string& path, int count) {
+  for (int i = 0; i < count; ++i) {
+    repo.begin();
+    repo.insert(make_session("wal-" + std::to_string(i), "alice", {"bob", "carol"}, 1'700'000'000'000 + i));
+    repo.commit();
+  }
+  return std::filesystem::file_size(path + "-wal");
+}
+
+// Without checkpoints 300 of these transactions leave about 2,500 frames (10 MB) in the WAL.
+constexpr int kWalTransactions = 300;
+constexpr std::uintmax_t kBoundedWal = 4 * 1024 * 1024;
+
+TEST(SqliteCheckpoints, TheBackgroundThreadKeepsTheWalSmall) {
+  test::TempDir dir;
+  const auto path = dir.file("c.db");
+  SqliteRepository repo(path, CheckpointLimits{.background_frames = 16, .inline_frames = 1'000'000'000});
+  repo.migrate();
+  const auto wal = write_transactions(repo, path, kWalTransactions);
+  EXPECT_GT(repo.background_checkpoints(), 0U);
+  EXPECT_LT(wal, kBoundedWal);
+  for (int i = 0; i < kWalTransactions; i += 37) EXPECT_TRUE(repo.find("wal-" + std::to_string(i), false)) << i;
+  // What was checkpointed is in the database file itself: another connection reads it all.
+  EXPECT_EQ(raw_query(path, "SELECT COUNT(*) FROM call_sessions"), std::to_string(kWalTransactions));
+}
+
+TEST(SqliteCheckpoints, TheWriterCheckpointsInlineWhenTheThreadFallsBehind) {
+  test::TempDir dir;
+  const auto path = dir.file("c.db");
+  // The thread is never asked; only the writer's inline fallback can keep the WAL bounded.
+  SqliteRepository repo(path, CheckpointLimits{.background_frames = 1'000'000'000, .inline_frames = 64});
+  repo.migrate();
+  const auto wal = write_transactions(repo, path, kWalTransactions);
+  EXPECT_EQ(repo.background_checkpoints(), 0U);
+  EXPECT_LT(wal, kBoundedWal);
+  EXPECT_EQ(raw_query(path, "SELECT COUNT(*) FROM call_sessions"), std::to_string(kWalTransactions));
+}
+
+TEST(SqliteCheckpoints, WithoutCheckpointsTheWalGrows) {
+  // The control for the two tests above: the same writes with both checkpoints off exceed the bound.
+  test::TempDir dir;
+  const auto path = dir.file("c.db");
+  SqliteRepository repo(path, CheckpointLimits{.background_frames = 1'000'000'000, .inline_frames = 1'000'000'000});
+  repo.migrate();
+  EXPECT_GT(write_transactions(repo, path, kWalTransactions), kBoundedWal);
+}
+
 TEST(SqlitePathFromUrl, AcceptsTheThreeForms) {
   EXPECT_EQ(sqlite_path_from_url("sqlite://./data/x.db"), "./data/x.db");
   EXPECT_EQ(sqlite_path_from_url("sqlite://../x.db"), "../x.db");
