@@ -5,9 +5,9 @@
 // waits for about 4 MB of writes and an fsync of the database file — the slowest percent of REST answers.
 // Here the writer's commit hook (SqliteConnection::on_wal_commit) only wakes this thread, which runs a PASSIVE
 // checkpoint (it never blocks the writer, and readers never block it). At its next commit the writer copies the
-// few frames appended meanwhile (inline, small), so that SQLite restarts the WAL from its beginning. Should the thread fall behind or fail (I/O errors are logged and
-// retried on the next wake-up), the writer checkpoints inline once the WAL holds `inline_frames` frames, so
-// the WAL stays bounded either way.
+// few frames appended meanwhile (inline, small), so that SQLite restarts the WAL from its beginning. Should the
+// thread fall behind or fail (I/O errors are logged and retried on the next wake-up), the writer checkpoints
+// inline once the WAL holds `inline_frames` frames, so the WAL stays bounded either way.
 // Thread safety: wal_grew() is called from the writer's thread; the rest is internal.
 #include <atomic>
 #include <condition_variable>

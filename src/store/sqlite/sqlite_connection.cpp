@@ -99,7 +99,8 @@ void SqliteConnection::on_wal_commit(std::function<bool(int frames)> hook) {
       db_,
       [](void* self, sqlite3* db, const char* name, int frames) -> int {
         const auto& on_commit = static_cast<SqliteConnection*>(self)->wal_hook_;
-        if (on_commit && on_commit(frames)) sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+        if (on_commit && on_commit(frames))
+          sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
         return SQLITE_OK;
       },
       this);
