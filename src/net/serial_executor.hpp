@@ -12,5 +12,8 @@ namespace hearth::net {
 
 void set_io_threads(boost::asio::io_context& ioc, unsigned threads);
 boost::asio::any_io_executor serial_executor(boost::asio::io_context& ioc);
+// True if the calling thread may run `ex`'s handlers now, in order with what `ex` already ran: inside a handler of
+// the io_context (one thread) or of that very strand. Hot paths then act inline instead of building a handler.
+bool running_in_this_thread(const boost::asio::any_io_executor& ex) noexcept;
 
 }  // namespace hearth::net

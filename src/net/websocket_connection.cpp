@@ -9,6 +9,8 @@
 #include <boost/beast/http/field.hpp>
 #include <spdlog/spdlog.h>
 
+#include "net/serial_executor.hpp"
+
 namespace hearth::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -157,6 +159,12 @@ void WebSocketConnection::send(std::shared_ptr<const std::string> payload, bool 
   asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload), binary] {
     self->enqueue(binary ? ws::Opcode::binary : ws::Opcode::text, *payload);
   });
+}
+
+bool WebSocketConnection::try_send_here(std::string_view payload, bool binary) {
+  if (!running_in_this_thread(socket_.get_executor())) return false;
+  enqueue(binary ? ws::Opcode::binary : ws::Opcode::text, payload);
+  return true;
 }
 
 void WebSocketConnection::send_text(std::string payload) {

@@ -49,6 +49,9 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
 
   void send(std::shared_ptr<const std::string> payload, bool binary);
   void send_text(std::string payload);
+  // Queues a copy of `payload` at once if the caller is on the connection's executor (no handler, no shared
+  // buffer); returns false, sending nothing, otherwise.
+  bool try_send_here(std::string_view payload, bool binary);
   void close(std::uint16_t code, std::string_view reason);
 
  private:

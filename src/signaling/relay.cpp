@@ -71,6 +71,13 @@ Result<RelayFields> relay_fields(std::string_view o, std::string_view field, std
 
 std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,
                          std::string_view from_user_id) {
+  std::string out;
+  encode_relay(out, event, object, from_socket_id, from_user_id);
+  return out;
+}
+
+void encode_relay(std::string& out, std::string_view event, std::string_view object, std::string_view from_socket_id,
+                  std::string_view from_user_id) {
   // The object ends with '}' (validated JSON); drop it and append our members.
   std::size_t close = object.find_last_of('}');
   const std::string_view head = object.substr(0, close);
@@ -80,7 +87,7 @@ std::string encode_relay(std::string_view event, std::string_view object, std::s
       empty = false;
       break;
     }
-  std::string out;
+  out.clear();
   out.reserve(object.size() + event.size() + from_socket_id.size() + from_user_id.size() + 48);
   out += "42[";
   jt::append_quoted(out, event);
@@ -91,7 +98,6 @@ std::string encode_relay(std::string_view event, std::string_view object, std::s
   out += ",\"fromUserId\":";
   jt::append_quoted(out, from_user_id);
   out += "}]";
-  return out;
 }
 
 Result<BinaryRelay> encode_binary_relay(std::string_view event, std::string_view object,

@@ -26,6 +26,9 @@ Result<RelayFields> relay_fields(std::string_view object, std::string_view field
 // sends its own fromSocketId cannot spoof it (JSON.parse keeps the last duplicate).
 std::string encode_relay(std::string_view event, std::string_view object, std::string_view from_socket_id,
                          std::string_view from_user_id);
+// The same into `out` (replacing its contents, reusing its capacity).
+void encode_relay(std::string& out, std::string_view event, std::string_view object, std::string_view from_socket_id,
+                  std::string_view from_user_id);
 
 // An event that came with binary attachments, for its target: the Socket.IO BINARY_EVENT text (no Engine.IO "4")
 // and the attachments its placeholders name, renumbered in order. Binary relays are rare, so this one parses and

@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "calls/call_session.hpp"
+#include "net/serial_executor.hpp"
 #include "realtime/socketio/socket.hpp"
 
 namespace hearth::signaling {
@@ -39,6 +40,9 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
 
   const std::string& session_id() const noexcept { return session_id_; }
   const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+
+  // True if the caller may use the room right now (see net::running_in_this_thread): one I/O thread.
+  bool runs_here() const noexcept { return net::running_in_this_thread(strand_); }
 
   template <class Fn>
   void run(Fn&& fn) {

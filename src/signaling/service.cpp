@@ -48,7 +48,7 @@ std::string_view canonical_event(std::string_view name) {
 }
 
 // A refused client event: call_error {event, message, code}, and the failure ack when one was asked for.
-void send_failure(realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
+void send_failure(const realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
                   const Error& e) {
   socket.emit("call_error", {call_error_json(event, e)});
   if (ack_id) socket.ack(*ack_id, {failure_ack_json(e)});
@@ -313,17 +313,45 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
 
 // --- relay -----------------------------------------------------------------------------------------------------------
 
+namespace {
+
+// In the room: checks that both sockets are active members of it and hands the packet to the target.
+// `deliver(socket)` sends to the target socket.
+template <class Deliver>
+void deliver_relay(CallRoom& rm, const realtime::socketio::Socket& sender, std::string_view event,
+                   std::optional<std::uint64_t> ack_id, std::string_view target, Deliver&& deliver) {
+  const Member* from = rm.find_socket(sender.id());
+  const Member* to = rm.find_socket(target);
+  if (!from || !to || from == to)
+    return send_failure(sender, event, ack_id,
+                        make_error(errc::forbidden, "Both sockets must be active participants of this call"));
+  if (auto s = to->socket.lock()) deliver(*s);
+  if (ack_id) sender.ack(*ack_id, {success_ack_json("Delivered", {})});
+}
+
+}  // namespace
+
 void SignalingService::relay(Context& ctx, std::span<const std::string> attachments) {
   // The hot path: no copy of the Context, the event name a literal, lookups without temporary strings.
   const bool offer = ctx.event == "webrtc_offer";
   const bool answer = !offer && ctx.event == "webrtc_answer";
   const std::string_view event = offer ? "webrtc_offer" : answer ? "webrtc_answer" : "webrtc_ice_candidate";
   const std::string_view field = offer ? "offer" : answer ? "answer" : "candidate";
-  thread_local std::string scratch1, scratch2;
+  thread_local std::string scratch1, scratch2, packet;
   auto fields = relay_fields(ctx.payload, field, scratch1, scratch2);
   if (!fields) return ctx.fail(fields.error());
   auto r = room(fields->session_id, false);
   if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
+  // One I/O thread: the room is ours to use right now, so the relay is delivered inline (text relays encoded into a
+  // reused buffer and copied once, into the target's send buffer: no handler, no shared packet). Several threads:
+  // it is posted to the room's strand. Either way every relay of a sender takes the same path, so they keep their
+  // order, text and binary alike.
+  const bool here = r->runs_here();
+  if (attachments.empty() && here) {
+    encode_relay(packet, ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id);
+    return deliver_relay(*r, *ctx.socket, event, ctx.ack_id, fields->target_socket_id,
+                         [](const realtime::socketio::Socket& to) { to.send_encoded(std::string_view(packet)); });
+  }
   std::shared_ptr<const std::string> frame;
   std::shared_ptr<const BinaryRelay> binary;
   if (attachments.empty()) {
@@ -334,23 +362,19 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
     if (!b) return ctx.fail(b.error());
     binary = std::make_shared<const BinaryRelay>(std::move(*b));
   }
-  r->run([socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary,
-          target = std::string(fields->target_socket_id)](CallRoom& rm) {
-    const Member* from = rm.find_socket(socket->id());
-    const Member* to = rm.find_socket(target);
-    if (!from || !to || from == to)
-      return send_failure(*socket, event, ack_id,
-                          make_error(errc::forbidden, "Both sockets must be active participants of this call"));
-    if (auto s = to->socket.lock()) {
+  auto in_room = [socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary,
+                  target = std::string(fields->target_socket_id)](CallRoom& rm) {
+    deliver_relay(rm, *socket, event, ack_id, target, [&](const realtime::socketio::Socket& to) {
       if (binary) {
         const std::vector<std::string_view> buffers(binary->attachments.begin(), binary->attachments.end());
-        s->send_with_attachments(binary->text, buffers);
+        to.send_with_attachments(binary->text, buffers);
       } else {
-        s->send_encoded(frame);
+        to.send_encoded(frame);
       }
-    }
-    if (ack_id) socket->ack(*ack_id, {success_ack_json("Delivered", {})});
-  });
+    });
+  };
+  if (here) return in_room(*r);
+  r->run(std::move(in_room));
 }
 
 // --- media -----------------------------------------------------------------------------------------------------------

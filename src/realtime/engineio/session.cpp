@@ -6,6 +6,8 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "net/serial_executor.hpp"
+
 namespace hearth::realtime::engineio {
 namespace asio = boost::asio;
 namespace bhttp = boost::beast::http;
@@ -58,6 +60,14 @@ void Session::send(Outgoing packet) {
   asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
     self->enqueue(std::move(packet));
   });
+}
+
+void Session::send_text_packet(std::string_view packet) {
+  if (net::running_in_this_thread(strand_)) {
+    if (state_ == State::closed) return;
+    if (transport_ == Transport::websocket && ws_ && ws_->try_send_here(packet, false)) return;
+  }
+  send(Outgoing{std::make_shared<const std::string>(packet), false});
 }
 
 void Session::close(std::string reason) {

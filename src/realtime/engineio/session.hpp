@@ -53,6 +53,9 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void send_message(std::string message);
   void send_binary(std::string bytes);
   void send(Outgoing packet);  // a pre-encoded packet (see Outgoing)
+  // A pre-encoded text packet, sent at once if the caller is on the session's strand and the session is on
+  // WebSocket (copied straight into the connection's send buffer); otherwise like send() with a copy.
+  void send_text_packet(std::string_view packet);
   void close(std::string reason);
   // Runs `fn` with the handler on the strand, if the session still has one then.
   void with_handler(std::function<void(SessionHandler&)> fn);

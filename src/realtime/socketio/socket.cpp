@@ -45,6 +45,10 @@ void Socket::send_encoded(std::shared_ptr<const std::string> engine_packet) cons
   if (auto s = session_.lock()) s->send(engineio::Outgoing{std::move(engine_packet), false});
 }
 
+void Socket::send_encoded(std::string_view engine_packet) const {
+  if (auto s = session_.lock()) s->send_text_packet(engine_packet);
+}
+
 void Socket::send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const {
   auto s = session_.lock();
   if (!s) return;

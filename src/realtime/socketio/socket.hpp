@@ -30,6 +30,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void ack(std::uint64_t ack_id, std::initializer_list<std::string_view> args) const;
   // Sends a pre-encoded Socket.IO packet text (e.g. "2[...]"), shared between receivers when broadcast.
   void send_encoded(std::shared_ptr<const std::string> engine_packet) const;
+  // The same for one receiver: copied into its connection at once when the caller runs on its strand.
+  void send_encoded(std::string_view engine_packet) const;
   // A text packet followed by binary attachments, in order.
   void send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const;
   // Server-side disconnect of this namespace socket (the client gets DISCONNECT).

@@ -164,6 +164,18 @@ TEST_F(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {
   EXPECT_EQ(recorder_->messages, (std::vector<std::string>{"one", "two", "three"}));
 }
 
+TEST_F(WebSocketConnectionTest, TrySendHereSendsOnlyFromTheConnectionsExecutor) {
+  open({});
+  // From this (test) thread the connection's executor is not running here: nothing is sent.
+  EXPECT_FALSE(conn_->try_send_here("from outside", false));
+  std::promise<bool> inside;
+  asio::post(ioc_, [&] { inside.set_value(conn_->try_send_here("from inside", false)); });
+  EXPECT_TRUE(inside.get_future().get());
+  const auto f = read_frame();
+  EXPECT_EQ(f.first, 0x81);
+  EXPECT_EQ(f.payload, "from inside");  // the refused one never went out
+}
+
 TEST_F(WebSocketConnectionTest, AnswersPingWithPong) {
   open({});
   client_send(frame(ws::Opcode::ping, "are you there"));
