@@ -94,7 +94,9 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--duration", o.duration, "seconds to measure (default 10)")->check(CLI::Range(0.1, 86400.0));
   app.add_option("--warmup", o.warmup, "seconds of load before measuring (relay, rest; default 2)")
       ->check(CLI::Range(0.0, 600.0));
-  app.add_option("--rate", o.rate, "relay: total relays/s (default: as fast as the window allows)");
+  app.add_option("--rate", o.rate,
+                 "relay: total relays/s, paced in turns of one candidate from a participant to each of its peers "
+                 "(default: as fast as the window allows)");
   app.add_option("--window", o.window, "relay: messages in flight per sending socket (default 16)")
       ->check(CLI::Range(1, 100000));
   app.add_option("--server-pid", o.server_pid, "server process: report its CPU time and RSS");

@@ -1,6 +1,7 @@
 // relay: C calls x P participants joined; every socket sends webrtc_ice_candidate to its peers in turn, with at
 // most --window messages in flight per sending socket (or --rate relays/s in total). Each candidate carries
 // "bench":"<sender>:<send time ns>", so the receiving socket knows the latency and frees a window slot.
+#include <algorithm>
 #include <charconv>
 #include <memory>
 #include <optional>
@@ -214,7 +215,8 @@ class Relay {
         sent_total_ += peers;
         const std::size_t i = cursor_;
         cursor_ = (cursor_ + 1) % people_.size();
-        if (people_[i].in_flight + peers > window_) {
+        // A window smaller than a turn still lets one turn be in flight.
+        if (people_[i].in_flight + peers > std::max<std::uint64_t>(window_, peers)) {
           if (measuring_) skipped_ += peers;
           continue;
         }
