@@ -373,7 +373,7 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
       }
     });
   };
-  if (here) return in_room(*r);
+  if (here) return in_room(*r);  // a binary relay on one I/O thread: inline too, in order with the text ones
   r->run(std::move(in_room));
 }
 

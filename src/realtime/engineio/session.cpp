@@ -63,11 +63,13 @@ void Session::send(Outgoing packet) {
 }
 
 void Session::send_text_packet(std::string_view packet) {
-  if (net::running_in_this_thread(strand_)) {
-    if (state_ == State::closed) return;
-    if (transport_ == Transport::websocket && ws_ && ws_->try_send_here(packet, false)) return;
-  }
+  // On the strand, a closed session drops it as enqueue() would; otherwise it is copied into the connection now.
+  if (net::running_in_this_thread(strand_) && (state_ == State::closed || send_here(packet, false))) return;
   send(Outgoing{std::make_shared<const std::string>(packet), false});
+}
+
+bool Session::send_here(std::string_view data, bool binary) {
+  return transport_ == Transport::websocket && ws_ && ws_->try_send_here(data, binary);
 }
 
 void Session::close(std::string reason) {
@@ -92,6 +94,7 @@ void Session::with_handler(std::function<void(SessionHandler&)> fn) {
 
 void Session::enqueue(Outgoing packet) {
   if (state_ == State::closed) return;
+  if (send_here(*packet.data, packet.binary)) return;
   if (transport_ == Transport::websocket && ws_) {
     ws_->send(std::move(packet.data), packet.binary);  // the connection bounds its own queue
     return;

@@ -78,6 +78,9 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
 
   std::string open_packet(bool upgrades) const;
   void enqueue(Outgoing packet);
+  // On the strand: on WebSocket, and the connection runs on this thread too, `data` is copied into its send buffer
+  // now; returns false (nothing sent) otherwise.
+  bool send_here(std::string_view data, bool binary);
   void flush();
   void answer_poll(std::string body);
   void handle_packet(const Packet& packet);
