@@ -73,6 +73,16 @@ void Store::run_loop() {
       std::unique_lock lock(mutex_);
       cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, and everything queued before has been run
+      if (queue_.size() < limits_.max_batch && !stopping_) {
+        // Group commit on a shared core: the enqueue that woke us may have preempted the I/O thread in the
+        // middle of a burst of requests. Yielding once lets it queue the rest first, so they share this
+        // batch's fsync instead of waiting for the next one (measured: a third of the context switches, about
+        // 15 % less CPU per initiate; yielding again while the queue grows gained nothing). Costs one syscall
+        // when no other thread is runnable on this core.
+        lock.unlock();
+        std::this_thread::yield();
+        lock.lock();
+      }
       const auto n = std::min(queue_.size(), limits_.max_batch);
       std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
       queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));

@@ -73,9 +73,10 @@ void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
 
 }  // namespace
 
-SqliteRepository::SqliteRepository(const std::string& path, CheckpointLimits checkpoints)
-    : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, checkpoints)),
-      db_(path) {
+SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions options)
+    : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, options.checkpoints)),
+      db_(path),
+      cache_(options.cached_sessions) {
   if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
 }
 
@@ -83,19 +84,40 @@ int SqliteRepository::migrate() { return apply_sqlite_migrations(db_); }
 
 int SqliteRepository::schema_version() { return sqlite_schema_version(db_); }
 
-void SqliteRepository::begin() { db_.exec("BEGIN IMMEDIATE"); }
+void SqliteRepository::check_data_version() {
+  auto q = db_.query("PRAGMA data_version");
+  const std::int64_t version = q.step() ? q.int64(0) : -1;
+  if (version != data_version_ || version < 0) cache_.clear();
+  data_version_ = version;
+}
 
-void SqliteRepository::commit() { db_.exec("COMMIT"); }
+void SqliteRepository::begin() {
+  db_.exec("BEGIN IMMEDIATE");
+  check_data_version();  // holding the write lock: nobody else commits until our COMMIT
+}
+
+void SqliteRepository::commit() {
+  db_.exec("COMMIT");
+  cache_.commit();
+}
 
 void SqliteRepository::rollback() {
+  cache_.rollback();  // also when SQLite already rolled back by itself
   if (db_.in_transaction()) db_.exec("ROLLBACK");
 }
 
-void SqliteRepository::savepoint() { db_.exec("SAVEPOINT op"); }
+void SqliteRepository::savepoint() {
+  db_.exec("SAVEPOINT op");
+  cache_.savepoint();
+}
 
-void SqliteRepository::release_savepoint() { db_.exec("RELEASE SAVEPOINT op"); }
+void SqliteRepository::release_savepoint() {
+  db_.exec("RELEASE SAVEPOINT op");
+  cache_.release_savepoint();
+}
 
 void SqliteRepository::rollback_to_savepoint() {
+  cache_.rollback_to_savepoint();
   // ROLLBACK TO keeps the savepoint open (in SQLite and PostgreSQL alike); release it too.
   db_.exec("ROLLBACK TO SAVEPOINT op");
   db_.exec("RELEASE SAVEPOINT op");
@@ -121,13 +143,18 @@ void SqliteRepository::insert(const CallSession& s) {
   };
   add_member(s.initiator_id, "initiator");
   for (const auto& user_id : s.invitees) add_member(user_id, "invitee");
+  cache_.put(s);
 }
 
 std::optional<CallSession> SqliteRepository::find(std::string_view session_id, bool /*for_update*/) {
+  if (!db_.in_transaction()) check_data_version();  // a transaction checked when it began
+  if (const auto* cached = cache_.find(session_id)) return *cached;
   auto q = db_.query(find_sql);
   q.bind(1, session_id);
   if (!q.step()) return std::nullopt;
-  return read_session(q.text(0), q.int64(1));
+  auto session = read_session(q.text(0), q.int64(1));
+  cache_.remember(session);
+  return session;
 }
 
 void SqliteRepository::update(const CallSession& s) {
@@ -139,6 +166,7 @@ void SqliteRepository::update(const CallSession& s) {
     q.run();
   }
   if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);
+  cache_.put(s);
 }
 
 HistoryPage SqliteRepository::history(const HistoryQuery& hq) {

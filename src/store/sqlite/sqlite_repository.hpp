@@ -3,7 +3,8 @@
 // kill -9 and power loss), foreign keys on, 5 s busy timeout, prepared statements cached for the life of
 // the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
 // JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
-// member for the history query.
+// member for the history query. The recently used live sessions are kept parsed in a SessionCache; any commit
+// by another connection (PRAGMA data_version, checked when a transaction begins) empties it.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
@@ -15,16 +16,22 @@
 #include <vector>
 
 #include "store/repository.hpp"
+#include "store/session_cache.hpp"
 #include "store/sqlite/sqlite_checkpointer.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store {
 
+struct SqliteOptions {
+  CheckpointLimits checkpoints;
+  std::size_t cached_sessions = 4096;  // live sessions kept parsed (about 2 KB each); 0: none
+};
+
 class SqliteRepository final : public Repository {
  public:
   // Opens (creating it and its parent directory if missing) the database at `path`; ":memory:" for tests.
   // Does not migrate: call migrate() once at startup. Throws StoreError.
-  explicit SqliteRepository(const std::string& path, CheckpointLimits checkpoints = {});
+  explicit SqliteRepository(const std::string& path, SqliteOptions options = {});
 
   int migrate() override;
   int schema_version() override;
@@ -54,6 +61,10 @@ class SqliteRepository final : public Repository {
   // Declared before db_: it outlives the commit hook that points to it. Null for ":memory:" (no WAL).
   std::unique_ptr<SqliteCheckpointer> checkpointer_;
   SqliteConnection db_;
+  SessionCache cache_;
+  std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
+
+  void check_data_version();  // empties the cache if another connection committed since the last check
 };
 
 // Maps a DATABASE_URL to a SQLite path: "sqlite://./data/x.db" -> "./data/x.db" (relative to the working

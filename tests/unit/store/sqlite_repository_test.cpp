@@ -255,6 +255,44 @@ TEST_F(SqliteRepositoryTest, RollbackDiscardsAndIsSafeOutsideATransaction) {
   EXPECT_EQ(code_of([&] { repo_->commit(); }), errc::unavailable);  // no transaction
 }
 
+TEST_F(SqliteRepositoryTest, RolledBackUpdatesDoNotLingerInTheCache) {
+  auto s = make_session("s1", "alice");
+  s.metadata.title = "committed";
+  repo_->insert(s);
+  ASSERT_EQ(repo_->find("s1", false)->metadata.title, "committed");  // cached now
+  s.metadata.title = "undone";
+  repo_->begin();
+  repo_->savepoint();
+  repo_->update(s);
+  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "undone");  // the transaction sees its own write
+  repo_->rollback_to_savepoint();
+  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "committed");
+  repo_->update(s);
+  repo_->rollback();
+  EXPECT_EQ(repo_->find("s1", false)->metadata.title, "committed");
+}
+
+TEST_F(SqliteRepositoryTest, AnotherConnectionsCommitEmptiesTheCache) {
+  repo_->insert(make_session("s1", "alice"));
+  ASSERT_TRUE(repo_->find("s1", false));  // cached now
+  // Another process (the sqlite3 CLI, a second server by mistake) changes the database.
+  raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
+  repo_->begin();
+  EXPECT_FALSE(repo_->find("s1", true));
+  repo_->commit();
+}
+
+TEST(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
+  test::TempDir dir;
+  const auto path = dir.file("nocache.db");
+  SqliteRepository repo(path, SqliteOptions{.checkpoints = {}, .cached_sessions = 0});
+  repo.migrate();
+  repo.insert(make_session("s1", "alice"));
+  ASSERT_TRUE(repo.find("s1", false));
+  raw_query(path, "DELETE FROM call_sessions WHERE session_id = 's1'");
+  EXPECT_FALSE(repo.find("s1", false));
+}
+
 TEST_F(SqliteRepositoryTest, CommittedDataSurvivesReopen) {
   repo_->begin();
   repo_->insert(make_full_session());
@@ -284,7 +322,7 @@ constexpr std::uintmax_t kBoundedWal = 4 * 1024 * 1024;
 TEST(SqliteCheckpoints, TheBackgroundThreadKeepsTheWalSmall) {
   test::TempDir dir;
   const auto path = dir.file("c.db");
-  SqliteRepository repo(path, CheckpointLimits{.background_frames = 16, .inline_frames = 1'000'000'000});
+  SqliteRepository repo(path, SqliteOptions{.checkpoints = {.background_frames = 16, .inline_frames = 1'000'000'000}});
   repo.migrate();
   const auto wal = write_transactions(repo, path, kWalTransactions);
   EXPECT_GT(repo.background_checkpoints(), 0U);
@@ -298,7 +336,7 @@ TEST(SqliteCheckpoints, TheWriterCheckpointsInlineWhenTheThreadFallsBehind) {
   test::TempDir dir;
   const auto path = dir.file("c.db");
   // The thread is never asked; only the writer's inline fallback can keep the WAL bounded.
-  SqliteRepository repo(path, CheckpointLimits{.background_frames = 1'000'000'000, .inline_frames = 64});
+  SqliteRepository repo(path, SqliteOptions{.checkpoints = {.background_frames = 1'000'000'000, .inline_frames = 64}});
   repo.migrate();
   const auto wal = write_transactions(repo, path, kWalTransactions);
   EXPECT_EQ(repo.background_checkpoints(), 0U);
@@ -310,7 +348,8 @@ TEST(SqliteCheckpoints, WithoutCheckpointsTheWalGrows) {
   // The control for the two tests above: the same writes with both checkpoints off exceed the bound.
   test::TempDir dir;
   const auto path = dir.file("c.db");
-  SqliteRepository repo(path, CheckpointLimits{.background_frames = 1'000'000'000, .inline_frames = 1'000'000'000});
+  const CheckpointLimits never{.background_frames = 1'000'000'000, .inline_frames = 1'000'000'000};
+  SqliteRepository repo(path, SqliteOptions{.checkpoints = never});
   repo.migrate();
   EXPECT_GT(write_transactions(repo, path, kWalTransactions), kBoundedWal);
 }

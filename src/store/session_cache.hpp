@@ -1,0 +1,61 @@
+#pragma once
+// SessionCache: the most recently used live call sessions of a Repository, so that the read-modify-write of a
+// join or a leave does not read and parse the stored document again. Write-through and transactional: the
+// repository puts every session it writes as it writes it, and the cache forgets what a rolled-back savepoint or
+// transaction wrote (the next read goes to the database). Ended sessions are not kept (their calls are over; a
+// later read is rare). The owner clears it whenever someone else may have written the database.
+// Bounded: the least recently used session is evicted past `capacity` (0 disables the cache).
+// Thread safety: none; the repository's thread only.
+#include <cstddef>
+#include <list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "calls/call_session.hpp"
+
+namespace hearth::store {
+
+class SessionCache {
+ public:
+  explicit SessionCache(std::size_t capacity) : capacity_(capacity) {}
+
+  // The cached session, marked most recently used; null if not cached.
+  const calls::CallSession* find(std::string_view session_id);
+  // The session as just written (inside the current transaction): cached, or dropped if it has ended.
+  void put(const calls::CallSession& s) { store(s, true); }
+  // The session as just read from the database, which is its committed state or this transaction's own.
+  void remember(const calls::CallSession& s) { store(s, false); }
+  void clear();
+  std::size_t size() const noexcept { return index_.size(); }
+
+  // Transaction bookkeeping, called with the repository's own begin/savepoint/... .
+  void savepoint() noexcept { savepoint_mark_ = written_.size(); }
+  void release_savepoint() noexcept {}
+  void rollback_to_savepoint();  // forgets what the savepoint wrote
+  void commit() noexcept {
+    written_.clear();
+    savepoint_mark_ = 0;
+  }
+  void rollback();  // forgets what the transaction wrote
+
+ private:
+  using Entries = std::list<calls::CallSession>;  // most recently used first
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
+  };
+  void store(const calls::CallSession& s, bool written);
+  void erase(std::string_view session_id);
+  void forget_written_from(std::size_t mark);
+
+  std::size_t capacity_;
+  Entries entries_;
+  // Keys view the session_id of their entry (list nodes never move).
+  std::unordered_map<std::string_view, Entries::iterator, Hash, std::equal_to<>> index_;
+  std::vector<std::string> written_;  // ids written in the current transaction, in order
+  std::size_t savepoint_mark_ = 0;    // written_.size() when the current savepoint began
+};
+
+}  // namespace hearth::store
