@@ -35,8 +35,32 @@ CREATE TABLE call_members (
 CREATE INDEX call_members_user_created ON call_members (user_id, created_at DESC, session_id DESC);
 )sql";
 
+// v2, for the insert path (a commit writes every B-tree page it touched): call_members becomes one B-tree keyed
+// in history order (v1 kept a rowid table, the (session_id, user_id) key and the history index, three B-trees
+// per member); the sweep's index keeps only live sessions (ended ones were never looked up there again).
+// Members were unique per (session_id, user_id); the new key holds the session's created_at once per session,
+// so it is unique exactly when the old one was. WITHOUT ROWID is SQLite's; on PostgreSQL the same table is a
+// plain table with that primary key.
+constexpr std::string_view v2_compact_members = R"sql(
+CREATE TABLE call_members_v2 (
+  user_id    TEXT NOT NULL,
+  created_at BIGINT NOT NULL,   -- the session's, epoch ms
+  session_id TEXT NOT NULL REFERENCES call_sessions (session_id),
+  role       TEXT NOT NULL CHECK (role IN ('initiator', 'invitee')),
+  PRIMARY KEY (user_id, created_at, session_id)
+) WITHOUT ROWID;
+INSERT INTO call_members_v2 (user_id, created_at, session_id, role)
+  SELECT user_id, created_at, session_id, role FROM call_members;
+DROP TABLE call_members;
+ALTER TABLE call_members_v2 RENAME TO call_members;
+DROP INDEX call_sessions_status_deadline;
+CREATE INDEX call_sessions_live_deadline ON call_sessions (deadline_at, session_id)
+  WHERE status IN ('waiting', 'active');
+)sql";
+
 constexpr std::array migrations{
     Migration{1, "call_sessions", v1_call_sessions},
+    Migration{2, "compact_members", v2_compact_members},
 };
 
 constexpr std::string_view create_table = R"sql(

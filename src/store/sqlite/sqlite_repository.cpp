@@ -24,13 +24,13 @@ constexpr std::string_view insert_session_sql =
 // A user listed twice (or the initiator also invited) keeps the first role.
 constexpr std::string_view insert_member_sql =
     "INSERT INTO call_members (session_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT (session_id, user_id) DO NOTHING";
+    "ON CONFLICT DO NOTHING";
 constexpr std::string_view update_session_sql =
     "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5 "
     "WHERE session_id = ?1";
 constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
 
-// History reads call_members in index order (user_id, created_at DESC, session_id DESC).
+// History reads call_members backwards along its key (user_id, created_at, session_id).
 constexpr std::string_view history_sql =
     "SELECT s.document, s.deadline_at FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
     "WHERE m.user_id = ?1 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
@@ -42,8 +42,8 @@ constexpr std::string_view count_by_status_sql =
     "SELECT COUNT(*) FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
     "WHERE m.user_id = ?1 AND s.status = ?2";
 
-// Means status != 'ended' (the schema CHECKs the status values), written as an IN list so the
-// (status, deadline_at) index is used instead of scanning every ended session ever stored.
+// Means status != 'ended' (the schema CHECKs the status values), written as the partial index
+// call_sessions_live_deadline's condition so that index (live sessions only, in this order) is used.
 constexpr std::string_view due_sql =
     "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND deadline_at <= ?1 "
     "ORDER BY deadline_at, session_id LIMIT ?2";

@@ -75,6 +75,71 @@ TEST(SqliteRepositoryOpen, MigrateIsIdempotent) {
   EXPECT_EQ(raw_query(dir.file("m.db"), "SELECT name FROM schema_migrations WHERE version = 1"), "call_sessions");
 }
 
+// The plan SQLite picks for `sql` (the detail column of EXPLAIN QUERY PLAN, one line per step).
+std::string query_plan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string out;
+  sqlite3_exec(
+      db, ("EXPLAIN QUERY PLAN " + sql).c_str(),
+      [](void* o, int n, char** values, char**) {
+        if (n >= 4 && values[3]) static_cast<std::string*>(o)->append(values[3]).append("\n");
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
+TEST(SqliteRepositoryOpen, UpgradesAVersion1DatabaseKeepingItsSessions) {
+  test::TempDir dir;
+  const auto path = dir.file("v1.db");
+  {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+    const std::string v1 =
+        "CREATE TABLE schema_migrations (version INTEGER NOT NULL PRIMARY KEY, name TEXT NOT NULL, "
+        "applied_at TEXT NOT NULL);" +
+        std::string(sqlite_migrations()[0].sql) +
+        "INSERT INTO schema_migrations VALUES (1, 'call_sessions', '2026-01-01T00:00:00.000Z');";
+    ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(db);
+  }
+  SqliteRepository repo(path);
+  ASSERT_EQ(repo.schema_version(), 1);
+  repo.insert(make_session("old1", "alice", {"bob"}, 1000));
+  repo.insert(make_session("old2", "bob", {"alice", "alice"}, 2000));
+  EXPECT_EQ(repo.migrate(), static_cast<int>(sqlite_migrations().size()) - 1);
+  EXPECT_EQ(repo.schema_version(), sqlite_migrations().back().version);
+  const auto page = repo.history({"alice", std::nullopt, 1, 20});
+  EXPECT_EQ(page.total, 2);
+  EXPECT_EQ(ids(page), (std::vector<std::string>{"old2", "old1"}));
+  EXPECT_EQ(repo.due(at(1'000'000), 10), (std::vector<std::string>{"old1", "old2"}));
+  repo.insert(make_session("new", "alice", {}, 3000));
+  EXPECT_EQ(ids(repo.history({"alice", std::nullopt, 1, 20})), (std::vector<std::string>{"new", "old2", "old1"}));
+  EXPECT_EQ(raw_query(path, "SELECT role FROM call_members WHERE user_id = 'alice' AND session_id = 'old2'"),
+            "invitee");
+}
+
+TEST(SqliteRepositoryOpen, HistoryAndSweepReadTheirIndexesInOrder) {
+  test::TempDir dir;
+  const auto path = dir.file("plan.db");
+  SqliteRepository repo(path);
+  repo.migrate();
+  // No temporary sort: the rows come in index order and LIMIT stops the scan early.
+  const auto history = query_plan(path,
+                                  "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = "
+                                  "m.session_id WHERE m.user_id = 'a' ORDER BY m.created_at DESC, m.session_id DESC "
+                                  "LIMIT 20");
+  EXPECT_NE(history.find("SEARCH m USING PRIMARY KEY (user_id=?)"), std::string::npos) << history;
+  EXPECT_EQ(history.find("TEMP B-TREE"), std::string::npos) << history;
+  const auto due = query_plan(path,
+                              "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND "
+                              "deadline_at <= 5 ORDER BY deadline_at, session_id LIMIT 10");
+  EXPECT_NE(due.find("call_sessions_live_deadline"), std::string::npos) << due;
+  EXPECT_EQ(due.find("TEMP B-TREE"), std::string::npos) << due;
+}
+
 TEST(SqliteRepositoryOpen, MigrationsAreOrderedWithoutGaps) {
   int expected = 1;
   for (const auto& m : sqlite_migrations()) EXPECT_EQ(m.version, expected++);
