@@ -16,6 +16,7 @@
 #include "auth/base64url.hpp"
 #include "auth/jwt_claims.hpp"
 #include "auth/public_key.hpp"
+#include "auth/token_cache.hpp"
 
 namespace hearth::auth {
 namespace {
@@ -93,7 +94,10 @@ Result<void> check_header_extras(const boost::json::object& header) {
 
 }  // namespace
 
-JwtVerifier::JwtVerifier(JwtConfig cfg) : leeway_(cfg.leeway), max_token_length_(cfg.max_token_length) {
+JwtVerifier::JwtVerifier(JwtConfig cfg)
+    : leeway_(cfg.leeway),
+      max_token_length_(cfg.max_token_length),
+      cache_(std::make_shared<TokenCache>(cfg.cached_tokens, cfg.leeway)) {
   if (leeway_ < std::chrono::seconds::zero() || leeway_ > std::chrono::hours{24})
     throw std::invalid_argument("JWT leeway must be between 0 and 24 hours");
   if (max_token_length_ == 0 || max_token_length_ > INT_MAX)
@@ -111,7 +115,11 @@ JwtVerifier::JwtVerifier(JwtConfig cfg) : leeway_(cfg.leeway), max_token_length_
 
 Result<Principal> JwtVerifier::verify(std::string_view token, TimePoint now) const {
   try {
-    return verify_unguarded(token, now);
+    if (token.size() <= max_token_length_)
+      if (auto known = cache_->find(token, now)) return std::move(*known);
+    auto principal = verify_unguarded(token, now);
+    if (principal) cache_->put(token, *principal, now);
+    return principal;
   } catch (const std::exception& e) {
     return make_error(errc::internal, "Token verification failed", e.what());
   } catch (...) {

@@ -1,9 +1,10 @@
 #pragma once
 // JWT verification for clients of the existing Hearth Track app, and HS256 minting for the CLI and dev mode.
-// Thread safety: JwtVerifier is immutable after construction; verify() may be called from any thread concurrently.
+// Thread safety: verify() may be called from any thread concurrently (its cache of verified tokens is locked).
 // The free functions are stateless.
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -22,17 +23,21 @@ struct Principal {
   TimePoint expires_at;  // the exp claim
 };
 
+class TokenCache;
+
 struct JwtConfig {
   std::string secret;                   // HS256 shared secret (JWT_SECRET); may be empty if a public key is given
   std::string public_key_pem;           // optional PEM contents (JWT_PUBLIC_KEY_FILE) to accept RS256 / ES256 tokens
   std::chrono::seconds leeway{30};      // clock skew allowed on exp / nbf
   std::size_t max_token_length = 8192;  // a real token is a few hundred bytes; anything far larger is refused
+  std::size_t cached_tokens = 4096;     // verified tokens remembered (auth/token_cache.hpp); 0: verify every time
 };
 
 // Verifies compact JWS tokens. The header's `alg` is checked against the algorithms this configuration allows
 // (HS256 with the secret; RS256 or ES256 matching the public key's type) before any signature is computed, and
-// each algorithm only ever sees its own key, so `alg: none` and algorithm confusion are refused.
-// Thread safety: immutable; verify() is const and safe to call concurrently.
+// each algorithm only ever sees its own key, so `alg: none` and algorithm confusion are refused. A token that
+// passed is remembered (TokenCache) until its exp, so a client's next request with it skips the work.
+// Thread safety: verify() is const and safe to call concurrently; copies share the cache.
 class JwtVerifier {
  public:
   // Throws std::invalid_argument if neither a secret nor a usable public key is configured, if the public key
@@ -56,6 +61,7 @@ class JwtVerifier {
   std::vector<AcceptedAlg> accepted_;
   std::chrono::seconds leeway_;
   std::size_t max_token_length_;
+  std::shared_ptr<TokenCache> cache_;  // internally locked
 };
 
 // Mints an HS256 token (used by `hearth-call token` and dev mode): claims sub, userId (same as sub), name (if

@@ -442,7 +442,7 @@ void SignalingService::decline(Context& ctx) {
         if (!res) return c.fail(res.error());
         c.succeed("Call declined");
         json::object o{{"sessionId", res->session_id}, {"userId", c.who().user_id}, {"name", c.who().name}};
-        send_to_user(res->initiator_id, packet("call_declined", o));
+        send_to(online_peers({}, &res->initiator_id), packet("call_declined", o));
         if (res->status == calls::Status::ended) ended(*res);
       });
 }
@@ -450,24 +450,25 @@ void SignalingService::decline(Context& ctx) {
 // --- announcements (CallEvents) --------------------------------------------------------------------------------------
 
 void SignalingService::initiated(const CallSession& session) {
+  const auto invited = online_peers(session.invitees);
+  if (invited.empty()) return;  // nobody to ring: the invitation is not even built
   const auto& initiator = session.participants.front();
   json::object o{{"sessionId", session.session_id},
                  {"sessionType", calls::to_string(session.session_type)},
                  {"initiator", json::object{{"userId", initiator.user_id}, {"name", initiator.name}}},
                  {"callSettings", store::to_json(session.call_settings)},
                  {"metadata", store::to_json(session.metadata)}};
-  const auto pkt = packet("call_invitation", o);
-  for (const auto& user : session.invitees) send_to_user(user, pkt);
+  send_to(invited, packet("call_invitation", o));
 }
 
 void SignalingService::ended(const CallSession& session) {
-  json::object o{{"sessionId", session.session_id},
-                 {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
-                 {"reason", calls::to_string(session.end_reason)},
-                 {"duration", session.duration_seconds}};
-  const auto pkt = packet("call_ended", o);
-  send_to_user(session.initiator_id, pkt);
-  for (const auto& user : session.invitees) send_to_user(user, pkt);
+  if (const auto members = online_peers(session.invitees, &session.initiator_id); !members.empty()) {
+    json::object o{{"sessionId", session.session_id},
+                   {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
+                   {"reason", calls::to_string(session.end_reason)},
+                   {"duration", session.duration_seconds}};
+    send_to(members, packet("call_ended", o));
+  }
   if (auto r = room(session.session_id, false)) {
     r->run([](CallRoom& rm) {
       rm.ended = true;
@@ -494,8 +495,20 @@ void SignalingService::drop_room(const std::string& session_id) {
   rooms_.erase(session_id);
 }
 
-void SignalingService::send_to_user(const std::string& user_id, const std::shared_ptr<const std::string>& pkt) const {
-  for (const auto& peer : registry_.peers_of(user_id))
+std::vector<std::shared_ptr<Peer>> SignalingService::online_peers(const std::vector<std::string>& users,
+                                                                  const std::string* also) const {
+  std::vector<std::shared_ptr<Peer>> out;
+  const auto add = [&](const std::string& user) {
+    for (auto& peer : registry_.peers_of(user)) out.push_back(std::move(peer));
+  };
+  if (also) add(*also);
+  for (const auto& user : users) add(user);
+  return out;
+}
+
+void SignalingService::send_to(const std::vector<std::shared_ptr<Peer>>& peers,
+                               const std::shared_ptr<const std::string>& pkt) {
+  for (const auto& peer : peers)
     if (auto s = peer->socket()) s->send_encoded(pkt);
 }
 

@@ -70,7 +70,10 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
 
   std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
   void drop_room(const std::string& session_id);
-  void send_to_user(const std::string& user_id, const std::shared_ptr<const std::string>& packet) const;
+  // The connected peers of `users` (and of `*also` first, if given); empty when none is online.
+  std::vector<std::shared_ptr<Peer>> online_peers(const std::vector<std::string>& users,
+                                                  const std::string* also = nullptr) const;
+  static void send_to(const std::vector<std::shared_ptr<Peer>>& peers, const std::shared_ptr<const std::string>& pkt);
 
   boost::asio::io_context& ioc_;
   store::Store& store_;                  // owned by the app

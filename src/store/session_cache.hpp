@@ -7,53 +7,46 @@
 // Bounded: the least recently used session is evicted past `capacity` (0 disables the cache).
 // Thread safety: none; the repository's thread only.
 #include <cstddef>
-#include <list>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "calls/call_session.hpp"
+#include "core/lru_cache.hpp"
 
 namespace hearth::store {
 
 class SessionCache {
  public:
-  explicit SessionCache(std::size_t capacity) : capacity_(capacity) {}
+  explicit SessionCache(std::size_t capacity) : sessions_(capacity) {}
 
   // The cached session, marked most recently used; null if not cached.
-  const calls::CallSession* find(std::string_view session_id);
+  const calls::CallSession* find(std::string_view session_id) { return sessions_.find(session_id); }
   // The session as just written (inside the current transaction): cached, or dropped if it has ended.
   void put(const calls::CallSession& s) { store(s, true); }
   // The session as just read from the database, which is its committed state or this transaction's own.
   void remember(const calls::CallSession& s) { store(s, false); }
-  void clear();
-  std::size_t size() const noexcept { return index_.size(); }
+  void clear() { sessions_.clear(); }
+  std::size_t size() const noexcept { return sessions_.size(); }
 
   // Transaction bookkeeping, called with the repository's own begin/savepoint/... .
   void savepoint() noexcept { savepoint_mark_ = written_.size(); }
   void release_savepoint() noexcept {}
-  void rollback_to_savepoint();  // forgets what the savepoint wrote
+  void rollback_to_savepoint() { forget_written_from(savepoint_mark_); }  // forgets what the savepoint wrote
   void commit() noexcept {
     written_.clear();
     savepoint_mark_ = 0;
   }
-  void rollback();  // forgets what the transaction wrote
+  void rollback() {  // forgets what the transaction wrote
+    forget_written_from(0);
+    savepoint_mark_ = 0;
+  }
 
  private:
-  using Entries = std::list<calls::CallSession>;  // most recently used first
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const noexcept { return std::hash<std::string_view>{}(id); }
-  };
   void store(const calls::CallSession& s, bool written);
-  void erase(std::string_view session_id);
   void forget_written_from(std::size_t mark);
 
-  std::size_t capacity_;
-  Entries entries_;
-  // Keys view the session_id of their entry (list nodes never move).
-  std::unordered_map<std::string_view, Entries::iterator, Hash, std::equal_to<>> index_;
+  LruCache<calls::CallSession> sessions_;
   std::vector<std::string> written_;  // ids written in the current transaction, in order
   std::size_t savepoint_mark_ = 0;    // written_.size() when the current savepoint began
 };

@@ -149,6 +149,49 @@ TEST(JwtVerifier, HonoursNbf) {
   expect_refused(verifier.verify(token("\"soon\""), kNow), "Token nbf claim is not a number");
 }
 
+// Verified tokens are remembered; what is remembered must never widen what verify() accepts.
+TEST(JwtVerifierCache, ARememberedTokenStillExpires) {
+  const auto verifier = hs_verifier();
+  const auto token = hs256_token(kSecret, R"({"sub":"u1","exp":)" + exp_in(60) + "}");
+  ASSERT_TRUE(verifier.verify(token, kNow).ok());
+  EXPECT_TRUE(verifier.verify(token, kNow + std::chrono::seconds{89}).ok());  // exp + leeway not reached
+  expect_refused(verifier.verify(token, kNow + std::chrono::seconds{90}), "Token expired");
+  expect_refused(verifier.verify(token, kNow + std::chrono::hours{1}), "Token expired");
+}
+
+TEST(JwtVerifierCache, ARememberedTokenIsNotValidBeforeItsNbf) {
+  const auto verifier = hs_verifier();
+  const auto token = hs256_token(kSecret, R"({"sub":"u1","exp":)" + exp_in(600) + R"(,"nbf":)" + exp_in(0) + "}");
+  ASSERT_TRUE(verifier.verify(token, kNow).ok());
+  // The clock went back (or another caller passes an earlier time): the token is checked afresh.
+  expect_refused(verifier.verify(token, kNow - std::chrono::seconds{60}), "Token not valid yet");
+  EXPECT_TRUE(verifier.verify(token, kNow).ok());
+}
+
+TEST(JwtVerifierCache, OtherBytesAreVerifiedOnTheirOwn) {
+  const auto verifier = hs_verifier();
+  std::string token = hs256_token(kSecret, good_payload());
+  ASSERT_TRUE(verifier.verify(token, kNow).ok());
+  std::string tampered = token;
+  char& c = tampered[tampered.rfind('.') + 1];
+  c = c == 'A' ? 'B' : 'A';
+  expect_refused(verifier.verify(tampered, kNow), "Invalid token signature");
+  expect_refused(verifier.verify(token + "x", kNow), "Invalid token signature");
+  expect_refused(verifier.verify(token.substr(0, token.size() - 1), kNow), "Invalid token signature");
+  EXPECT_EQ(verifier.verify(token, kNow)->user_id, "u1");
+}
+
+TEST(JwtVerifierCache, WorksWithTheCacheOff) {
+  JwtConfig cfg;
+  cfg.secret = std::string(kSecret);
+  cfg.cached_tokens = 0;
+  const JwtVerifier verifier(cfg);
+  const auto token = hs256_token(kSecret, good_payload());
+  EXPECT_TRUE(verifier.verify(token, kNow).ok());
+  EXPECT_TRUE(verifier.verify(token, kNow).ok());
+  expect_refused(verifier.verify(token, kNow + std::chrono::hours{1}), "Token expired");
+}
+
 TEST(JwtVerifier, RefusesOversizedTokens) {
   const std::string padding(9000, 'a');
   const std::string big = hs256_token(kSecret, R"({"sub":"u1","pad":")" + padding + R"(","exp":)" + exp_in(60) + "}");
