@@ -6,14 +6,48 @@
 
 namespace hearth {
 
-std::string format_iso8601(TimePoint t) {
+namespace {
+// Writes `value` as exactly `width` decimal digits (value < 10^width).
+void put_digits(char* out, int width, long long value) {
+  for (int i = width - 1; i >= 0; --i, value /= 10) out[i] = static_cast<char>('0' + value % 10);
+}
+}  // namespace
+
+std::string_view format_iso8601(TimePoint t, Iso8601Buffer& buffer) {
   using namespace std::chrono;
   const auto day = floor<days>(t);
   const year_month_day ymd{day};
   const hh_mm_ss hms{t - day};
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", static_cast<int>(ymd.year()),
-                     static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
-                     hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
+  const int year = static_cast<int>(ymd.year());
+  char* out = buffer.chars;
+  if (year < 0 || year > 9999) {  // not what clients send or the clock gives, but printed rather than cut
+    const auto end = fmt::format_to_n(out, sizeof buffer.chars, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
+                                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
+                                      hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
+                                      hms.subseconds().count());
+    return {out, static_cast<std::size_t>(end.out - out)};
+  }
+  // YYYY-MM-DDTHH:MM:SS.mmmZ, by hand: this runs for every timestamp of every stored or sent session.
+  put_digits(out, 4, year);
+  out[4] = '-';
+  put_digits(out + 5, 2, static_cast<unsigned>(ymd.month()));
+  out[7] = '-';
+  put_digits(out + 8, 2, static_cast<unsigned>(ymd.day()));
+  out[10] = 'T';
+  put_digits(out + 11, 2, hms.hours().count());
+  out[13] = ':';
+  put_digits(out + 14, 2, hms.minutes().count());
+  out[16] = ':';
+  put_digits(out + 17, 2, hms.seconds().count());
+  out[19] = '.';
+  put_digits(out + 20, 3, hms.subseconds().count());
+  out[23] = 'Z';
+  return {out, 24};
+}
+
+std::string format_iso8601(TimePoint t) {
+  Iso8601Buffer buffer;
+  return std::string(format_iso8601(t, buffer));
 }
 
 namespace {

@@ -10,7 +10,8 @@ namespace {
 
 json::value opt_time(const std::optional<TimePoint>& t, const json::storage_ptr& sp) {
   if (!t) return json::value(nullptr, sp);
-  return json::value(format_iso8601(*t), sp);
+  Iso8601Buffer buffer;
+  return json::value(format_iso8601(*t, buffer), sp);
 }
 
 json::value opt_string(std::string_view s, const json::storage_ptr& sp) {
@@ -129,7 +130,7 @@ json::object to_json(const CallSession& s, json::storage_ptr sp) {
                        {"participants", std::move(participants)},
                        {"maxParticipants", s.max_participants},
                        {"status", to_string(s.status)},
-                       {"createdAt", format_iso8601(s.created_at)},
+                       {"createdAt", opt_time(s.created_at, sp)},
                        {"startTime", opt_time(s.start_time, sp)},
                        {"endTime", opt_time(s.end_time, sp)},
                        {"duration", s.duration_seconds},

@@ -24,6 +24,13 @@ TEST(FormatIso8601, AlwaysPadsMillisecondsToThreeDigits) {
   EXPECT_EQ(format_iso8601(from_epoch_ms(50)), "1970-01-01T00:00:00.050Z");
 }
 
+TEST(FormatIso8601, WritesIntoABufferAndPrintsYearsPastFourDigits) {
+  Iso8601Buffer buffer;
+  EXPECT_EQ(format_iso8601(from_epoch_ms(1'709'210'096'789), buffer), "2024-02-29T12:34:56.789Z");
+  EXPECT_EQ(format_iso8601(from_epoch_ms(253'402'300'800'000), buffer), "10000-01-01T00:00:00.000Z");
+  EXPECT_EQ(format_iso8601(from_epoch_ms(-62'167'219'200'001)), "-001-12-31T23:59:59.999Z");
+}
+
 TEST(ParseIso8601, ParsesKnownInstants) {
   EXPECT_EQ(parse_iso8601("1970-01-01T00:00:00.000Z"), from_epoch_ms(0));
   EXPECT_EQ(parse_iso8601("2023-11-14T22:13:20.000Z"), from_epoch_ms(1'700'000'000'000));
