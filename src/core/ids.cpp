@@ -1,13 +1,16 @@
 #include "core/ids.hpp"
 
-#include <fmt/format.h>
 
 #include "core/random.hpp"
 
 namespace hearth {
 
 std::string make_session_id(TimePoint now) {
-  return fmt::format("call_{}_{}", to_epoch_ms(now), random_base36(9));
+  std::string id = "call_";
+  id += std::to_string(to_epoch_ms(now));
+  id += '_';
+  id += random_base36(9);
+  return id;
 }
 
 bool is_session_id(std::string_view id) noexcept {

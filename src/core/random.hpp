@@ -1,5 +1,6 @@
 #pragma once
-// Cryptographically secure random values (OpenSSL's RAND_bytes). Thread safe.
+// Cryptographically secure random values (OpenSSL's RAND_bytes; random_base36 draws from a per-thread pool of
+// its output). Thread safe.
 #include <cstddef>
 #include <string>
 

@@ -2,7 +2,9 @@
 
 #include <array>
 #include <string>
+#include <thread>
 #include <unordered_set>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -33,6 +35,19 @@ TEST(RandomBase36, UsesEveryDigitRoughlyUniformly) {
     EXPECT_GT(counts[i], 800) << "digit " << i;
     EXPECT_LT(counts[i], 1'200) << "digit " << i;
   }
+}
+
+TEST(RandomBase36, ThreadsDrawFromTheirOwnPoolsWithoutRepeats) {
+  std::array<std::vector<std::string>, 4> drawn;
+  std::vector<std::thread> threads;
+  for (auto& ids : drawn)
+    threads.emplace_back([&ids] {
+      for (int i = 0; i < 2'000; ++i) ids.push_back(random_base36(12));
+    });
+  for (auto& t : threads) t.join();
+  std::unordered_set<std::string> seen;
+  for (const auto& ids : drawn) seen.insert(ids.begin(), ids.end());
+  EXPECT_EQ(seen.size(), 4U * 2'000U);
 }
 
 TEST(RandomBase36, DiffersBetweenCalls) {
