@@ -1,6 +1,5 @@
 #include "core/ids.hpp"
 
-
 #include "core/random.hpp"
 
 namespace hearth {
