@@ -3,6 +3,8 @@
 #include <boost/beast/http/field.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "core/json_writer.hpp"
+
 namespace hearth::http {
 namespace bhttp = boost::beast::http;
 namespace json = boost::json;
@@ -26,12 +28,16 @@ bhttp::status status_for(errc code) noexcept {
   return bhttp::status::internal_server_error;
 }
 
-net::Response json_response(bhttp::status status, const json::value& body) {
+net::Response json_response(bhttp::status status, std::string body) {
   net::Response res{status, 11};
   res.set(bhttp::field::content_type, "application/json; charset=utf-8");
   res.set(bhttp::field::cache_control, "no-store");
-  res.body() = json::serialize(body);
+  res.body() = std::move(body);
   return res;
+}
+
+net::Response json_response(bhttp::status status, const json::value& body) {
+  return json_response(status, json::serialize(body));
 }
 
 net::Response ok(std::string_view message, json::value data, bhttp::status status) {
@@ -39,6 +45,14 @@ net::Response ok(std::string_view message, json::value data, bhttp::status statu
   auto sp = data.storage();
   return json_response(status,
                        json::object({{"success", true}, {"message", message}, {"data", std::move(data)}}, std::move(sp)));
+}
+
+net::Response ok_text(std::string_view message, std::string_view data_json, bhttp::status status) {
+  std::string body;
+  body.reserve(data_json.size() + message.size() + 40);
+  JsonWriter w(body);
+  w.begin_object().key("success").boolean(true).key("message").string(message).key("data").raw(data_json).end_object();
+  return json_response(status, std::move(body));
 }
 
 net::Response error_response(const Error& error, bool development) {

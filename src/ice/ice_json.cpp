@@ -1,6 +1,7 @@
 #include "ice/ice_json.hpp"
 
 #include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
 
 namespace hearth::ice {
 
@@ -16,5 +17,7 @@ boost::json::array to_json(const std::vector<IceServer>& servers) {
   }
   return out;
 }
+
+std::string to_json_text(const std::vector<IceServer>& servers) { return boost::json::serialize(to_json(servers)); }
 
 }  // namespace hearth::ice

@@ -120,7 +120,7 @@ std::string user_json(const auth::Principal& p) {
   return json::serialize(json::object{{"userId", p.user_id}, {"name", p.name}});
 }
 
-std::string ice_servers_json(const std::vector<ice::IceServer>& servers) { return json::serialize(ice::to_json(servers)); }
+std::string ice_servers_json(const std::vector<ice::IceServer>& servers) { return ice::to_json_text(servers); }
 
 std::string replaced_json(std::string_view session_id) {
   return json::serialize(json::object{{"event", "join_call_session"},

@@ -8,16 +8,7 @@ using namespace hearth::calls;
 
 namespace {
 
-json::value opt_time(const std::optional<TimePoint>& t, const json::storage_ptr& sp) {
-  if (!t) return json::value(nullptr, sp);
-  Iso8601Buffer buffer;
-  return json::value(format_iso8601(*t, buffer), sp);
-}
-
-json::value opt_string(std::string_view s, const json::storage_ptr& sp) {
-  if (s.empty()) return json::value(nullptr, sp);
-  return json::value(s, sp);
-}
+constexpr std::size_t kTypicalDocumentBytes = 1536;  // a group call of four is about 1.3 KB
 
 // Small checked readers over a trusted document: any mismatch marks the parse as failed.
 struct Reader {
@@ -99,47 +90,115 @@ json::object to_json(const Metadata& m, json::storage_ptr sp) {
   return json::object({{"title", m.title}, {"description", m.description}, {"tags", std::move(tags)}}, std::move(sp));
 }
 
-json::object to_json(const Participant& p, json::storage_ptr sp) {
-  return json::object({{"userId", p.user_id},
-                       {"name", p.name},
-                       {"socketId", opt_string(p.socket_id, sp)},
-                       {"peerId", opt_string(p.peer_id, sp)},
-                       {"joinedAt", opt_time(p.joined_at, sp)},
-                       {"leftAt", opt_time(p.left_at, sp)},
-                       {"isActive", p.is_active},
-                       {"hasVideo", p.media.has_video},
-                       {"hasAudio", p.media.has_audio},
-                       {"isScreenSharing", p.media.is_screen_sharing}},
-                      sp);
+namespace {
+
+void write_time(JsonWriter& w, const std::optional<TimePoint>& t) {
+  if (!t) {
+    w.null();
+    return;
+  }
+  Iso8601Buffer buffer;
+  w.string(format_iso8601(*t, buffer));
 }
 
-json::object to_json(const CallSession& s, json::storage_ptr sp) {
-  json::array invitees(sp);
-  for (const auto& u : s.invitees) invitees.emplace_back(u);
-  json::array participants(sp);
-  participants.reserve(s.participants.size());
-  for (const auto& p : s.participants) participants.emplace_back(to_json(p, sp));
-  const json::value end_reason =
-      s.end_reason == EndReason::none ? json::value(nullptr, sp) : json::value(to_string(s.end_reason), sp);
-  const json::value therapy =
-      s.therapy_session_id ? json::value(*s.therapy_session_id, sp) : json::value(nullptr, sp);
-  return json::object({{"sessionId", s.session_id},
-                       {"sessionType", to_string(s.session_type)},
-                       {"initiatorId", s.initiator_id},
-                       {"invitedUsers", std::move(invitees)},
-                       {"participants", std::move(participants)},
-                       {"maxParticipants", s.max_participants},
-                       {"status", to_string(s.status)},
-                       {"createdAt", opt_time(s.created_at, sp)},
-                       {"startTime", opt_time(s.start_time, sp)},
-                       {"endTime", opt_time(s.end_time, sp)},
-                       {"duration", s.duration_seconds},
-                       {"endReason", end_reason},
-                       {"endedBy", opt_string(s.ended_by, sp)},
-                       {"callSettings", to_json(s.call_settings, sp)},
-                       {"therapySessionId", therapy},
-                       {"metadata", to_json(s.metadata, sp)}},
-                      sp);
+void write_opt_string(JsonWriter& w, std::string_view s) {
+  if (s.empty())
+    w.null();
+  else
+    w.string(s);
+}
+
+void write_strings(JsonWriter& w, const std::vector<std::string>& items) {
+  w.begin_array();
+  for (const auto& item : items) w.string(item);
+  w.end_array();
+}
+
+}  // namespace
+
+void write_json(JsonWriter& w, const CallSettings& c) {
+  w.begin_object()
+      .key("isVideoEnabled")
+      .boolean(c.is_video_enabled)
+      .key("isAudioEnabled")
+      .boolean(c.is_audio_enabled)
+      .key("isRecordingEnabled")
+      .boolean(c.is_recording_enabled)
+      .key("allowScreenShare")
+      .boolean(c.allow_screen_share)
+      .end_object();
+}
+
+void write_json(JsonWriter& w, const Metadata& m) {
+  w.begin_object().key("title").string(m.title).key("description").string(m.description).key("tags");
+  write_strings(w, m.tags);
+  w.end_object();
+}
+
+void write_json(JsonWriter& w, const Participant& p) {
+  w.begin_object().key("userId").string(p.user_id).key("name").string(p.name).key("socketId");
+  write_opt_string(w, p.socket_id);
+  w.key("peerId");
+  write_opt_string(w, p.peer_id);
+  w.key("joinedAt");
+  write_time(w, p.joined_at);
+  w.key("leftAt");
+  write_time(w, p.left_at);
+  w.key("isActive")
+      .boolean(p.is_active)
+      .key("hasVideo")
+      .boolean(p.media.has_video)
+      .key("hasAudio")
+      .boolean(p.media.has_audio)
+      .key("isScreenSharing")
+      .boolean(p.media.is_screen_sharing)
+      .end_object();
+}
+
+void write_json(JsonWriter& w, const CallSession& s) {
+  w.begin_object()
+      .key("sessionId")
+      .string(s.session_id)
+      .key("sessionType")
+      .string(to_string(s.session_type))
+      .key("initiatorId")
+      .string(s.initiator_id)
+      .key("invitedUsers");
+  write_strings(w, s.invitees);
+  w.key("participants").begin_array();
+  for (const auto& p : s.participants) write_json(w, p);
+  w.end_array();
+  w.key("maxParticipants").number(s.max_participants).key("status").string(to_string(s.status)).key("createdAt");
+  write_time(w, s.created_at);
+  w.key("startTime");
+  write_time(w, s.start_time);
+  w.key("endTime");
+  write_time(w, s.end_time);
+  w.key("duration").number(s.duration_seconds).key("endReason");
+  if (s.end_reason == EndReason::none)
+    w.null();
+  else
+    w.string(to_string(s.end_reason));
+  w.key("endedBy");
+  write_opt_string(w, s.ended_by);
+  w.key("callSettings");
+  write_json(w, s.call_settings);
+  w.key("therapySessionId");
+  if (s.therapy_session_id)
+    w.string(*s.therapy_session_id);
+  else
+    w.null();
+  w.key("metadata");
+  write_json(w, s.metadata);
+  w.end_object();
+}
+
+std::string to_json_text(const CallSession& s) {
+  std::string out;
+  out.reserve(kTypicalDocumentBytes);
+  JsonWriter w(out);
+  write_json(w, s);
+  return out;
 }
 
 Result<CallSession> session_from_json(const json::value& v) {

@@ -3,11 +3,11 @@
 #include <boost/json.hpp>
 
 #include "calls/policy.hpp"
-#include "core/json_arena.hpp"
 #include "core/ids.hpp"
-#include "ice/ice_json.hpp"
+#include "core/json_writer.hpp"
 #include "http/api/request_parsing.hpp"
 #include "http/response.hpp"
+#include "ice/ice_json.hpp"
 #include "store/session_json.hpp"
 
 namespace hearth::http {
@@ -18,10 +18,14 @@ using store::Repository;
 
 namespace {
 
-json::array active_participants(const CallSession& s, const json::storage_ptr& sp) {
-  json::array out(sp);
-  for (const auto& p : s.participants)
-    if (p.is_active) out.emplace_back(store::to_json(p, sp));
+// {"session": <the session>}, the data of the answers that show a whole session.
+std::string session_data(const CallSession& s) {
+  std::string out;
+  out.reserve(1600);
+  JsonWriter w(out);
+  w.begin_object().key("session");
+  store::write_json(w, s);
+  w.end_object();
   return out;
 }
 
@@ -41,11 +45,11 @@ void VideoCallApi::initiate(ApiRequest r) {
   auto req = parse_initiate(*body);
   if (!req) return fail(r, req.error());
   const auto now = clock_.now();
-  auto session = calls::initiate(*req, calls::Caller{r.principal.user_id, r.principal.name}, make_session_id(now), now,
-                                 limits_);
+  auto session =
+      calls::initiate(*req, calls::Caller{r.principal.user_id, r.principal.name}, make_session_id(now), now, limits_);
   if (!session) return fail(r, session.error());
   auto respond = r.respond;
-  auto ice = ice::to_json(ice_.servers_for(r.principal.user_id, now));
+  auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, now));
   const bool dev = development_;
   store_.execute<CallSession>(
       [s = std::move(*session)](Repository& repo) -> Result<CallSession> {
@@ -55,19 +59,20 @@ void VideoCallApi::initiate(ApiRequest r) {
       [respond, ice = std::move(ice), dev, events = events_](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
         if (events) events->initiated(*res);
-        JsonArena arena;
-        const auto sp = arena.storage();
-        json::object data({{"sessionId", res->session_id},
-                           {"iceServers", ice},
-                           {"callSettings", store::to_json(res->call_settings, sp)},
-                           {"session", store::to_json(*res, sp)}},
-                          sp);
-        respond(ok("Call session initiated successfully", std::move(data), bhttp::status::created));
+        std::string data;
+        data.reserve(2048);
+        JsonWriter w(data);
+        w.begin_object().key("sessionId").string(res->session_id).key("iceServers").raw(ice).key("callSettings");
+        store::write_json(w, res->call_settings);
+        w.key("session");
+        store::write_json(w, *res);
+        w.end_object();
+        respond(ok_text("Call session initiated successfully", data, bhttp::status::created));
       });
 }
 
 void VideoCallApi::join(ApiRequest r) {
-  auto ice = ice::to_json(ice_.servers_for(r.principal.user_id, clock_.now()));
+  auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, clock_.now()));
   const bool dev = development_;
   store_.execute<CallSession>(
       [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
@@ -78,15 +83,21 @@ void VideoCallApi::join(ApiRequest r) {
       },
       [respond = r.respond, ice = std::move(ice), dev](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        JsonArena arena;
-        const auto sp = arena.storage();
-        json::object data({{"sessionId", res->session_id},
-                           {"sessionType", calls::to_string(res->session_type)},
-                           {"participants", active_participants(*res, sp)},
-                           {"callSettings", store::to_json(res->call_settings, sp)},
-                           {"iceServers", ice}},
-                          sp);
-        respond(ok("Ready to join call session", std::move(data)));
+        std::string data;
+        JsonWriter w(data);
+        w.begin_object()
+            .key("sessionId")
+            .string(res->session_id)
+            .key("sessionType")
+            .string(calls::to_string(res->session_type))
+            .key("participants")
+            .begin_array();
+        for (const auto& p : res->participants)
+          if (p.is_active) store::write_json(w, p);
+        w.end_array().key("callSettings");
+        store::write_json(w, res->call_settings);
+        w.key("iceServers").raw(ice).end_object();
+        respond(ok_text("Ready to join call session", data));
       });
 }
 
@@ -101,9 +112,7 @@ void VideoCallApi::get_session(ApiRequest r) {
       },
       [respond = r.respond, dev](Result<CallSession> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        JsonArena arena;
-        const auto sp = arena.storage();
-        respond(ok("Call session retrieved", json::object({{"session", store::to_json(*res, sp)}}, sp)));
+        respond(ok_text("Call session retrieved", session_data(*res)));
       });
 }
 
@@ -156,10 +165,7 @@ void VideoCallApi::end(ApiRequest r) {
         if (!res) return respond(error_response(res.error(), dev));
         const bool already = res->outcome == calls::EndOutcome::already_ended;
         if (!already && events) events->ended(res->session);
-        JsonArena arena;
-        const auto sp = arena.storage();
-        respond(ok(already ? "Call session already ended" : "Call session ended",
-                   json::object({{"session", store::to_json(res->session, sp)}}, sp)));
+        respond(ok_text(already ? "Call session already ended" : "Call session ended", session_data(res->session)));
       });
 }
 
@@ -172,15 +178,26 @@ void VideoCallApi::history(ApiRequest r) {
       [q = *query](Repository& repo) -> Result<store::HistoryPage> { return repo.history(q); },
       [respond = r.respond, dev, page = query->page, limit = query->limit](Result<store::HistoryPage> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        JsonArena arena;  // up to 100 sessions: continues in heap blocks past its inline buffer
-        const auto sp = arena.storage();
-        json::array sessions(sp);
-        sessions.reserve(res->sessions.size());
-        for (const auto& s : res->sessions) sessions.emplace_back(store::to_json(s, sp));
+        std::string data;
+        data.reserve(256 + res->sessions.size() * 1536);
+        JsonWriter w(data);
+        w.begin_object().key("sessions").begin_array();
+        for (const auto& s : res->sessions) store::write_json(w, s);
         const auto pages = (res->total + limit - 1) / limit;
-        json::object pagination({{"page", page}, {"limit", limit}, {"total", res->total}, {"pages", pages}}, sp);
-        respond(ok("Call history retrieved",
-                   json::object({{"sessions", std::move(sessions)}, {"pagination", std::move(pagination)}}, sp)));
+        w.end_array()
+            .key("pagination")
+            .begin_object()
+            .key("page")
+            .number(page)
+            .key("limit")
+            .number(limit)
+            .key("total")
+            .number(res->total)
+            .key("pages")
+            .number(pages)
+            .end_object()
+            .end_object();
+        respond(ok_text("Call history retrieved", data));
       });
 }
 

@@ -4,24 +4,10 @@
 #include <cstdint>
 #include <cstring>
 
+#include "core/json_writer.hpp"
+
 namespace hearth::realtime::socketio::jsontext {
 namespace {
-
-constexpr std::string_view kHex = "0123456789abcdef";
-
-// The short escape for `c`, or 0 when it needs none ('u' when it needs \u00XX).
-char escape_of(unsigned char c) noexcept {
-  switch (c) {
-    case '"': return '"';
-    case '\\': return '\\';
-    case '\b': return 'b';
-    case '\f': return 'f';
-    case '\n': return 'n';
-    case '\r': return 'r';
-    case '\t': return 't';
-    default: return c < 0x20 ? 'u' : 0;
-  }
-}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -66,39 +52,9 @@ Error bad_string(std::string detail) {
 
 }  // namespace
 
-std::size_t quoted_size(std::string_view s) noexcept {
-  std::size_t n = 2;
-  for (const char c : s) {
-    const char e = escape_of(static_cast<unsigned char>(c));
-    n += e == 0 ? 1 : e == 'u' ? 6 : 2;
-  }
-  return n;
-}
+std::size_t quoted_size(std::string_view s) noexcept { return json_string_size(s); }
 
-void append_quoted(std::string& out, std::string_view s) {
-  out += '"';
-  const bool plain = std::none_of(s.begin(), s.end(), [](char c) { return escape_of(static_cast<unsigned char>(c)) != 0; });
-  if (plain) {  // ids and event names: one append
-    out += s;
-    out += '"';
-    return;
-  }
-  for (const char c : s) {
-    const auto uc = static_cast<unsigned char>(c);
-    const char e = escape_of(uc);
-    if (e == 0) {
-      out += c;
-    } else if (e == 'u') {
-      out += "\\u00";
-      out += kHex[uc >> 4];
-      out += kHex[uc & 0xf];
-    } else {
-      out += '\\';
-      out += e;
-    }
-  }
-  out += '"';
-}
+void append_quoted(std::string& out, std::string_view s) { append_json_string(out, s); }
 
 bool is_utf8(std::string_view s) noexcept {
   const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(s[i]); };

@@ -4,7 +4,6 @@
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 
 #include "core/json_arena.hpp"
 #include "store/migrations/sqlite_migrations.hpp"
@@ -57,11 +56,6 @@ CallSession read_session(std::string_view document, std::int64_t deadline_ms) {
   if (!session) throw StoreError(session.error().code, session.error().message + ": " + session.error().detail);
   session->deadline = from_epoch_ms(deadline_ms);
   return std::move(session).value();
-}
-
-std::string write_session(const CallSession& s) {
-  JsonArena arena;
-  return boost::json::serialize(to_json(s, arena.storage()));
 }
 
 void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
@@ -124,7 +118,7 @@ void SqliteRepository::rollback_to_savepoint() {
 }
 
 void SqliteRepository::insert(const CallSession& s) {
-  const std::string document = write_session(s);
+  const std::string document = to_json_text(s);
   const std::int64_t created_ms = to_epoch_ms(s.created_at);
   {
     auto q = db_.query(insert_session_sql);
@@ -158,7 +152,7 @@ std::optional<CallSession> SqliteRepository::find(std::string_view session_id, b
 }
 
 void SqliteRepository::update(const CallSession& s) {
-  const std::string document = write_session(s);
+  const std::string document = to_json_text(s);
   {
     auto q = db_.query(update_session_sql);
     q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));

@@ -14,12 +14,14 @@ namespace json = boost::json;
 using test::make_full_session;
 using test::make_session;
 
+json::object document(const calls::CallSession& s) { return json::parse(to_json_text(s)).as_object(); }
+
 // Through text, as the store does.
 Result<calls::CallSession> round_trip(const calls::CallSession& s) {
-  return session_from_json(json::parse(json::serialize(to_json(s))));
+  return session_from_json(json::parse(to_json_text(s)));
 }
 
-json::object full_document() { return to_json(make_full_session()); }
+json::object full_document() { return document(make_full_session()); }
 
 TEST(SessionJson, RoundTripsEveryField) {
   const auto s = make_full_session();
@@ -31,7 +33,7 @@ TEST(SessionJson, RoundTripsEveryField) {
 TEST(SessionJson, RoundTripsNullsAndEmptyOptionals) {
   auto s = make_session("sess-min", "u1", {"u2"});
   s.deadline = {};
-  const auto doc = to_json(s);
+  const auto doc = document(s);
   for (const char* key : {"startTime", "endTime", "endReason", "endedBy", "therapySessionId"})
     EXPECT_TRUE(doc.at(key).is_null()) << key;
   const auto& p = doc.at("participants").as_array().at(0).as_object();
@@ -67,8 +69,41 @@ TEST(SessionJson, HasTheApiShape) {
   EXPECT_FALSE(doc.contains("deadline"));
 }
 
+// Pins the bytes clients receive: field order, null for absent values, the escaping of Boost.JSON's serializer
+// (the text is also what Boost.JSON writes for the same tree).
+TEST(SessionJson, WritesTheDocumentText) {
+  auto s = make_session("call_1", "u1", {"u2"}, 1'700'000'000'000);
+  s.participants[0].joined_at = test::at(1'700'000'001'000);
+  s.participants[0].socket_id = "sock\"1";
+  s.participants[0].is_active = true;
+  s.metadata.tags = {"a", "b\n"};
+  const std::string expected =
+      R"({"sessionId":"call_1","sessionType":"one-to-one","initiatorId":"u1","invitedUsers":["u2"],)"
+      R"("participants":[{"userId":"u1","name":"Initiator","socketId":"sock\"1","peerId":null,)"
+      R"("joinedAt":"2023-11-14T22:13:21.000Z","leftAt":null,"isActive":true,"hasVideo":true,"hasAudio":true,)"
+      R"("isScreenSharing":false},{"userId":"u2","name":"Invitee u2","socketId":null,"peerId":null,)"
+      R"("joinedAt":null,"leftAt":null,"isActive":false,"hasVideo":true,"hasAudio":true,"isScreenSharing":false}],)"
+      R"("maxParticipants":8,"status":"waiting","createdAt":"2023-11-14T22:13:20.000Z","startTime":null,)"
+      R"("endTime":null,"duration":0,"endReason":null,"endedBy":null,"callSettings":{"isVideoEnabled":true,)"
+      R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true},"therapySessionId":null,)"
+      R"("metadata":{"title":"","description":"","tags":["a","b\n"]}})";
+  EXPECT_EQ(to_json_text(s), expected);
+  const auto full = to_json_text(make_full_session());
+  EXPECT_EQ(json::serialize(json::parse(full)), full);
+}
+
+TEST(SessionJson, SettingsAndMetadataTreesMatchTheirText) {
+  const auto s = make_full_session();
+  std::string settings, metadata;
+  JsonWriter ws(settings), wm(metadata);
+  write_json(ws, s.call_settings);
+  write_json(wm, s.metadata);
+  EXPECT_EQ(json::serialize(to_json(s.call_settings)), settings);
+  EXPECT_EQ(json::serialize(to_json(s.metadata)), metadata);
+}
+
 TEST(SessionJson, KeepsUnicodeAndEscapes) {
-  const auto text = json::serialize(full_document());
+  const auto text = to_json_text(make_full_session());
   const auto doc = json::parse(text).as_object();
   EXPECT_EQ(doc.at("metadata").at("title"), "Séance — 日本語 🎉");
   EXPECT_EQ(doc.at("metadata").at("description"), "quote \" backslash \\ newline \n tab \t nul-free");
