@@ -64,6 +64,11 @@ class Repository {
   virtual std::vector<std::string> due(TimePoint now, int limit) = 0;
   // Throws if the database is unreachable.
   virtual void ping() = 0;
+
+  // The last committed state of a live session if this repository happens to know it (see
+  // store/committed_sessions.hpp), else nullopt — which says nothing about whether it exists.
+  // Unlike everything above, it may be called from any thread, concurrently with the store thread.
+  virtual std::optional<calls::CallSession> committed(std::string_view /*session_id*/) const { return std::nullopt; }
 };
 
 }  // namespace hearth::store

@@ -28,6 +28,8 @@ class SessionCache {
   void remember(const calls::CallSession& s) { store(s, false); }
   void clear() { sessions_.clear(); }
   std::size_t size() const noexcept { return sessions_.size(); }
+  // Ids written in the current transaction (and not rolled back), in order, possibly repeated.
+  const std::vector<std::string>& written() const noexcept { return written_; }
 
   // Transaction bookkeeping, called with the repository's own begin/savepoint/... .
   void savepoint() noexcept { savepoint_mark_ = written_.size(); }

@@ -4,7 +4,7 @@
 // its own savepoint so a failing one rolls back alone. Completion handlers run on the store thread after
 // the batch committed (so a success means durable); callers post back to their own executor. A refused
 // operation (queue full, shutting down) completes at once, on the calling thread.
-// Thread safety: execute() and pending() may be called from any thread, including from a completion
+// Thread safety: execute(), pending() and committed() may be called from any thread, including from a completion
 // handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
 #include <condition_variable>
 #include <cstddef>
@@ -42,6 +42,12 @@ class Store {
 
   // Operations queued and not yet taken into a batch.
   std::size_t pending() const;
+
+  // A live session's last committed state when the repository has it at hand (Repository::committed), for
+  // read-only requests that can then skip the store thread; nullopt otherwise (ask with execute()). Any thread.
+  std::optional<calls::CallSession> committed(std::string_view session_id) const {
+    return repo_->committed(session_id);
+  }
 
  private:
   struct Job {

@@ -73,47 +73,48 @@ void VideoCallApi::initiate(ApiRequest r) {
 
 void VideoCallApi::join(ApiRequest r) {
   auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, clock_.now()));
-  const bool dev = development_;
-  store_.execute<CallSession>(
-      [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
-        auto s = repo.find(id, false);
-        if (!s) return not_found();
-        if (auto ok = calls::check_can_join(*s, user); !ok) return ok.error();
-        return std::move(*s);
-      },
-      [respond = r.respond, ice = std::move(ice), dev](Result<CallSession> res) {
-        if (!res) return respond(error_response(res.error(), dev));
-        std::string data;
-        JsonWriter w(data);
-        w.begin_object()
-            .key("sessionId")
-            .string(res->session_id)
-            .key("sessionType")
-            .string(calls::to_string(res->session_type))
-            .key("participants")
-            .begin_array();
-        for (const auto& p : res->participants)
-          if (p.is_active) store::write_json(w, p);
-        w.end_array().key("callSettings");
-        store::write_json(w, res->call_settings);
-        w.key("iceServers").raw(ice).end_object();
-        respond(ok_text("Ready to join call session", data));
-      });
+  auto answer = [respond = r.respond, ice = std::move(ice), dev = development_](Result<CallSession> res) {
+    if (!res) return respond(error_response(res.error(), dev));
+    std::string data;
+    JsonWriter w(data);
+    w.begin_object()
+        .key("sessionId")
+        .string(res->session_id)
+        .key("sessionType")
+        .string(calls::to_string(res->session_type))
+        .key("participants")
+        .begin_array();
+    for (const auto& p : res->participants)
+      if (p.is_active) store::write_json(w, p);
+    w.end_array().key("callSettings");
+    store::write_json(w, res->call_settings);
+    w.key("iceServers").raw(ice).end_object();
+    respond(ok_text("Ready to join call session", data));
+  };
+  const auto check = [user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
+    if (!s) return not_found();
+    if (auto ok = calls::check_can_join(*s, user); !ok) return ok.error();
+    return std::move(*s);
+  };
+  // A read: answered from the committed state when it is at hand, without a store round trip.
+  if (auto known = store_.committed(r.session_id)) return answer(check(std::move(known)));
+  store_.execute<CallSession>([id = r.session_id, check](Repository& repo) { return check(repo.find(id, false)); },
+                              std::move(answer));
 }
 
 void VideoCallApi::get_session(ApiRequest r) {
-  const bool dev = development_;
-  store_.execute<CallSession>(
-      [id = r.session_id, user = r.principal.user_id](Repository& repo) -> Result<CallSession> {
-        auto s = repo.find(id, false);
-        if (!s) return not_found();
-        if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
-        return std::move(*s);
-      },
-      [respond = r.respond, dev](Result<CallSession> res) {
-        if (!res) return respond(error_response(res.error(), dev));
-        respond(ok_text("Call session retrieved", session_data(*res)));
-      });
+  auto answer = [respond = r.respond, dev = development_](Result<CallSession> res) {
+    if (!res) return respond(error_response(res.error(), dev));
+    respond(ok_text("Call session retrieved", session_data(*res)));
+  };
+  const auto check = [user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
+    if (!s) return not_found();
+    if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
+    return std::move(*s);
+  };
+  if (auto known = store_.committed(r.session_id)) return answer(check(std::move(known)));
+  store_.execute<CallSession>([id = r.session_id, check](Repository& repo) { return check(repo.find(id, false)); },
+                              std::move(answer));
 }
 
 void VideoCallApi::update_media(ApiRequest r) {

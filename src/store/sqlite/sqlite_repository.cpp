@@ -70,7 +70,8 @@ void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
 SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions options)
     : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, options.checkpoints)),
       db_(path),
-      cache_(options.cached_sessions) {
+      cache_(options.cached_sessions),
+      committed_(options.cached_sessions) {
   if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
 }
 
@@ -81,7 +82,10 @@ int SqliteRepository::schema_version() { return sqlite_schema_version(db_); }
 void SqliteRepository::check_data_version() {
   auto q = db_.query("PRAGMA data_version");
   const std::int64_t version = q.step() ? q.int64(0) : -1;
-  if (version != data_version_ || version < 0) cache_.clear();
+  if (version != data_version_ || version < 0) {
+    cache_.clear();
+    committed_.clear();
+  }
   data_version_ = version;
 }
 
@@ -92,6 +96,12 @@ void SqliteRepository::begin() {
 
 void SqliteRepository::commit() {
   db_.exec("COMMIT");
+  for (const auto& id : cache_.written()) {
+    if (const auto* s = cache_.find(id))
+      committed_.publish(*s);
+    else
+      committed_.forget(id);  // ended, or evicted from the cache: an older copy must not stay
+  }
   cache_.commit();
 }
 

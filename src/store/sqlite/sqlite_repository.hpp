@@ -4,7 +4,8 @@
 // the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
 // JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
 // member for the history query. The recently used live sessions are kept parsed in a SessionCache; any commit
-// by another connection (PRAGMA data_version, checked when a transaction begins) empties it.
+// by another connection (PRAGMA data_version, checked when a transaction begins) empties it. What each batch
+// wrote is published to CommittedSessions once committed, for read-only requests on other threads.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
@@ -15,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "store/committed_sessions.hpp"
 #include "store/repository.hpp"
 #include "store/session_cache.hpp"
 #include "store/sqlite/sqlite_checkpointer.hpp"
@@ -51,17 +53,19 @@ class SqliteRepository final : public Repository {
   HistoryPage history(const HistoryQuery& q) override;
   std::vector<std::string> due(TimePoint now, int limit) override;
   void ping() override;
+  std::optional<calls::CallSession> committed(std::string_view session_id) const override {
+    return committed_.find(session_id);
+  }
 
   // WAL checkpoints completed by the background checkpointer (0 for ":memory:").
-  std::uint64_t background_checkpoints() const noexcept {
-    return checkpointer_ ? checkpointer_->checkpoints() : 0;
-  }
+  std::uint64_t background_checkpoints() const noexcept { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
 
  private:
   // Declared before db_: it outlives the commit hook that points to it. Null for ":memory:" (no WAL).
   std::unique_ptr<SqliteCheckpointer> checkpointer_;
   SqliteConnection db_;
   SessionCache cache_;
+  CommittedSessions committed_;     // what the last commits wrote, for other threads
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
 
   void check_data_version();  // empties the cache if another connection committed since the last check

@@ -347,6 +347,56 @@ TEST_F(SqliteRepositoryTest, AnotherConnectionsCommitEmptiesTheCache) {
   repo_->commit();
 }
 
+TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
+  auto s = make_session("s1", "alice");
+  repo_->begin();
+  repo_->savepoint();
+  repo_->insert(s);
+  repo_->release_savepoint();
+  EXPECT_FALSE(repo_->committed("s1"));  // not committed yet
+  repo_->commit();
+  ASSERT_TRUE(repo_->committed("s1"));
+  EXPECT_EQ(*repo_->committed("s1"), s);
+
+  auto changed = s;
+  changed.metadata.title = "undone";
+  repo_->begin();
+  repo_->savepoint();
+  repo_->update(changed);
+  repo_->rollback_to_savepoint();  // an operation that failed after writing
+  repo_->savepoint();
+  repo_->insert(make_session("s2", "bob"));
+  repo_->release_savepoint();
+  repo_->commit();
+  EXPECT_EQ(repo_->committed("s1")->metadata.title, "");
+  EXPECT_TRUE(repo_->committed("s2"));
+
+  repo_->begin();
+  repo_->update(changed);
+  EXPECT_EQ(repo_->committed("s1")->metadata.title, "");  // the batch is still open
+  repo_->rollback();
+  EXPECT_EQ(repo_->committed("s1")->metadata.title, "");
+
+  changed.status = calls::Status::ended;
+  repo_->begin();
+  repo_->update(changed);
+  repo_->commit();
+  EXPECT_FALSE(repo_->committed("s1"));  // ended sessions are not kept
+}
+
+TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
+  repo_->insert(make_session("s1", "alice"));  // outside an explicit transaction: SQLite commits it at once
+  repo_->begin();
+  repo_->update(make_session("s1", "alice"));
+  repo_->commit();
+  ASSERT_TRUE(repo_->committed("s1"));
+  raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
+  repo_->begin();  // the store notices here
+  EXPECT_FALSE(repo_->committed("s1"));
+  EXPECT_FALSE(repo_->find("s1", true));
+  repo_->commit();
+}
+
 TEST(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
   test::TempDir dir;
   const auto path = dir.file("nocache.db");

@@ -1,0 +1,29 @@
+#include "store/committed_sessions.hpp"
+
+namespace hearth::store {
+
+std::optional<calls::CallSession> CommittedSessions::find(std::string_view session_id) const {
+  std::lock_guard lock(mutex_);
+  if (const auto* s = sessions_.find(session_id)) return *s;
+  return std::nullopt;
+}
+
+void CommittedSessions::publish(const calls::CallSession& s) {
+  std::lock_guard lock(mutex_);
+  if (s.status == calls::Status::ended)
+    sessions_.erase(s.session_id);
+  else
+    sessions_.put(s.session_id, s);
+}
+
+void CommittedSessions::forget(std::string_view session_id) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session_id);
+}
+
+void CommittedSessions::clear() {
+  std::lock_guard lock(mutex_);
+  sessions_.clear();
+}
+
+}  // namespace hearth::store
