@@ -91,15 +91,7 @@ void VideoCallApi::join(ApiRequest r) {
     w.key("iceServers").raw(ice).end_object();
     respond(ok_text("Ready to join call session", data));
   };
-  const auto check = [user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
-    if (!s) return not_found();
-    if (auto ok = calls::check_can_join(*s, user); !ok) return ok.error();
-    return std::move(*s);
-  };
-  // A read: answered from the committed state when it is at hand, without a store round trip.
-  if (auto known = store_.committed(r.session_id)) return answer(check(std::move(known)));
-  store_.execute<CallSession>([id = r.session_id, check](Repository& repo) { return check(repo.find(id, false)); },
-                              std::move(answer));
+  read_session(r, calls::check_can_join, std::move(answer));
 }
 
 void VideoCallApi::get_session(ApiRequest r) {
@@ -107,13 +99,18 @@ void VideoCallApi::get_session(ApiRequest r) {
     if (!res) return respond(error_response(res.error(), dev));
     respond(ok_text("Call session retrieved", session_data(*res)));
   };
-  const auto check = [user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
+  read_session(r, calls::check_can_view, std::move(answer));
+}
+
+void VideoCallApi::read_session(const ApiRequest& r, SessionCheck check,
+                                std::function<void(Result<CallSession>)> answer) {
+  const auto checked = [check, user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
     if (!s) return not_found();
-    if (auto ok = calls::check_can_view(*s, user); !ok) return ok.error();
+    if (auto ok = check(*s, user); !ok) return ok.error();
     return std::move(*s);
   };
-  if (auto known = store_.committed(r.session_id)) return answer(check(std::move(known)));
-  store_.execute<CallSession>([id = r.session_id, check](Repository& repo) { return check(repo.find(id, false)); },
+  if (auto known = store_.committed(r.session_id)) return answer(checked(std::move(known)));
+  store_.execute<CallSession>([id = r.session_id, checked](Repository& repo) { return checked(repo.find(id, false)); },
                               std::move(answer));
 }
 

@@ -3,7 +3,9 @@
 // history. Each runs its domain rule inside one store operation (read, decide, write: serialized by the
 // store thread, so concurrent requests on one session cannot interleave) and answers when it committed.
 // Thread safety: handlers may run on any connection strand; state is immutable or thread safe.
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "auth/jwt.hpp"
 #include "calls/events.hpp"
@@ -41,6 +43,10 @@ class VideoCallApi {
 
  private:
   void fail(const ApiRequest& r, const Error& e) const;
+  using SessionCheck = Result<void> (*)(const calls::CallSession&, std::string_view user_id);
+  // A read of one session by `user`, passed through `check`: answered from the session's committed state when the
+  // store has it at hand (no store round trip), else read by the store thread.
+  void read_session(const ApiRequest& r, SessionCheck check, std::function<void(Result<calls::CallSession>)> answer);
 
   store::Store& store_;            // owned by the server
   const ice::IceServers& ice_;     // owned by the server
