@@ -196,8 +196,11 @@ void StaticFiles::handle_http(net::Request req, const net::Responder& respond) {
   }
   if (!not_modified) {
     res.set(bhttp::field::content_type, file->content_type);
-    // HEAD: the same headers without the body (the transport then sends Content-Length: 0).
-    if (!head) res.body() = file->body;
+    // HEAD: the same headers as GET, its Content-Length included, without the body (RFC 9110 9.3.2).
+    if (head)
+      res.content_length(file->body.size());
+    else
+      res.body() = file->body;
   }
   respond(std::move(res));
 }

@@ -133,7 +133,8 @@ void HttpSession::send(Response res) {
     stream_.socket().cancel(ignored);  // ends the abort watch; nothing else is pending on the socket now
   }
   res.keep_alive(keep_alive_ && res.keep_alive());
-  res.prepare_payload();
+  // An answer to HEAD carries the Content-Length of what GET would send, with no body: keep it.
+  if (!(res.body().empty() && res.has_content_length())) res.prepare_payload();
   const bool close_after = res.need_eof();
   response_.emplace(std::move(res));
   stream_.expires_after(limits_.request_timeout);  // a client that does not read its answer is dropped

@@ -1,5 +1,6 @@
 #include "net/websocket_frame.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include <boost/beast/http/field.hpp>
@@ -219,8 +220,13 @@ std::optional<std::string> check_upgrade(const Request& req) {
   if (req.method() != bhttp::verb::get) return std::string("WebSocket upgrade must be a GET");
   if (req.version() < 11) return std::string("WebSocket upgrade needs HTTP/1.1");
   if (req[bhttp::field::sec_websocket_version] != "13") return std::string("Sec-WebSocket-Version must be 13");
+  // RFC 6455 4.2.1: the key is a 16-byte nonce in base64, so 22 base64 characters and "==".
   const auto key = req[bhttp::field::sec_websocket_key];
-  if (key.size() != 24) return std::string("Sec-WebSocket-Key must be 16 bytes in base64");
+  const auto is_base64 = [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
+  };
+  if (key.size() != 24 || !key.ends_with("==") || !std::all_of(key.begin(), key.end() - 2, is_base64))
+    return std::string("Sec-WebSocket-Key must be 16 bytes in base64");
   return std::nullopt;
 }
 

@@ -217,6 +217,7 @@ TEST_F(LoadedSite, HeadHasTheHeadersWithoutTheBody) {
   const auto res = serve(*files_, request(bhttp::verb::head, "/style.css"));
   EXPECT_EQ(res.result(), bhttp::status::ok);
   EXPECT_EQ(res.body(), "");
+  EXPECT_EQ(res[bhttp::field::content_length], std::to_string(get_res.body().size()));
   EXPECT_EQ(res[bhttp::field::content_type], "text/css; charset=utf-8");
   EXPECT_EQ(res[bhttp::field::etag], get_res[bhttp::field::etag]);
   const auto cached = serve(*files_, request(bhttp::verb::head, "/style.css", get_res[bhttp::field::etag]));

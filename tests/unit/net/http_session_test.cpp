@@ -124,6 +124,22 @@ TEST_F(HttpSessionTest, ALateAnswerArrivesAndTheConnectionServesTheNextRequest) 
   EXPECT_EQ(handler_.aborts.load(), 0);
 }
 
+// What a handler answers to HEAD: the Content-Length of the GET representation and no body. The transport keeps
+// that length (it does not recompute it from the empty body) and sends no body bytes.
+TEST_F(HttpSessionTest, AHeadAnswerKeepsItsContentLengthAndSendsNoBody) {
+  send_request("/poll");
+  Response head{bhttp::status::ok, 11};
+  head.content_length(42);
+  held_responder()(std::move(head));
+  asio::read_until(client_, buffer_, "\r\n\r\n");
+  std::string text(asio::buffers_begin(buffer_.data()), asio::buffers_end(buffer_.data()));
+  const auto end = text.find("\r\n\r\n") + 4;
+  EXPECT_NE(text.substr(0, end).find("Content-Length: 42\r\n"), std::string::npos) << text;
+  buffer_.consume(end);
+  send_request("/poll");
+  EXPECT_EQ(read_response(), "second");  // the next answer starts right after the header: no body was sent
+}
+
 TEST_F(HttpSessionTest, AClientThatHangsUpWhileWaitingIsReported) {
   send_request("/poll");
   Responder respond = held_responder();
