@@ -143,7 +143,8 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
 Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id,
                       TimePoint now, const Limits& limits) {
   // A call past its deadline ends now rather than at the next sweep: nobody joins a missed or timed-out call.
-  if (expire(s, now, limits)) return make_error(errc::gone, "Call session has ended");
+  // (expire also reports a deadline it merely corrected to changed limits: that call is still on.)
+  if (expire(s, now, limits) && s.status == Status::ended) return make_error(errc::gone, "Call session has ended");
   if (auto r = check_can_join(s, caller.user_id); !r) return r;
   Participant* p = s.find_participant(caller.user_id);
   if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");

@@ -238,6 +238,20 @@ describe('sweep (CALL_RING_TIMEOUT_SECONDS=1, SWEEP_INTERVAL_SECONDS=1)', () => 
   });
 });
 
+describe('a REST join past the ring timeout, before any sweep (SWEEP_INTERVAL_SECONDS=3600)', () => {
+  it('answers 410 as a socket join would, and the session is still readable', async () => {
+    const late = await startServer({ secret: SECRET, env: { CALL_RING_TIMEOUT_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '3600' } });
+    const amy = client(late, mint({ sub: 'amy' }, SECRET));
+    const ben = client(late, mint({ sub: 'ben' }, SECRET));
+    const { sessionId } = expectOk(await amy.initiate({ sessionType: 'one-to-one', participants: ['ben'] }), 201);
+    expectOk(await ben.join(sessionId), 200);  // in time
+    await new Promise((resolve) => setTimeout(resolve, 1_300));
+    expectError(await ben.join(sessionId), 410, { message: 'Call session has ended' });
+    expectOk(await amy.session(sessionId), 200);
+    assert.deepEqual(await late.stop(), { code: 0, signal: null });
+  });
+});
+
 describe('bad configuration is refused at start', () => {
   const serve = ['serve', '--host', '127.0.0.1', '--port', '0'];
   const base = (dir) => ({ HEARTH_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL: `sqlite://${dir}/bad.db` });

@@ -91,7 +91,15 @@ void VideoCallApi::join(ApiRequest r) {
     w.key("iceServers").raw(ice).end_object();
     respond(ok_text("Ready to join call session", data));
   };
-  read_session(r, calls::check_can_join, std::move(answer));
+  const auto now = clock_.now();
+  auto check = [user = r.principal.user_id, now, limits = limits_](CallSession& s) -> Result<void> {
+    if (auto ok = calls::check_can_view(s, user); !ok) return ok;
+    // As for a socket join: a call past its deadline has ended, even before the sweeper has stored that.
+    if (calls::expire(s, now, limits) && s.status == calls::Status::ended)
+      return make_error(errc::gone, "Call session has ended");
+    return calls::check_can_join(s, user);
+  };
+  read_session(r, std::move(check), std::move(answer));
 }
 
 void VideoCallApi::get_session(ApiRequest r) {
@@ -99,14 +107,15 @@ void VideoCallApi::get_session(ApiRequest r) {
     if (!res) return respond(error_response(res.error(), dev));
     respond(ok_text("Call session retrieved", session_data(*res)));
   };
-  read_session(r, calls::check_can_view, std::move(answer));
+  read_session(
+      r, [user = r.principal.user_id](CallSession& s) { return calls::check_can_view(s, user); }, std::move(answer));
 }
 
 void VideoCallApi::read_session(const ApiRequest& r, SessionCheck check,
                                 std::function<void(Result<CallSession>)> answer) {
-  const auto checked = [check, user = r.principal.user_id](std::optional<CallSession> s) -> Result<CallSession> {
+  const auto checked = [check = std::move(check)](std::optional<CallSession> s) -> Result<CallSession> {
     if (!s) return not_found();
-    if (auto ok = check(*s, user); !ok) return ok.error();
+    if (auto ok = check(*s); !ok) return ok.error();
     return std::move(*s);
   };
   if (auto known = store_.committed(r.session_id)) return answer(checked(std::move(known)));

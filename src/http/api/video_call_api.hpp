@@ -43,9 +43,10 @@ class VideoCallApi {
 
  private:
   void fail(const ApiRequest& r, const Error& e) const;
-  using SessionCheck = Result<void> (*)(const calls::CallSession&, std::string_view user_id);
-  // A read of one session by `user`, passed through `check`: answered from the session's committed state when the
-  // store has it at hand (no store round trip), else read by the store thread.
+  // May refuse the session, or adjust the copy that is answered.
+  using SessionCheck = std::function<Result<void>(calls::CallSession&)>;
+  // A read of one session, passed through `check`: answered from the session's committed state when the store has
+  // it at hand (no store round trip), else read by the store thread.
   void read_session(const ApiRequest& r, SessionCheck check, std::function<void(Result<calls::CallSession>)> answer);
 
   store::Store& store_;            // owned by the server

@@ -154,6 +154,17 @@ TEST_F(PolicyLifecycle, NobodyJoinsACallPastItsDeadlineEvenBeforeTheSweep) {
   EXPECT_EQ(s.end_reason, EndReason::missed);
 }
 
+TEST_F(PolicyLifecycle, AJoinAfterTheLimitsChangedCorrectsTheDeadlineInsteadOfRefusing) {
+  CallSession s = initiated(group_request(), clock_);
+  join(s, kAlice, clock_);
+  Limits longer = limits_;
+  longer.ring_timeout = 120s;  // the operator raised it since the call was created
+  clock_.advance(90s);         // past the old ring timeout, within the new one
+  ASSERT_TRUE(activate(s, kBob, "sb", "pb", clock_.now(), longer).ok());
+  EXPECT_EQ(s.status, Status::active);
+  EXPECT_EQ(s.deadline, clock_.now() + longer.call_timeout);
+}
+
 TEST_F(PolicyLifecycle, EndingStopsEveryonesScreenSharing) {
   CallSession s = started_one_to_one(1s);
   ASSERT_TRUE(update_media(s, "alice", {true, true, true}).ok());
