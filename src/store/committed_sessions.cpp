@@ -1,5 +1,7 @@
 #include "store/committed_sessions.hpp"
 
+#include "store/session_cache.hpp"
+
 namespace hearth::store {
 
 std::optional<calls::CallSession> CommittedSessions::find(std::string_view session_id) const {
@@ -10,10 +12,7 @@ std::optional<calls::CallSession> CommittedSessions::find(std::string_view sessi
 
 void CommittedSessions::publish(const calls::CallSession& s) {
   std::lock_guard lock(mutex_);
-  if (s.status == calls::Status::ended)
-    sessions_.erase(s.session_id);
-  else
-    sessions_.put(s.session_id, s);
+  keep_if_live(sessions_, s);
 }
 
 void CommittedSessions::forget(std::string_view session_id) {

@@ -5,10 +5,7 @@ namespace hearth::store {
 void SessionCache::store(const calls::CallSession& s, bool written) {
   if (sessions_.capacity() == 0) return;
   if (written) written_.push_back(s.session_id);
-  if (s.status == calls::Status::ended)
-    sessions_.erase(s.session_id);
-  else
-    sessions_.put(s.session_id, s);
+  keep_if_live(sessions_, s);
 }
 
 void SessionCache::forget_written_from(std::size_t mark) {

@@ -16,6 +16,14 @@
 
 namespace hearth::store {
 
+// The rule both session caches follow: a live session is kept (replacing an older copy), an ended one dropped.
+inline void keep_if_live(LruCache<calls::CallSession>& sessions, const calls::CallSession& s) {
+  if (s.status == calls::Status::ended)
+    sessions.erase(s.session_id);
+  else
+    sessions.put(s.session_id, s);
+}
+
 class SessionCache {
  public:
   explicit SessionCache(std::size_t capacity) : sessions_(capacity) {}

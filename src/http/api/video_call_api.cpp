@@ -72,7 +72,8 @@ void VideoCallApi::initiate(ApiRequest r) {
 }
 
 void VideoCallApi::join(ApiRequest r) {
-  auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, clock_.now()));
+  const auto now = clock_.now();
+  auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, now));
   auto answer = [respond = r.respond, ice = std::move(ice), dev = development_](Result<CallSession> res) {
     if (!res) return respond(error_response(res.error(), dev));
     std::string data;
@@ -91,7 +92,6 @@ void VideoCallApi::join(ApiRequest r) {
     w.key("iceServers").raw(ice).end_object();
     respond(ok_text("Ready to join call session", data));
   };
-  const auto now = clock_.now();
   auto check = [user = r.principal.user_id, now, limits = limits_](CallSession& s) -> Result<void> {
     if (auto ok = calls::check_can_view(s, user); !ok) return ok;
     // As for a socket join: a call past its deadline has ended, even before the sweeper has stored that.

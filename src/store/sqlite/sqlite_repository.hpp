@@ -26,7 +26,8 @@ namespace hearth::store {
 
 struct SqliteOptions {
   CheckpointLimits checkpoints;
-  std::size_t cached_sessions = 4096;  // live sessions kept parsed (about 2 KB each); 0: none
+  // Live sessions kept parsed, in the SessionCache and in CommittedSessions (about 2 KB each in each); 0: none.
+  std::size_t cached_sessions = 4096;
 };
 
 class SqliteRepository final : public Repository {
