@@ -33,7 +33,9 @@ struct HistoryQuery {
 };
 
 struct HistoryPage {
-  std::vector<calls::CallSession> sessions;  // newest first (created_at desc, session_id desc)
+  // Each session's stored document (session_json.hpp: the shape REST answers with), newest first (created_at
+  // desc, session_id desc); a history answer copies them as they are instead of parsing and rewriting each.
+  std::vector<std::string> documents;
   std::int64_t total = 0;                    // all matching sessions
 };
 

@@ -1,5 +1,7 @@
 #include "store/session_json.hpp"
 
+#include <boost/json/basic_parser_impl.hpp>
+
 #include "core/time_format.hpp"
 
 namespace hearth::store {
@@ -199,6 +201,48 @@ std::string to_json_text(const CallSession& s) {
   JsonWriter w(out);
   write_json(w, s);
   return out;
+}
+
+namespace {
+
+// A SAX handler that accepts everything: the parser itself checks syntax, UTF-8 and depth.
+struct SyntaxOnly {
+  using ec = boost::system::error_code;
+  using sv = json::string_view;
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+  bool object = false;  // the top-level value is an object
+  int depth = 0;
+
+  bool on_document_begin(ec&) { return true; }
+  bool on_document_end(ec&) { return true; }
+  bool on_object_begin(ec&) { object = object || depth == 0; ++depth; return true; }
+  bool on_object_end(std::size_t, ec&) { --depth; return true; }
+  bool on_array_begin(ec&) { ++depth; return true; }
+  bool on_array_end(std::size_t, ec&) { --depth; return true; }
+  bool on_key_part(sv, std::size_t, ec&) { return true; }
+  bool on_key(sv, std::size_t, ec&) { return true; }
+  bool on_string_part(sv, std::size_t, ec&) { return true; }
+  bool on_string(sv, std::size_t, ec&) { return true; }
+  bool on_number_part(sv, ec&) { return true; }
+  bool on_int64(std::int64_t, sv, ec&) { return true; }
+  bool on_uint64(std::uint64_t, sv, ec&) { return true; }
+  bool on_double(double, sv, ec&) { return true; }
+  bool on_bool(bool, ec&) { return true; }
+  bool on_null(ec&) { return true; }
+  bool on_comment_part(sv, ec&) { return true; }
+  bool on_comment(sv, ec&) { return true; }
+};
+
+}  // namespace
+
+bool is_document_text(std::string_view text) {
+  json::basic_parser<SyntaxOnly> parser(json::parse_options{});
+  boost::system::error_code ec;
+  const std::size_t used = parser.write_some(false, text.data(), text.size(), ec);
+  return !ec && used == text.size() && parser.handler().object;
 }
 
 Result<CallSession> session_from_json(const json::value& v) {

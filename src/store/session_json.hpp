@@ -27,6 +27,11 @@ void write_json(JsonWriter& w, const calls::Metadata& m);
 boost::json::object to_json(const calls::CallSettings& c, boost::json::storage_ptr sp = {});
 boost::json::object to_json(const calls::Metadata& m, boost::json::storage_ptr sp = {});
 
+// Whether `text` is one well-formed JSON object and nothing else (syntax and UTF-8 only; nothing is built). A
+// history answer splices the stored documents as they are, since the document is the answer's shape; this check
+// keeps a damaged row from turning into an answer no client can parse.
+bool is_document_text(std::string_view text);
+
 // Parses a document written by write_json (trusted input from the store; still checked, never throws).
 Result<calls::CallSession> session_from_json(const boost::json::value& v);
 

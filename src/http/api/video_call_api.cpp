@@ -186,10 +186,12 @@ void VideoCallApi::history(ApiRequest r) {
       [respond = r.respond, dev, page = query->page, limit = query->limit](Result<store::HistoryPage> res) {
         if (!res) return respond(error_response(res.error(), dev));
         std::string data;
-        data.reserve(256 + res->sessions.size() * 1536);
+        std::size_t size = 256;
+        for (const auto& d : res->documents) size += d.size() + 1;
+        data.reserve(size);
         JsonWriter w(data);
         w.begin_object().key("sessions").begin_array();
-        for (const auto& s : res->sessions) store::write_json(w, s);
+        for (const auto& d : res->documents) w.raw(d);
         const auto pages = (res->total + limit - 1) / limit;
         w.end_array()
             .key("pagination")

@@ -31,10 +31,10 @@ constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_se
 
 // History reads call_members backwards along its key (user_id, created_at, session_id).
 constexpr std::string_view history_sql =
-    "SELECT s.document, s.deadline_at FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
     "WHERE m.user_id = ?1 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
 constexpr std::string_view history_by_status_sql =
-    "SELECT s.document, s.deadline_at FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
     "WHERE m.user_id = ?1 AND s.status = ?2 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
 constexpr std::string_view count_sql = "SELECT COUNT(*) FROM call_members WHERE user_id = ?1";
 constexpr std::string_view count_by_status_sql =
@@ -187,7 +187,11 @@ HistoryPage SqliteRepository::history(const HistoryQuery& hq) {
   auto q = db_.query(hq.status ? history_by_status_sql : history_sql);
   q.bind(1, hq.user_id).bind(3, std::int64_t{hq.limit}).bind(4, offset);
   if (hq.status) q.bind(2, to_string(*hq.status));
-  while (q.step()) page.sessions.push_back(read_session(q.text(0), q.int64(1)));
+  while (q.step()) {
+    const auto document = q.text(0);
+    if (!is_document_text(document)) throw StoreError(errc::internal, "corrupt session document in history");
+    page.documents.emplace_back(document);
+  }
   return page;
 }
 

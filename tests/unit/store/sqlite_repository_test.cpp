@@ -7,7 +7,10 @@
 #include <filesystem>
 #include <memory>
 
+#include <boost/json/parse.hpp>
+
 #include "store/migrations/sqlite_migrations.hpp"
+#include "store/session_json.hpp"
 #include "unit/store/store_fixtures.hpp"
 
 namespace hearth::store {
@@ -28,9 +31,20 @@ errc code_of(const std::function<void()>& f) {
   return errc::internal;
 }
 
+// The sessions of a page, parsed back from their documents.
+std::vector<calls::CallSession> sessions(const HistoryPage& page) {
+  std::vector<calls::CallSession> out;
+  for (const auto& d : page.documents) {
+    auto s = session_from_json(boost::json::parse(d));
+    EXPECT_TRUE(s) << d;
+    if (s) out.push_back(*s);
+  }
+  return out;
+}
+
 std::vector<std::string> ids(const HistoryPage& page) {
   std::vector<std::string> out;
-  for (const auto& s : page.sessions) out.push_back(s.session_id);
+  for (const auto& s : sessions(page)) out.push_back(s.session_id);
   return out;
 }
 
@@ -218,6 +232,17 @@ TEST_F(SqliteRepositoryTest, CorruptDocumentIsInternal) {
   EXPECT_EQ(code_of([&] { repo_->find("s1", false); }), errc::internal);
 }
 
+TEST_F(SqliteRepositoryTest, HistoryRefusesADocumentThatIsNotJson) {
+  repo_->insert(make_session("s1", "alice", {}, 1000));
+  repo_->insert(make_session("s2", "alice", {}, 2000));
+  ASSERT_EQ(repo_->history({"alice", std::nullopt, 1, 20}).documents.size(), 2u);
+  // Copied into answers as they are: a damaged one must fail the read, not reach a client's JSON parser.
+  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":' WHERE session_id = 's1'");
+  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 20}); }), errc::internal);
+  // A page that does not include it is still served.
+  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 1, 1})), (std::vector<std::string>{"s2"}));
+}
+
 TEST_F(SqliteRepositoryTest, HistoryPagesNewestFirstWithTotal) {
   // s3 and s4 share created_at: session_id DESC breaks the tie.
   repo_->insert(make_session("s1", "alice", {"bob"}, 1000));
@@ -233,18 +258,19 @@ TEST_F(SqliteRepositoryTest, HistoryPagesNewestFirstWithTotal) {
   EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 2, 2})), (std::vector<std::string>{"s3", "s2"}));
   EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 3, 2})), (std::vector<std::string>{"s1"}));
   auto beyond = repo_->history({"alice", std::nullopt, 4, 2});
-  EXPECT_TRUE(beyond.sessions.empty());
+  EXPECT_TRUE(beyond.documents.empty());
   EXPECT_EQ(beyond.total, 5);
 
   // Members see it whether they initiated or were invited; others don't.
   EXPECT_EQ(ids(repo_->history({"bob", std::nullopt, 1, 20})), (std::vector<std::string>{"s5", "s2", "s1"}));
   EXPECT_EQ(ids(repo_->history({"carol", std::nullopt, 1, 20})), (std::vector<std::string>{"s4", "s2"}));
   auto none = repo_->history({"mallory", std::nullopt, 1, 20});
-  EXPECT_TRUE(none.sessions.empty());
+  EXPECT_TRUE(none.documents.empty());
   EXPECT_EQ(none.total, 0);
 
-  // Full documents come back, deadline included.
-  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 1}).sessions.at(0), make_session("s5", "alice", {"bob"}, 5000));
+  // Each session's whole document comes back, as the answers write it (the deadline is not part of it).
+  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 1}).documents.at(0),
+            to_json_text(make_session("s5", "alice", {"bob"}, 5000)));
 }
 
 TEST_F(SqliteRepositoryTest, HistoryFiltersByStatus) {
@@ -260,7 +286,7 @@ TEST_F(SqliteRepositoryTest, HistoryFiltersByStatus) {
   auto ended = repo_->history({"bob", Status::ended, 1, 20});
   EXPECT_EQ(ids(ended), (std::vector<std::string>{"s2"}));
   EXPECT_EQ(ended.total, 1);
-  EXPECT_EQ(ended.sessions.at(0).end_reason, calls::EndReason::missed);
+  EXPECT_EQ(sessions(ended).at(0).end_reason, calls::EndReason::missed);
   auto waiting = repo_->history({"alice", Status::waiting, 1, 1});
   EXPECT_EQ(ids(waiting), (std::vector<std::string>{"s3"}));
   EXPECT_EQ(waiting.total, 2);
