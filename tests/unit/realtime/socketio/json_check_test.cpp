@@ -1,7 +1,10 @@
 #include "realtime/socketio/json_check.hpp"
 
+#include <random>
 #include <string>
+#include <vector>
 
+#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
 
 namespace hearth::realtime::socketio {
@@ -60,6 +63,81 @@ TEST(JsonCheck, RejectsNonStrictJson) {
     EXPECT_FALSE(ok(bad, JsonShape::any)) << bad;
   }
   EXPECT_TRUE(ok(" [1] \n", JsonShape::any));
+}
+
+// check_json is a hand-written scanner; Boost.JSON's parser is the reference for what is valid JSON. Both must
+// agree on every input of a corpus grown from realistic payloads by random edits: byte flips, JSON punctuation,
+// escapes, UTF-8 fragments, truncation, nesting. (Fixed seed: a failure names its input and reproduces.)
+bool boost_accepts(std::string_view text, std::size_t max_depth) {
+  boost::json::parse_options options;
+  options.max_depth = max_depth;
+  boost::system::error_code ec;
+  boost::json::parse(text, ec, {}, options);
+  return !ec;
+}
+
+TEST(JsonCheck, AcceptsExactlyWhatBoostJsonAccepts) {
+  const std::vector<std::string> seeds = {
+      R"(["webrtc_offer",{"sessionId":"call_1_abc","targetUserId":"u-b","offer":{"type":"offer","sdp":"v=0\r\no=- 46 2 IN IP4 127.0.0.1\r\ns=-\r\na=fingerprint:sha-256 D2:FA\r\n"}}])",
+      R"(["webrtc_ice_candidate",{"candidate":{"candidate":"candidate:1 1 udp 2122260223 10.0.0.1 49152 typ host","sdpMid":"0","sdpMLineIndex":0},"t":1.5e3}])",
+      R"({"a":[1,-0,0.5,-2e-3,1E+2,true,false,null,"\u00e9\ud83d\ude00\"\\\/\b\f\n\r\t"],"b":{}})",
+      R"(["caf\u00e9 \u20ac \ud83d\ude00 \u0000"])",
+      "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf\"]",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+      R"( { "k" : [ 1 , { "x" : "y" } ] } )",
+      "18446744073709551616",
+      "-9223372036854775809",
+      "1e400",
+      "[1e-400, 123456789012345678901234567890]",
+  };
+  const std::vector<std::string> inserts = {"\"", "\\", "\\u", "\\ud800", "\\udc00", "\\u12", ",", ":",
+                                            "[", "]", "{", "}", "0", "-", ".", "e", "+", "1", " ", "\t", "\n", "t",
+                                            "n", "f", "true", "null", "\x01", "\x7f", "\xc3", "\xa9", "\xe0\x80",
+                                            "\xed\xa0\x80", "\xf4\x90", "\xff", "/", "//", "/*"};
+  std::mt19937 rng(20261203);
+  const auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
+  int cases = 0, accepted = 0;
+  for (int round = 0; round < 60'000; ++round) {
+    std::string text = seeds[pick(seeds.size())];
+    const std::size_t edits = 1 + pick(3);
+    for (std::size_t e = 0; e < edits && !text.empty(); ++e) {
+      const std::size_t at = pick(text.size() + 1);
+      switch (pick(4)) {
+        case 0: text.insert(at, inserts[pick(inserts.size())]); break;
+        case 1: if (at < text.size()) text.erase(at, 1 + pick(3)); break;
+        case 2: if (at < text.size()) text[at] = static_cast<char>(pick(256)); break;
+        default: text.resize(at); break;
+      }
+    }
+    for (const std::size_t depth : {std::size_t{32}, std::size_t{3}}) {
+      JsonCheck check;
+      check.max_depth = depth;
+      const bool ours = check_json(text, check).ok();
+      ASSERT_EQ(ours, boost_accepts(text, depth)) << "depth " << depth << ": " << text;
+      ++cases;
+      accepted += ours ? 1 : 0;
+    }
+  }
+  for (const auto& seed : seeds) EXPECT_EQ(check_json(seed, JsonCheck{}).ok(), boost_accepts(seed, 32)) << seed;
+  // The corpus must exercise both answers, or the comparison proves little.
+  EXPECT_GT(accepted, cases / 20);
+  EXPECT_LT(accepted, cases - cases / 20);
+}
+
+TEST(JsonCheck, DepthLimit) {
+  JsonCheck check;
+  check.max_depth = 2;
+  EXPECT_TRUE(check_json("[[1]]", check).ok());
+  EXPECT_FALSE(check_json("[[[1]]]", check).ok());
+  EXPECT_FALSE(check_json(R"({"a":{"b":{}}})", check).ok());
+  check.shape = JsonShape::event;
+  EXPECT_TRUE(check_json(R"(["e",[1]])", check).ok());
+  EXPECT_FALSE(check_json(R"(["e",[[1]]])", check).ok());
+  check.max_depth = 1000;  // capped at kMaxJsonDepth
+  const std::string deep = std::string(kMaxJsonDepth, '[') + std::string(kMaxJsonDepth, ']');
+  check.shape = JsonShape::any;
+  EXPECT_TRUE(check_json(deep, check).ok());
+  EXPECT_FALSE(check_json("[" + deep + "]", check).ok());
 }
 
 TEST(JsonCheck, ReservedNames) {
