@@ -2,7 +2,7 @@
 // The storage interface of call sessions. Implementations (SQLite now, PostgreSQL later) are synchronous and
 // are used from the store's own thread only (see store.hpp); they keep SQL portable between the two.
 // Failures are thrown as StoreError and mapped to errc::unavailable (or errc::conflict) by the Store.
-// Thread safety: none; one thread at a time — except sync() and committed(), see there.
+// Thread safety: none; one thread at a time.
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -67,17 +67,9 @@ class Repository {
   // Throws if the database is unreachable.
   virtual void ping() = 0;
 
-  // Durability apart from the commit (group commit across batches). When defers_sync() is true, commit() makes a
-  // transaction visible but not yet durable, and sync() makes every transaction committed before the call
-  // durable; the Store reports a batch's results only after a sync() that began after its commit, and meanwhile
-  // runs the next batch. Unlike the rest, sync() is called from another thread, concurrently with the store
-  // thread (one sync() at a time). Throws StoreError if durability cannot be ensured.
-  virtual bool defers_sync() const { return false; }
-  virtual void sync() {}
-
   // The last committed state of a live session if this repository happens to know it (see
   // store/committed_sessions.hpp), else nullopt — which says nothing about whether it exists.
-  // Like sync(), it may be called from any thread, concurrently with the store thread.
+  // Unlike everything above, it may be called from any thread, concurrently with the store thread.
   virtual std::optional<calls::CallSession> committed(std::string_view /*session_id*/) const { return std::nullopt; }
 };
 

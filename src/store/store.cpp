@@ -4,8 +4,6 @@
 #include <cstdio>
 #include <exception>
 
-#include <spdlog/spdlog.h>
-
 namespace hearth::store {
 
 namespace {
@@ -16,11 +14,7 @@ StoreLimits checked(StoreLimits limits) {
 }  // namespace
 
 Store::Store(std::unique_ptr<Repository> repo, StoreLimits limits)
-    : repo_(std::move(repo)),
-      limits_(checked(limits)),
-      deferred_sync_(repo_->defers_sync()),
-      sync_thread_(deferred_sync_ ? std::thread([this] { sync_loop(); }) : std::thread()),
-      thread_([this] { run_loop(); }) {}
+    : repo_(std::move(repo)), limits_(checked(limits)), thread_([this] { run_loop(); }) {}
 
 Store::~Store() {
   {
@@ -28,14 +22,7 @@ Store::~Store() {
     stopping_ = true;
   }
   cv_.notify_one();
-  thread_.join();  // runs what was queued; its last batches may still be waiting for their sync
-  if (!sync_thread_.joinable()) return;
-  {
-    std::lock_guard lock(sync_mutex_);
-    sync_stopping_ = true;
-  }
-  sync_cv_.notify_one();
-  sync_thread_.join();
+  thread_.join();
 }
 
 std::size_t Store::pending() const {
@@ -110,11 +97,6 @@ void Store::run_batch(std::deque<Job>& batch) {
   // Ops never throw (execute<T> wraps them), so an exception here comes from the transaction itself and
   // means none of the batch's writes can be trusted to be durable.
   std::optional<Error> failure;
-  if (sync_failed_.load(std::memory_order_acquire)) {
-    const Error error = make_error(errc::unavailable, "store unavailable", "a previous fsync failed; restart needed");
-    for (auto& job : batch) finish(job, &error);
-    return;
-  }
   try {
     repo_->begin();
     for (auto& job : batch) {
@@ -137,46 +119,8 @@ void Store::run_batch(std::deque<Job>& batch) {
         ...) {  // NOLINT(bugprone-empty-catch): nothing to undo if begin failed or the database already rolled back
     }
   }
-  if (!failure && deferred_sync_) {
-    {
-      std::lock_guard lock(sync_mutex_);
-      std::move(batch.begin(), batch.end(), std::back_inserter(unsynced_));
-    }
-    sync_cv_.notify_one();
-    return;
-  }
   const Error* f = failure ? &*failure : nullptr;
   for (auto& job : batch) finish(job, f);
-}
-
-void Store::sync_loop() {
-  std::deque<Job> jobs;
-  for (;;) {
-    {
-      std::unique_lock lock(sync_mutex_);
-      sync_cv_.wait(lock, [this] { return sync_stopping_ || !unsynced_.empty(); });
-      if (unsynced_.empty()) return;  // stopping, and every batch handed over has been synced
-      jobs.swap(unsynced_);
-    }
-    // One fsync for every batch committed since the last one.
-    std::optional<Error> failure;
-    if (sync_failed_.load(std::memory_order_acquire)) {
-      failure = make_error(errc::unavailable, "store unavailable", "a previous fsync failed; restart needed");
-    } else {
-      try {
-        repo_->sync();
-      } catch (const std::exception& e) {
-        // Like PostgreSQL after a failed fsync: the kernel may have dropped the unwritten pages, so later syncs
-        // prove nothing about them. Refuse everything from now on; a restart recovers from what is on disk.
-        spdlog::critical("store: fsync failed, refusing all further operations until restarted: {}", e.what());
-        sync_failed_.store(true, std::memory_order_release);
-        failure = make_error(errc::unavailable, "store unavailable", e.what());
-      }
-    }
-    const Error* f = failure ? &*failure : nullptr;
-    for (auto& job : jobs) finish(job, f);
-    jobs.clear();
-  }
 }
 
 }  // namespace hearth::store

@@ -1,15 +1,11 @@
 #pragma once
 // Store: the asynchronous front of a Repository. Operations are queued to one dedicated thread, which runs
 // them in batches inside one transaction (group commit: one fsync for many requests), each operation under
-// its own savepoint so a failing one rolls back alone. Completion handlers run after the batch committed and is
-// durable (so a success means durable): on the store thread, or, for a repository that defers its fsync
-// (Repository::defers_sync), on the sync thread, which fsyncs every batch committed meanwhile at once while the
-// store thread runs the next. Callers post back to their own executor. A refused operation (queue full, shutting
-// down) completes at once, on the calling thread. After a failed sync nothing more is accepted (every operation
-// answers unavailable): what the failure lost is unknown, and a restart recovers from what is on disk.
+// its own savepoint so a failing one rolls back alone. Completion handlers run on the store thread after
+// the batch committed (so a success means durable); callers post back to their own executor. A refused
+// operation (queue full, shutting down) completes at once, on the calling thread.
 // Thread safety: execute(), pending() and committed() may be called from any thread, including from a completion
 // handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
-#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -64,7 +60,6 @@ class Store {
   void enqueue(Job job);
   void run_loop();
   void run_batch(std::deque<Job>& batch);
-  void sync_loop();
   static void finish(Job& job, const Error* failure) noexcept;
 
   std::unique_ptr<Repository> repo_;
@@ -73,16 +68,6 @@ class Store {
   std::condition_variable cv_;
   std::deque<Job> queue_;
   bool stopping_ = false;
-
-  // Batches committed and waiting for the sync thread (only when the repository defers its sync).
-  const bool deferred_sync_;
-  std::mutex sync_mutex_;
-  std::condition_variable sync_cv_;
-  std::deque<Job> unsynced_;
-  bool sync_stopping_ = false;
-  std::atomic<bool> sync_failed_{false};
-  std::thread sync_thread_;  // started before thread_, which hands it batches; stopped after it
-
   std::thread thread_;  // last member: started after everything above exists
 };
 

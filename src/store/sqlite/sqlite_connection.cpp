@@ -29,7 +29,7 @@ void create_parent_directory(const std::string& path) {
 
 }  // namespace
 
-SqliteConnection::SqliteConnection(const std::string& path, CommitSync sync) {
+SqliteConnection::SqliteConnection(const std::string& path) {
   // An empty name would silently open a private temporary database.
   if (path.empty()) throw StoreError(errc::unavailable, "empty database path");
   create_parent_directory(path);
@@ -45,8 +45,7 @@ SqliteConnection::SqliteConnection(const std::string& path, CommitSync sync) {
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_busy_timeout(db_, busy_timeout_ms);
     // WAL lets readers (backups, the CLI) run during writes; synchronous=FULL syncs the WAL on every
-    // commit, so a committed answer survives kill -9 and power loss. NORMAL alone would only survive the former;
-    // with CommitSync::on_sync the owner adds the fsync, outside the commit.
+    // commit, so a committed answer survives kill -9 and power loss (NORMAL would only survive the former).
     std::string mode;
     {
       auto q = query("PRAGMA journal_mode=WAL");
@@ -54,8 +53,7 @@ SqliteConnection::SqliteConnection(const std::string& path, CommitSync sync) {
     }
     if (mode != "wal" && !(path == ":memory:" && mode == "memory"))
       throw StoreError(errc::unavailable, "cannot enable WAL journal mode on " + path + " (got '" + mode + "')");
-    exec_script(sync == CommitSync::full ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;");
-    exec_script("PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
+    exec_script("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;");
   } catch (...) {
     for (auto& [sql, stmt] : statements_) sqlite3_finalize(stmt);
     statements_.clear();

@@ -44,15 +44,10 @@ class SqliteQuery {
   sqlite3_stmt* stmt_;      // not owned; belongs to the connection's cache
 };
 
-// When a commit reaches the disk. full: SQLite fsyncs the WAL inside every COMMIT. on_sync: COMMIT only writes
-// the WAL (synchronous=NORMAL, still safe from corruption: a torn tail is dropped by the WAL's checksums); the
-// owner fsyncs the WAL file itself before it reports a commit as done (SqliteRepository::sync).
-enum class CommitSync : std::uint8_t { full, on_sync };
-
 class SqliteConnection {
  public:
   // Opens (creating if missing) `path`, or an in-memory database for ":memory:". Throws StoreError.
-  explicit SqliteConnection(const std::string& path, CommitSync sync = CommitSync::full);
+  explicit SqliteConnection(const std::string& path);
   ~SqliteConnection();
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;

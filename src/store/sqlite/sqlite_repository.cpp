@@ -1,13 +1,6 @@
 #include "store/sqlite/sqlite_repository.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
 #include <cstdint>
-#include <cstring>
-#include <filesystem>
 #include <stdexcept>
 
 #include <boost/json/parse.hpp>
@@ -76,15 +69,10 @@ void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
 
 SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions options)
     : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, options.checkpoints)),
-      db_(path, path == ":memory:" ? CommitSync::full : CommitSync::on_sync),
+      db_(path),
       cache_(options.cached_sessions),
-      committed_(options.cached_sessions),
-      wal_path_(path == ":memory:" ? std::string() : path + "-wal") {
+      committed_(options.cached_sessions) {
   if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
-}
-
-SqliteRepository::~SqliteRepository() {
-  if (wal_fd_ >= 0) ::close(wal_fd_);
 }
 
 int SqliteRepository::migrate() { return apply_sqlite_migrations(db_); }
@@ -96,9 +84,6 @@ void SqliteRepository::check_data_version() {
   const std::int64_t version = q.step() ? q.int64(0) : -1;
   if (version != data_version_ || version < 0) {
     cache_.clear();
-    std::lock_guard lock(publish_mutex_);
-    unsynced_.clear();
-    ++generation_;  // a sync() in progress must not publish what it took before this
     committed_.clear();
   }
   data_version_ = version;
@@ -111,65 +96,13 @@ void SqliteRepository::begin() {
 
 void SqliteRepository::commit() {
   db_.exec("COMMIT");
-  {
-    std::lock_guard lock(publish_mutex_);
-    for (const auto& id : cache_.written()) {
-      const auto* s = cache_.find(id);  // null: ended, or evicted from the cache; an older copy must not stay
-      Written w{id, s ? std::optional<CallSession>(*s) : std::nullopt};
-      if (defers_sync())
-        unsynced_.push_back(std::move(w));
-      else
-        publish(w);
-    }
+  for (const auto& id : cache_.written()) {
+    if (const auto* s = cache_.find(id))
+      committed_.publish(*s);
+    else
+      committed_.forget(id);  // ended, or evicted from the cache: an older copy must not stay
   }
   cache_.commit();
-}
-
-void SqliteRepository::publish(const Written& w) {
-  if (w.session)
-    committed_.publish(*w.session);
-  else
-    committed_.forget(w.session_id);
-}
-
-void SqliteRepository::sync() {
-  if (!defers_sync()) return;
-  std::lock_guard sync_lock(sync_mutex_);
-  std::vector<Written> synced;
-  std::uint64_t generation = 0;
-  {
-    std::lock_guard lock(publish_mutex_);
-    synced.swap(unsynced_);  // committed before the fsync below begins, so covered by it
-    generation = generation_;
-  }
-  sync_wal();
-  std::lock_guard lock(publish_mutex_);
-  if (generation != generation_) return;  // another connection wrote since: these states may be stale
-  for (const auto& w : synced) publish(w);
-}
-
-void SqliteRepository::sync_wal() {
-  const auto failed = [&](const char* what, int error = errno) {
-    return StoreError(errc::unavailable, std::string(what) + " " + wal_path_ + ": " + std::strerror(error));
-  };
-  struct stat st {};
-  if (::stat(wal_path_.c_str(), &st) != 0) throw failed("cannot stat");
-  if (wal_fd_ < 0 || st.st_ino != wal_inode_ || st.st_dev != wal_device_) {
-    // First sync, or SQLite replaced the file: a new descriptor, and the directory entry made durable too.
-    if (wal_fd_ >= 0) ::close(wal_fd_);
-    wal_fd_ = ::open(wal_path_.c_str(), O_RDONLY | O_CLOEXEC);
-    if (wal_fd_ < 0) throw failed("cannot open");
-    if (::fstat(wal_fd_, &st) != 0) throw failed("cannot stat");
-    wal_inode_ = st.st_ino;
-    wal_device_ = st.st_dev;
-    auto dir = std::filesystem::path(wal_path_).parent_path();
-    const int dir_fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir_fd < 0) throw failed("cannot open the directory of");
-    const int error = ::fsync(dir_fd) == 0 ? 0 : errno;
-    ::close(dir_fd);
-    if (error != 0) throw failed("cannot fsync the directory of", error);
-  }
-  if (::fdatasync(wal_fd_) != 0) throw failed("cannot fdatasync");
 }
 
 void SqliteRepository::rollback() {

@@ -1,21 +1,16 @@
 #pragma once
-// The Repository on SQLite: one connection, WAL journal, foreign keys on, 5 s busy timeout, prepared statements cached for the life of
+// The Repository on SQLite: one connection, WAL journal, synchronous=FULL (a committed batch survives
+// kill -9 and power loss), foreign keys on, 5 s busy timeout, prepared statements cached for the life of
 // the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
 // JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
 // member for the history query. The recently used live sessions are kept parsed in a SessionCache; any commit
 // by another connection (PRAGMA data_version, checked when a transaction begins) empties it. What each batch
-// wrote is published to CommittedSessions once durable, for read-only requests on other threads.
-// Durability: a file database defers the fsync (defers_sync): COMMIT writes the WAL (synchronous=NORMAL) and sync(),
-// on the Store's sync thread, fdatasyncs the WAL file through a descriptor of its own, so the store thread runs
-// the next batch during the fsync; nothing is reported done before that fsync, so an answered write survives kill -9
-// and power loss as with synchronous=FULL. ":memory:" has nothing to sync.
+// wrote is published to CommittedSessions once committed, for read-only requests on other threads.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
-// Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread. sync()
-// and committed() may be called from any thread, concurrently with it.
+// Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -62,9 +57,6 @@ class SqliteRepository final : public Repository {
   std::optional<calls::CallSession> committed(std::string_view session_id) const override {
     return committed_.find(session_id);
   }
-  bool defers_sync() const override { return !wal_path_.empty(); }
-  void sync() override;
-  ~SqliteRepository() override;
 
   // WAL checkpoints completed by the background checkpointer (0 for ":memory:").
   std::uint64_t background_checkpoints() const noexcept { return checkpointer_ ? checkpointer_->checkpoints() : 0; }
@@ -74,27 +66,10 @@ class SqliteRepository final : public Repository {
   std::unique_ptr<SqliteCheckpointer> checkpointer_;
   SqliteConnection db_;
   SessionCache cache_;
-  CommittedSessions committed_;     // what the last durable commits wrote, for other threads
+  CommittedSessions committed_;     // what the last commits wrote, for other threads
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
 
-  // What commits wrote and no sync() has made durable yet: a session's state, or nullopt to forget it.
-  struct Written {
-    std::string session_id;
-    std::optional<calls::CallSession> session;
-  };
-  std::mutex publish_mutex_;  // guards the two below and orders publication against committed_.clear()
-  std::vector<Written> unsynced_;
-  std::uint64_t generation_ = 0;  // bumped when another connection's write makes unsynced_ states stale
-
-  // The WAL file, fdatasynced by sync() through its own descriptor (reopened if the file was replaced).
-  const std::string wal_path_;  // empty: nothing to sync (":memory:")
-  std::mutex sync_mutex_;
-  int wal_fd_ = -1;
-  std::uint64_t wal_inode_ = 0, wal_device_ = 0;
-
-  void check_data_version();  // empties the caches if another connection committed since the last check
-  void publish(const Written& w);
-  void sync_wal();  // under sync_mutex_; throws StoreError
+  void check_data_version();  // empties the cache if another connection committed since the last check
 };
 
 // Maps a DATABASE_URL to a SQLite path: "sqlite://./data/x.db" -> "./data/x.db" (relative to the working

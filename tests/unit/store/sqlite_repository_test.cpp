@@ -380,10 +380,7 @@ TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
   repo_->insert(s);
   repo_->release_savepoint();
   EXPECT_FALSE(repo_->committed("s1"));  // not committed yet
-  ASSERT_TRUE(repo_->defers_sync());
   repo_->commit();
-  EXPECT_FALSE(repo_->committed("s1"));  // committed, not yet durable
-  repo_->sync();
   ASSERT_TRUE(repo_->committed("s1"));
   EXPECT_EQ(*repo_->committed("s1"), s);
 
@@ -397,7 +394,6 @@ TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
   repo_->insert(make_session("s2", "bob"));
   repo_->release_savepoint();
   repo_->commit();
-  repo_->sync();
   EXPECT_EQ(repo_->committed("s1")->metadata.title, "");
   EXPECT_TRUE(repo_->committed("s2"));
 
@@ -411,7 +407,6 @@ TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
   repo_->begin();
   repo_->update(changed);
   repo_->commit();
-  repo_->sync();
   EXPECT_FALSE(repo_->committed("s1"));  // ended sessions are not kept
 }
 
@@ -420,57 +415,12 @@ TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
   repo_->begin();
   repo_->update(make_session("s1", "alice"));
   repo_->commit();
-  repo_->sync();
   ASSERT_TRUE(repo_->committed("s1"));
   raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
   repo_->begin();  // the store notices here
   EXPECT_FALSE(repo_->committed("s1"));
   EXPECT_FALSE(repo_->find("s1", true));
   repo_->commit();
-}
-
-TEST_F(SqliteRepositoryTest, AWriteByAnotherConnectionBeforeTheSyncDropsWhatItWouldPublish) {
-  repo_->begin();
-  repo_->insert(make_session("s1", "alice"));
-  repo_->commit();  // not yet synced
-  raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
-  repo_->begin();  // notices the other connection's write: s1's committed state may be stale
-  repo_->commit();
-  repo_->sync();
-  EXPECT_FALSE(repo_->committed("s1"));
-}
-
-TEST(SqliteRepositorySync, AFileDatabaseDefersItsSyncAnInMemoryOneHasNone) {
-  test::TempDir dir;
-  SqliteRepository file(dir.file("sync.db"));
-  file.migrate();
-  EXPECT_TRUE(file.defers_sync());
-  file.begin();
-  file.insert(make_session("s1", "alice"));
-  file.commit();
-  file.sync();  // opens the WAL file and fdatasyncs it
-  file.sync();  // nothing new: still fine
-  EXPECT_EQ(raw_query(dir.file("sync.db"), "SELECT COUNT(*) FROM call_sessions"), "1");
-
-  SqliteRepository memory(":memory:");
-  memory.migrate();
-  EXPECT_FALSE(memory.defers_sync());
-  memory.begin();
-  memory.insert(make_session("s1", "alice"));
-  memory.commit();
-  EXPECT_TRUE(memory.committed("s1"));  // published at the commit: there is no sync
-}
-
-TEST(SqliteRepositorySync, ASyncWithoutItsWalFileFails) {
-  test::TempDir dir;
-  SqliteRepository repo(dir.file("gone.db"));
-  repo.migrate();
-  repo.begin();
-  repo.insert(make_session("s1", "alice"));
-  repo.commit();
-  std::filesystem::remove(dir.file("gone.db-wal"));  // what nobody should do; the sync must not pretend
-  EXPECT_EQ(code_of([&] { repo.sync(); }), errc::unavailable);
-  EXPECT_FALSE(repo.committed("s1"));
 }
 
 TEST(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {

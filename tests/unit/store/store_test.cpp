@@ -24,9 +24,6 @@ class FlakyRepository final : public Repository {
   explicit FlakyRepository(const std::string& path) : inner_(path) { inner_.migrate(); }
   std::atomic<bool> fail_begin{false};
   std::atomic<bool> fail_commit{false};
-  std::atomic<bool> fail_sync{false};
-  std::atomic<int> syncs{0};
-  std::function<void()> before_sync;  // set before the store starts using the repository
 
   int migrate() override { return inner_.migrate(); }
   int schema_version() override { return inner_.schema_version(); }
@@ -50,14 +47,6 @@ class FlakyRepository final : public Repository {
   HistoryPage history(const HistoryQuery& q) override { return inner_.history(q); }
   std::vector<std::string> due(TimePoint now, int limit) override { return inner_.due(now, limit); }
   void ping() override { inner_.ping(); }
-  bool defers_sync() const override { return inner_.defers_sync(); }
-  std::optional<calls::CallSession> committed(std::string_view id) const override { return inner_.committed(id); }
-  void sync() override {
-    if (before_sync) before_sync();
-    if (fail_sync) throw StoreError(errc::unavailable, "fdatasync: EIO");
-    inner_.sync();
-    ++syncs;
-  }
 
  private:
   SqliteRepository inner_;
@@ -97,9 +86,8 @@ class Gate {
 
 class StoreTest : public ::testing::Test {
  protected:
-  std::unique_ptr<Store> make_store(StoreLimits limits = {}, std::function<void()> before_sync = {}) {
+  std::unique_ptr<Store> make_store(StoreLimits limits = {}) {
     auto repo = std::make_unique<FlakyRepository>(dir_.file("store.db"));
-    repo->before_sync = std::move(before_sync);
     flaky_ = repo.get();
     return std::make_unique<Store>(std::move(repo), limits);
   }
@@ -282,59 +270,6 @@ TEST_F(StoreTest, DestructorDrainsTheQueue) {
   EXPECT_TRUE(late->ok() || late->error().message == "store is shutting down");
   SqliteRepository reopened(dir_.file("store.db"));
   EXPECT_EQ(reopened.history({"alice", std::nullopt, 1, 1}).total, count);
-}
-
-TEST_F(StoreTest, AnswersWaitForTheSyncWhileTheNextBatchRuns) {
-  std::promise<void> sync_entered;
-  std::promise<void> sync_release;
-  std::shared_future<void> released = sync_release.get_future().share();
-  std::atomic<bool> first{true};
-  auto store = make_store({}, [&] {
-    if (!first.exchange(false)) return;
-    sync_entered.set_value();
-    released.wait();
-  });
-  ASSERT_TRUE(flaky_->defers_sync());
-  std::promise<Result<void>> answered;
-  store->execute<void>(insert_op("s1"), [&](Result<void> r) { answered.set_value(std::move(r)); });
-  sync_entered.get_future().wait();  // s1 is committed, its sync is held
-  auto answer = answered.get_future();
-  // The store thread is free meanwhile: a later batch runs (and sees s1) before s1's sync ends...
-  std::promise<bool> saw;
-  store->execute<void>(
-      [&](Repository& r) -> Result<void> {
-        saw.set_value(r.find("s1", false).has_value());
-        return {};
-      },
-      [](Result<void>) {});
-  EXPECT_TRUE(saw.get_future().get());
-  // ...but nothing is answered, and nothing is visible to other threads, before it.
-  EXPECT_EQ(answer.wait_for(std::chrono::milliseconds(50)), std::future_status::timeout);
-  EXPECT_FALSE(store->committed("s1"));
-  sync_release.set_value();
-  EXPECT_TRUE(answer.get().ok());
-  EXPECT_TRUE(store->committed("s1"));
-  EXPECT_GE(flaky_->syncs.load(), 1);
-}
-
-TEST_F(StoreTest, AFailedSyncFailsItsBatchAndRefusesEverythingAfter) {
-  auto store = make_store();
-  flaky_->fail_sync = true;
-  auto r = run<void>(*store, insert_op("lost"));
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code, errc::unavailable);
-  EXPECT_NE(r.error().detail.find("EIO"), std::string::npos);
-  EXPECT_FALSE(store->committed("lost"));
-  // The kernel may have dropped the unwritten pages: a later sync that succeeds proves nothing about them.
-  flaky_->fail_sync = false;
-  auto ran = std::make_shared<std::atomic<bool>>(false);
-  auto after = run<void>(*store, [ran](Repository&) -> Result<void> {
-    *ran = true;
-    return {};
-  });
-  ASSERT_FALSE(after.ok());
-  EXPECT_EQ(after.error().code, errc::unavailable);
-  EXPECT_FALSE(*ran);
 }
 
 // A success answer means durable: the process is killed (no close, no checkpoint) right after it.
