@@ -14,7 +14,8 @@ namespace asio = boost::asio;
 Run::Run(const Options& options) : options_(options), tokens_(options.jwt_secret) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options.host, ec);
-  if (ec) throw std::invalid_argument("--url: the host must be an IP address (or localhost), not '" + options.host + "'");
+  if (ec)
+    throw std::invalid_argument("--url: the host must be an IP address (or localhost), not '" + options.host + "'");
   server_ = asio::ip::tcp::endpoint(address, options.port);
   loopback_ = address.is_loopback() && address.is_v4();
 }

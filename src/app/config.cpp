@@ -72,7 +72,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--port", &raw.port, "PORT", "port to listen on, 0 picks a free one (default 8080)"},
       {"--env", &raw.env, "HEARTH_ENV", "development | production (default production)"},
       {"--jwt-secret", &raw.jwt_secret, "JWT_SECRET", "HS256 secret; required in production"},
-      {"--jwt-public-key-file", &raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE", "PEM key to accept RS256/ES256 tokens"},
+      {"--jwt-public-key-file", &raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE",
+       "PEM key to accept RS256/ES256 tokens"},
       {"--stun-servers", &raw.stun_servers, "STUN_SERVERS", "comma list of stun: URLs; none: no STUN server"},
       {"--turn-server-url", &raw.turn_server_url, "TURN_SERVER_URL", "comma list of turn:/turns: URLs"},
       {"--turn-username", &raw.turn_username, "TURN_USERNAME", "static TURN username"},
@@ -82,8 +83,10 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--max-call-participants", &raw.max_call_participants, "MAX_CALL_PARTICIPANTS", "default 8"},
       {"--call-timeout-minutes", &raw.call_timeout_minutes, "CALL_TIMEOUT_MINUTES", "default 60"},
       {"--call-ring-timeout-seconds", &raw.call_ring_timeout_seconds, "CALL_RING_TIMEOUT_SECONDS", "default 60"},
-      {"--cors-origins", &raw.cors_origins, "CORS_ORIGINS", "comma list; '*' allows any (default: none in production, any in development)"},
-      {"--rate-limit-per-minute", &raw.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE", "REST requests per user, default 120"},
+      {"--cors-origins", &raw.cors_origins, "CORS_ORIGINS",
+       "comma list; '*' allows any (default: none in production, any in development)"},
+      {"--rate-limit-per-minute", &raw.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE",
+       "REST requests per user, default 120"},
       {"--max-invitees", &raw.max_invitees, "MAX_INVITEES", "default 50"},
       {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
       {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
@@ -92,11 +95,15 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--ping-timeout-ms", &raw.ping_timeout_ms, "PING_TIMEOUT_MS", "Engine.IO pong deadline, default 20000"},
       {"--max-payload-bytes", &raw.max_payload_bytes, "MAX_PAYLOAD_BYTES", "Engine.IO maxPayload, default 1000000"},
       {"--reconnect-grace-seconds", &raw.reconnect_grace_seconds, "RECONNECT_GRACE_SECONDS", "default 15"},
-      {"--auth-timeout-seconds", &raw.auth_timeout_seconds, "AUTH_TIMEOUT_SECONDS", "unauthenticated sockets are closed after this, default 10"},
-      {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND", "per socket, bursts of twice that; default 100"},
-      {"--web-root", &raw.web_root, "WEB_ROOT", "the web client's folder (default: web/ beside the build directory, then ./web)"},
+      {"--auth-timeout-seconds", &raw.auth_timeout_seconds, "AUTH_TIMEOUT_SECONDS",
+       "unauthenticated sockets are closed after this, default 10"},
+      {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND",
+       "per socket, bursts of twice that; default 100"},
+      {"--web-root", &raw.web_root, "WEB_ROOT",
+       "the web client's folder (default: web/ beside the build directory, then ./web)"},
   };
-  for (const auto& o : opts) cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
+  for (const auto& o : opts)
+    cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
   add_database_option(cmd, raw);
   cmd.add_flag("--protocol-conformance", raw.protocol_conformance,
                "serve what the official Engine.IO / Socket.IO protocol test suites expect (testing only)");
@@ -140,18 +147,24 @@ Config build_config(const RawOptions& raw) {
   c.ice.turn_password = raw.turn_password;
   c.ice.turn_secret = raw.turn_secret;
   if (!raw.turn_credential_ttl.empty())
-    c.ice.turn_credential_ttl = std::chrono::seconds(parse_int("TURN_CREDENTIAL_TTL_SECONDS", raw.turn_credential_ttl, 60, 7 * 86400));
+    c.ice.turn_credential_ttl =
+        std::chrono::seconds(parse_int("TURN_CREDENTIAL_TTL_SECONDS", raw.turn_credential_ttl, 60, 7 * 86400));
   if (auto err = ice::validate(c.ice)) throw ConfigError(*err);
 
   if (!raw.max_call_participants.empty())
-    c.limits.max_call_participants = static_cast<int>(parse_int("MAX_CALL_PARTICIPANTS", raw.max_call_participants, 2, 64));
-  if (!raw.max_invitees.empty()) c.limits.max_invitees = static_cast<int>(parse_int("MAX_INVITEES", raw.max_invitees, 1, 1000));
+    c.limits.max_call_participants =
+        static_cast<int>(parse_int("MAX_CALL_PARTICIPANTS", raw.max_call_participants, 2, 64));
+  if (!raw.max_invitees.empty())
+    c.limits.max_invitees = static_cast<int>(parse_int("MAX_INVITEES", raw.max_invitees, 1, 1000));
   if (!raw.call_timeout_minutes.empty())
-    c.limits.call_timeout = std::chrono::minutes(parse_int("CALL_TIMEOUT_MINUTES", raw.call_timeout_minutes, 1, 7 * 24 * 60));
+    c.limits.call_timeout =
+        std::chrono::minutes(parse_int("CALL_TIMEOUT_MINUTES", raw.call_timeout_minutes, 1, 7 * 24 * 60));
   if (!raw.call_ring_timeout_seconds.empty())
-    c.limits.ring_timeout = std::chrono::seconds(parse_int("CALL_RING_TIMEOUT_SECONDS", raw.call_ring_timeout_seconds, 1, 3600));
+    c.limits.ring_timeout =
+        std::chrono::seconds(parse_int("CALL_RING_TIMEOUT_SECONDS", raw.call_ring_timeout_seconds, 1, 3600));
   if (!raw.rate_limit_per_minute.empty())
-    c.rate_limit_per_minute = static_cast<double>(parse_int("RATE_LIMIT_PER_MINUTE", raw.rate_limit_per_minute, 1, 100'000'000));
+    c.rate_limit_per_minute =
+        static_cast<double>(parse_int("RATE_LIMIT_PER_MINUTE", raw.rate_limit_per_minute, 1, 100'000'000));
   if (!raw.sweep_interval_seconds.empty())
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 
@@ -160,15 +173,17 @@ Config build_config(const RawOptions& raw) {
     if (!is_cors_origin(origin))
       throw ConfigError(fmt::format(
           "CORS_ORIGINS: '{}' is not an origin (scheme://host[:port], no path or trailing slash) nor *", origin));
-  c.cors_allow_any = raw.cors_origins.empty() ? c.development
-                                              : std::find(c.cors_origins.begin(), c.cors_origins.end(), "*") != c.cors_origins.end();
+  c.cors_allow_any = raw.cors_origins.empty()
+                         ? c.development
+                         : std::find(c.cors_origins.begin(), c.cors_origins.end(), "*") != c.cors_origins.end();
 
   c.threads = std::max(1u, std::thread::hardware_concurrency());
   if (!raw.threads.empty()) c.threads = static_cast<unsigned>(parse_int("HEARTH_THREADS", raw.threads, 1, 256));
   if (!raw.log_level.empty()) {
     static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
     if (std::find(std::begin(levels), std::end(levels), raw.log_level) == std::end(levels))
-      throw ConfigError(fmt::format("LOG_LEVEL must be trace, debug, info, warn, error or off (got '{}')", raw.log_level));
+      throw ConfigError(
+          fmt::format("LOG_LEVEL must be trace, debug, info, warn, error or off (got '{}')", raw.log_level));
     c.log_level = raw.log_level;
   }
   using std::chrono::milliseconds;
@@ -178,7 +193,8 @@ Config build_config(const RawOptions& raw) {
   if (!raw.ping_timeout_ms.empty())
     c.engine.ping_timeout = milliseconds(parse_int("PING_TIMEOUT_MS", raw.ping_timeout_ms, 100, 600'000));
   if (!raw.max_payload_bytes.empty())
-    c.engine.max_payload = static_cast<std::size_t>(parse_int("MAX_PAYLOAD_BYTES", raw.max_payload_bytes, 1024, 100'000'000));
+    c.engine.max_payload =
+        static_cast<std::size_t>(parse_int("MAX_PAYLOAD_BYTES", raw.max_payload_bytes, 1024, 100'000'000));
   if (!raw.reconnect_grace_seconds.empty())
     c.signaling.reconnect_grace = seconds(parse_int("RECONNECT_GRACE_SECONDS", raw.reconnect_grace_seconds, 0, 3600));
   if (!raw.auth_timeout_seconds.empty())

@@ -27,7 +27,7 @@ struct Config {
   unsigned short port = 8080;
   std::string database_url = "sqlite://./data/hearth-call.db";
   bool development = false;
-  std::string jwt_secret;          // generated in development mode when empty
+  std::string jwt_secret;  // generated in development mode when empty
   bool jwt_secret_generated = false;
   std::string jwt_public_key_pem;  // contents of JWT_PUBLIC_KEY_FILE
   ice::IceConfig ice;

@@ -19,9 +19,8 @@ void EchoSession::on_message(std::string_view data, bool binary) {
 
 Result<void> ConformanceNamespace::on_connect(const std::shared_ptr<sio::Socket>& socket, std::string_view auth) {
   // After the CONNECT answer, which is queued when this returns.
-  boost::asio::post(socket->executor(), [socket, auth = std::string(auth.empty() ? "{}" : auth)] {
-    socket->emit("auth", {auth});
-  });
+  boost::asio::post(socket->executor(),
+                    [socket, auth = std::string(auth.empty() ? "{}" : auth)] { socket->emit("auth", {auth}); });
   return {};
 }
 

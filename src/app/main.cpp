@@ -1,9 +1,9 @@
 // hearth-call: serve | token | migrate. Arguments -> config -> run; configuration errors exit 2 with a message.
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "app/config.hpp"
 #include "app/server.hpp"
@@ -21,8 +21,7 @@ void setup_logging(const std::string& level) {
 void print_dev_banner(const hearth::app::Config& cfg) {
   if (!cfg.development) return;
   const hearth::SystemClock clock;
-  if (cfg.jwt_secret_generated)
-    std::cout << "development mode: generated JWT_SECRET=" << cfg.jwt_secret << "\n";
+  if (cfg.jwt_secret_generated) std::cout << "development mode: generated JWT_SECRET=" << cfg.jwt_secret << "\n";
   if (cfg.jwt_secret.empty()) return;
   for (auto [user, name] : {std::pair{"alice", "Alice"}, std::pair{"bob", "Bob"}})
     std::cout << "demo token for " << user << ": "
@@ -65,8 +64,8 @@ int main(int argc, char** argv) {
     }
     if (*migrate) {
       setup_logging("info");
-      const auto url = migrate_raw.database_url.empty() ? std::string("sqlite://./data/hearth-call.db")
-                                                         : migrate_raw.database_url;
+      const auto url =
+          migrate_raw.database_url.empty() ? std::string("sqlite://./data/hearth-call.db") : migrate_raw.database_url;
       const int applied = hearth::app::migrate_database(url);
       std::cout << "applied " << applied << " migration(s)\n";
       return 0;

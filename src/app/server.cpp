@@ -3,11 +3,11 @@
 #include <iostream>
 #include <thread>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
 
 #include "app/conformance.hpp"
 #include "app/sweeper.hpp"
@@ -62,11 +62,12 @@ struct Server::Impl {
         cors(cfg.cors_origins, cfg.cors_allow_any),
         api(store, ice, clock, cfg.limits, cfg.development),
         page(http::StaticFiles::load(cfg.web_root.empty() ? http::find_web_root() : std::filesystem::path(cfg.web_root),
-                                   cfg.development)),
+                                     cfg.development)),
         dev_token(cfg.development && !cfg.jwt_secret.empty()
                       ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock)
                       : nullptr),
-        handler(api, verifier, cors, clock, http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60, cfg.http.body_limit},
+        handler(api, verifier, cors, clock,
+                http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60, cfg.http.body_limit},
                 [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
         signaling(ioc, store, verifier, ice, clock, cfg.limits, cfg.signaling),
         engine(ioc, cfg.engine, net::WebSocketLimits{},
@@ -94,8 +95,8 @@ struct Server::Impl {
       handler.mount(*echo_engine);
       spdlog::warn("protocol conformance mode: /engine.io/ echoes, /socket.io/ serves the test-suite namespaces");
     }
-    listener = std::make_shared<net::Listener>(
-        ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), cfg.port), handler, cfg.http);
+    listener = std::make_shared<net::Listener>(ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), cfg.port),
+                                               handler, cfg.http);
     sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval,
                                         [this](std::vector<calls::CallSession> ended) {
                                           for (const auto& s : ended) signaling.ended(s);
@@ -108,11 +109,12 @@ struct Server::Impl {
   }
 
   void check_ready(std::function<void(bool)> done) {
-    store.execute<bool>([](store::Repository& repo) -> Result<bool> {
-      repo.ping();
-      return true;
-    },
-                        [done = std::move(done)](Result<bool> r) { done(r.ok()); });
+    store.execute<bool>(
+        [](store::Repository& repo) -> Result<bool> {
+          repo.ping();
+          return true;
+        },
+        [done = std::move(done)](Result<bool> r) { done(r.ok()); });
   }
 
   void shut_down() {
@@ -150,8 +152,8 @@ struct Server::Impl {
   ice::IceServers ice;
   http::CorsPolicy cors;
   http::VideoCallApi api;
-  std::unique_ptr<http::StaticFiles> page;             // the web client; null when its files are missing
-  std::unique_ptr<http::DevTokenEndpoint> dev_token;   // development mode only
+  std::unique_ptr<http::StaticFiles> page;            // the web client; null when its files are missing
+  std::unique_ptr<http::DevTokenEndpoint> dev_token;  // development mode only
   http::RequestHandler handler;
   realtime::socketio::Options sio_options;
   ConformanceNamespace conformance;

@@ -1,8 +1,8 @@
 #include "app/sweeper.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <spdlog/spdlog.h>
 
 #include "calls/policy.hpp"
 

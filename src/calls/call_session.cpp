@@ -6,30 +6,42 @@ namespace hearth::calls {
 
 std::string_view to_string(SessionType t) noexcept {
   switch (t) {
-    case SessionType::one_to_one: return "one-to-one";
-    case SessionType::group: return "group";
-    case SessionType::therapy: return "therapy";
+    case SessionType::one_to_one:
+      return "one-to-one";
+    case SessionType::group:
+      return "group";
+    case SessionType::therapy:
+      return "therapy";
   }
   return "group";
 }
 
 std::string_view to_string(Status s) noexcept {
   switch (s) {
-    case Status::waiting: return "waiting";
-    case Status::active: return "active";
-    case Status::ended: return "ended";
+    case Status::waiting:
+      return "waiting";
+    case Status::active:
+      return "active";
+    case Status::ended:
+      return "ended";
   }
   return "waiting";
 }
 
 std::string_view to_string(EndReason r) noexcept {
   switch (r) {
-    case EndReason::none: return "none";
-    case EndReason::ended_by_user: return "ended_by_user";
-    case EndReason::missed: return "missed";
-    case EndReason::timeout: return "timeout";
-    case EndReason::all_left: return "all_left";
-    case EndReason::declined: return "declined";
+    case EndReason::none:
+      return "none";
+    case EndReason::ended_by_user:
+      return "ended_by_user";
+    case EndReason::missed:
+      return "missed";
+    case EndReason::timeout:
+      return "timeout";
+    case EndReason::all_left:
+      return "all_left";
+    case EndReason::declined:
+      return "declined";
   }
   return "none";
 }
@@ -49,8 +61,8 @@ std::optional<Status> parse_status(std::string_view s) noexcept {
 }
 
 std::optional<EndReason> parse_end_reason(std::string_view s) noexcept {
-  for (auto r : {EndReason::none, EndReason::ended_by_user, EndReason::missed, EndReason::timeout,
-                 EndReason::all_left, EndReason::declined})
+  for (auto r : {EndReason::none, EndReason::ended_by_user, EndReason::missed, EndReason::timeout, EndReason::all_left,
+                 EndReason::declined})
     if (to_string(r) == s) return r;
   return std::nullopt;
 }
@@ -70,8 +82,8 @@ const Participant* CallSession::find_participant(std::string_view user_id) const
 }
 
 int CallSession::active_count() const noexcept {
-  return static_cast<int>(std::count_if(participants.begin(), participants.end(),
-                                         [](const Participant& p) { return p.is_active; }));
+  return static_cast<int>(
+      std::count_if(participants.begin(), participants.end(), [](const Participant& p) { return p.is_active; }));
 }
 
 }  // namespace hearth::calls

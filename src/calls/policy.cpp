@@ -30,8 +30,8 @@ Result<void> validate_participants(const InitiateRequest& req, const Caller& cal
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!is_valid_id(ids[i]))
-      return invalid(fmt::format("participants[{}]: must be a non-empty string of at most {} characters", i,
-                                 kMaxIdLength));
+      return invalid(
+          fmt::format("participants[{}]: must be a non-empty string of at most {} characters", i, kMaxIdLength));
     if (ids[i] == caller.user_id)
       return invalid(fmt::format("participants[{}]: must not include the caller, who joins implicitly", i));
     if (!seen.insert(ids[i]).second) return invalid(fmt::format("participants[{}]: duplicate user id", i));
@@ -72,15 +72,15 @@ Participant make_participant(std::string user_id, std::string name) {
 
 }  // namespace
 
-Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id,
-                             TimePoint now, const Limits& limits) {
+Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id, TimePoint now,
+                             const Limits& limits) {
   if (auto r = validate_participants(req, caller, limits); !r) return r.error();
   if (auto r = validate_metadata(req.metadata, limits); !r) return r.error();
   if (req.session_type == SessionType::therapy) {
     if (!req.therapy_session_id) return invalid("therapySessionId: required for a therapy call");
     if (!is_valid_id(*req.therapy_session_id))
-      return invalid(fmt::format("therapySessionId: must be a non-empty string of at most {} characters",
-                                 kMaxIdLength));
+      return invalid(
+          fmt::format("therapySessionId: must be a non-empty string of at most {} characters", kMaxIdLength));
   } else if (req.therapy_session_id) {
     return invalid("therapySessionId: only allowed for a therapy call");
   }
@@ -140,8 +140,8 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
   return {};
 }
 
-Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id,
-                      TimePoint now, const Limits& limits) {
+Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id, TimePoint now,
+                      const Limits& limits) {
   // A call past its deadline ends now rather than at the next sweep: nobody joins a missed or timed-out call.
   // (expire also reports a deadline it merely corrected to changed limits: that call is still on.)
   if (expire(s, now, limits) && s.status == Status::ended) return make_error(errc::gone, "Call session has ended");
@@ -178,8 +178,7 @@ EndOutcome end(CallSession& s, EndReason reason, std::string ended_by, TimePoint
   s.end_time = now;
   s.end_reason = reason;
   s.ended_by = std::move(ended_by);
-  s.duration_seconds =
-      s.start_time ? std::chrono::duration_cast<std::chrono::seconds>(now - *s.start_time).count() : 0;
+  s.duration_seconds = s.start_time ? std::chrono::duration_cast<std::chrono::seconds>(now - *s.start_time).count() : 0;
   s.deadline = now;
   for (auto& p : s.participants) {
     if (!p.is_active) continue;

@@ -27,8 +27,8 @@ struct InitiateRequest {
 };
 
 // Validates the request (naming the field and the rule on failure) and builds a waiting session.
-Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id,
-                             TimePoint now, const Limits& limits);
+Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id, TimePoint now,
+                             const Limits& limits);
 
 // Member (initiator or invitee) and session visible to them.
 Result<void> check_can_view(const CallSession& s, std::string_view user_id);
@@ -42,8 +42,8 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
 
 // The participant's socket joined: active, with its socket and peer ids. Starts the call when a second
 // participant is in. Runs check_can_join first.
-Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id,
-                      TimePoint now, const Limits& limits);
+Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id, TimePoint now,
+                      const Limits& limits);
 // The participant left (or its reconnect grace ran out). Ends the call (all_left) when nobody active is
 // left of a call that had started. Returns false if the user was not active.
 bool deactivate(CallSession& s, std::string_view user_id, TimePoint now);

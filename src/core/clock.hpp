@@ -20,9 +20,7 @@ class Clock {
 
 class SystemClock final : public Clock {
  public:
-  TimePoint now() const override {
-    return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
-  }
+  TimePoint now() const override { return std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now()); }
 };
 
 class FakeClock final : public Clock {

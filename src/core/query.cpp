@@ -17,8 +17,7 @@ std::string decode(std::string_view s) {
     const char c = s[i];
     if (c == '+') {
       out.push_back(' ');
-    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
-               hex_value(s[i + 2]) >= 0) {
+    } else if (c == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2])));
       i += 2;
     } else {
@@ -42,7 +41,8 @@ QueryParams parse_query(std::string_view query) {
     const auto pair = query.substr(0, amp);
     if (!pair.empty()) {
       const auto eq = pair.find('=');
-      out.emplace_back(decode(pair.substr(0, eq)), eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1)));
+      out.emplace_back(decode(pair.substr(0, eq)),
+                       eq == std::string_view::npos ? std::string() : decode(pair.substr(eq + 1)));
     }
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);

@@ -21,10 +21,10 @@ std::string_view format_iso8601(TimePoint t, Iso8601Buffer& buffer) {
   const int year = static_cast<int>(ymd.year());
   char* out = buffer.chars;
   if (year < 0 || year > 9999) {  // not what clients send or the clock gives, but printed rather than cut
-    const auto end = fmt::format_to_n(out, sizeof buffer.chars, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
-                                      static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                                      hms.hours().count(), hms.minutes().count(), hms.seconds().count(),
-                                      hms.subseconds().count());
+    const auto end =
+        fmt::format_to_n(out, sizeof buffer.chars, "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", year,
+                         static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), hms.hours().count(),
+                         hms.minutes().count(), hms.seconds().count(), hms.subseconds().count());
     return {out, static_cast<std::size_t>(end.out - out)};
   }
   // YYYY-MM-DDTHH:MM:SS.mmmZ, by hand: this runs for every timestamp of every stored or sent session.
@@ -64,8 +64,8 @@ bool read_int(std::string_view text, std::size_t pos, std::size_t len, int& out)
 std::optional<TimePoint> parse_iso8601(std::string_view s) {
   // Accepts exactly the format produced above: YYYY-MM-DDTHH:MM:SS.mmmZ
   using namespace std::chrono;
-  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-      s[19] != '.' || s[23] != 'Z')
+  if (s.size() != 24 || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' ||
+      s[23] != 'Z')
     return std::nullopt;
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0, ms = 0;
   if (!read_int(s, 0, 4, y) || !read_int(s, 5, 2, mo) || !read_int(s, 8, 2, d) || !read_int(s, 11, 2, h) ||

@@ -1,9 +1,9 @@
 #include "http/request_handler.hpp"
 
-#include <boost/beast/http/field.hpp>
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/beast/http/field.hpp>
+#include <boost/json.hpp>
 
 #include "http/response.hpp"
 
@@ -85,8 +85,7 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   if (auto* endpoint = endpoint_for(req.target())) return endpoint->handle_http(std::move(req), respond);
   const auto [path, query] = split_target(req.target());
 
-  if (req.method() == bhttp::verb::get && path == "/healthz")
-    return respond(ok("ok", json::object{{"status", "up"}}));
+  if (req.method() == bhttp::verb::get && path == "/healthz") return respond(ok("ok", json::object{{"status", "up"}}));
   if (req.method() == bhttp::verb::get && path == "/readyz") {
     const bool dev = api_.development();
     return readiness_([respond, dev](bool ready) {
@@ -136,7 +135,8 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
 net::Response RequestHandler::transport_error(errc code, const net::Request* req) {
   std::string message = "Malformed request";
   if (code == errc::payload_too_large)
-    message = req && req->payload_size() ? "Request body too large" : "Request too large (body or headers over the limit)";
+    message =
+        req && req->payload_size() ? "Request body too large" : "Request too large (body or headers over the limit)";
   if (code == errc::not_found) message = "Route not found";
   auto res = error_response(make_error(code, message), api_.development());
   if (req) cors_.decorate(*req, res);

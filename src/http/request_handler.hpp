@@ -18,9 +18,9 @@
 namespace hearth::http {
 
 struct RequestHandlerConfig {
-  double rate_limit_per_minute = 120;       // per user, REST API
-  double auth_failures_per_minute = 60;     // per client address: slows down token guessing
-  std::size_t body_limit = 64 * 1024;       // REST request bodies
+  double rate_limit_per_minute = 120;    // per user, REST API
+  double auth_failures_per_minute = 60;  // per client address: slows down token guessing
+  std::size_t body_limit = 64 * 1024;    // REST request bodies
 };
 
 class RequestHandler final : public net::HttpHandler {
@@ -44,10 +44,10 @@ class RequestHandler final : public net::HttpHandler {
   void fail(const net::Request& req, const net::Responder& respond, const Error& e) const;
   net::Responder with_cors(const net::Request& req, net::Responder respond) const;
 
-  VideoCallApi& api_;                   // owned by the server
-  const auth::JwtVerifier& verifier_;   // owned by the server
-  const CorsPolicy& cors_;              // owned by the server
-  const Clock& clock_;                  // owned by the server
+  VideoCallApi& api_;                  // owned by the server
+  const auth::JwtVerifier& verifier_;  // owned by the server
+  const CorsPolicy& cors_;             // owned by the server
+  const Clock& clock_;                 // owned by the server
   RequestHandlerConfig cfg_;
   ReadinessCheck readiness_;
   net::Endpoint* endpoint_for(std::string_view target) const;

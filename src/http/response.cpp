@@ -11,19 +11,32 @@ namespace json = boost::json;
 
 bhttp::status status_for(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument: return bhttp::status::bad_request;
-    case errc::unauthenticated: return bhttp::status::unauthorized;
-    case errc::forbidden: return bhttp::status::forbidden;
-    case errc::not_found: return bhttp::status::not_found;
-    case errc::method_not_allowed: return bhttp::status::method_not_allowed;
-    case errc::conflict: return bhttp::status::conflict;
-    case errc::session_full: return bhttp::status::conflict;
-    case errc::gone: return bhttp::status::gone;
-    case errc::payload_too_large: return bhttp::status::payload_too_large;
-    case errc::unsupported_media_type: return bhttp::status::unsupported_media_type;
-    case errc::rate_limited: return bhttp::status::too_many_requests;
-    case errc::unavailable: return bhttp::status::service_unavailable;
-    case errc::internal: return bhttp::status::internal_server_error;
+    case errc::invalid_argument:
+      return bhttp::status::bad_request;
+    case errc::unauthenticated:
+      return bhttp::status::unauthorized;
+    case errc::forbidden:
+      return bhttp::status::forbidden;
+    case errc::not_found:
+      return bhttp::status::not_found;
+    case errc::method_not_allowed:
+      return bhttp::status::method_not_allowed;
+    case errc::conflict:
+      return bhttp::status::conflict;
+    case errc::session_full:
+      return bhttp::status::conflict;
+    case errc::gone:
+      return bhttp::status::gone;
+    case errc::payload_too_large:
+      return bhttp::status::payload_too_large;
+    case errc::unsupported_media_type:
+      return bhttp::status::unsupported_media_type;
+    case errc::rate_limited:
+      return bhttp::status::too_many_requests;
+    case errc::unavailable:
+      return bhttp::status::service_unavailable;
+    case errc::internal:
+      return bhttp::status::internal_server_error;
   }
   return bhttp::status::internal_server_error;
 }
@@ -43,8 +56,8 @@ net::Response json_response(bhttp::status status, const json::value& body) {
 net::Response ok(std::string_view message, json::value data, bhttp::status status) {
   // The envelope shares the data's storage, so moving the data in does not copy it (see JsonArena).
   auto sp = data.storage();
-  return json_response(status,
-                       json::object({{"success", true}, {"message", message}, {"data", std::move(data)}}, std::move(sp)));
+  return json_response(
+      status, json::object({{"success", true}, {"message", message}, {"data", std::move(data)}}, std::move(sp)));
 }
 
 net::Response ok_text(std::string_view message, std::string_view data_json, bhttp::status status) {

@@ -1,13 +1,13 @@
 #include "net/http_session.hpp"
 
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
-#include <spdlog/spdlog.h>
-#include <sys/socket.h>
 
 #include <cerrno>
 
@@ -90,7 +90,8 @@ void HttpSession::dispatch() {
   auto self = shared_from_this();
   Responder respond(
       [self](Response res) {
-        asio::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+        asio::post(self->stream_.get_executor(),
+                   [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
       },
       [self](std::function<void()> callback) {
         asio::post(self->stream_.get_executor(),

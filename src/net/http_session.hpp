@@ -36,8 +36,8 @@ class ConnectionSlot {
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(boost::asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits,
-              ConnectionInfo conn, ConnectionSlot slot);
+  HttpSession(boost::asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits, ConnectionInfo conn,
+              ConnectionSlot slot);
   void run();
 
  private:

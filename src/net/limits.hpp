@@ -6,8 +6,8 @@
 namespace hearth::net {
 
 struct HttpLimits {
-  std::size_t body_limit = 64 * 1024;     // REST bodies are small JSON documents (issue: 413 over 64 KiB)
-  std::size_t header_limit = 16 * 1024;   // generous for cookies + a long bearer token
+  std::size_t body_limit = 64 * 1024;        // REST bodies are small JSON documents (issue: 413 over 64 KiB)
+  std::size_t header_limit = 16 * 1024;      // generous for cookies + a long bearer token
   std::chrono::seconds request_timeout{30};  // whole request must arrive within this (slowloris guard)
   std::chrono::seconds idle_timeout{75};     // keep-alive connection with no request (above typical LB 60 s)
   std::size_t max_connections = 50'000;      // accepted sockets at once; beyond, new ones are closed at once

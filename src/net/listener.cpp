@@ -1,8 +1,8 @@
 #include "net/listener.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/socket_base.hpp>
-#include <spdlog/spdlog.h>
 
 #include "net/http_session.hpp"
 #include "net/serial_executor.hpp"
@@ -11,9 +11,13 @@ namespace hearth::net {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 
-Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint, HttpHandler& handler,
-                   const HttpLimits& limits)
-    : ioc_(ioc), strand_(asio::make_strand(ioc)), acceptor_(strand_), backoff_(strand_), handler_(handler), limits_(limits) {
+Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint, HttpHandler& handler, const HttpLimits& limits)
+    : ioc_(ioc),
+      strand_(asio::make_strand(ioc)),
+      acceptor_(strand_),
+      backoff_(strand_),
+      handler_(handler),
+      limits_(limits) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);

@@ -3,11 +3,11 @@
 #include <array>
 #include <vector>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/field.hpp>
-#include <spdlog/spdlog.h>
 
 #include "net/serial_executor.hpp"
 
@@ -17,8 +17,8 @@ using tcp = asio::ip::tcp;
 
 namespace {
 constexpr std::size_t kReadChunk = 64 * 1024;
-constexpr std::size_t kPooledBuffers = 256;              // send buffers kept per thread for reuse
-constexpr std::size_t kPooledCapacity = 64 * 1024;       // larger ones are freed instead
+constexpr std::size_t kPooledBuffers = 256;         // send buffers kept per thread for reuse
+constexpr std::size_t kPooledCapacity = 64 * 1024;  // larger ones are freed instead
 
 // One receive buffer per I/O thread, shared by all its connections: idle connections own no read buffer.
 char* thread_read_buffer() {
@@ -59,17 +59,19 @@ WebSocketConnection::~WebSocketConnection() = default;
 bool WebSocketConnection::accept(const Request& req) {
   boost::system::error_code ec;
   if (auto why = ws::check_upgrade(req)) {
-    const std::string res = "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " +
-                            std::to_string(why->size()) + "\r\nConnection: close\r\n\r\n" + *why;
+    const std::string res =
+        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(why->size()) +
+        "\r\nConnection: close\r\n\r\n" + *why;
     asio::write(socket_, asio::buffer(res), ec);
     socket_.close(ec);
     finished_ = true;
     return false;
   }
   // 129 bytes on a fresh socket: the kernel buffer takes them at once, so this write does not block.
-  const std::string res = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                          "Sec-WebSocket-Accept: " +
-                          ws::accept_key(req[boost::beast::http::field::sec_websocket_key]) + "\r\n\r\n";
+  const std::string res =
+      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Accept: " +
+      ws::accept_key(req[boost::beast::http::field::sec_websocket_key]) + "\r\n\r\n";
   asio::write(socket_, asio::buffer(res), ec);
   if (ec) {
     socket_.close(ec);

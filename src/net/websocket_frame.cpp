@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstring>
 
-#include <boost/beast/http/field.hpp>
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <boost/beast/http/field.hpp>
 
 namespace hearth::net::ws {
 namespace bhttp = boost::beast::http;
@@ -14,7 +14,8 @@ namespace {
 // XORs the client's 4-byte mask over the payload, eight bytes at a time.
 void unmask(char* payload, std::size_t len, const char* mask) noexcept {
   std::uint64_t mask8;
-  for (std::size_t i = 0; i < 8; ++i) reinterpret_cast<unsigned char*>(&mask8)[i] = static_cast<unsigned char>(mask[i & 3]);
+  for (std::size_t i = 0; i < 8; ++i)
+    reinterpret_cast<unsigned char*>(&mask8)[i] = static_cast<unsigned char>(mask[i & 3]);
   std::size_t i = 0;
   for (; i + 8 <= len; i += 8) {
     std::uint64_t word;
@@ -107,9 +108,15 @@ FrameEvent FrameParser::next(char* data, std::size_t size) {
   const bool control = (static_cast<std::uint8_t>(op) & 0x08) != 0;
   if (control && (!fin || len > 125)) return fail(protocol_error);
   switch (op) {
-    case Opcode::continuation: case Opcode::text: case Opcode::binary: case Opcode::close: case Opcode::ping:
-    case Opcode::pong: break;
-    default: return fail(protocol_error);
+    case Opcode::continuation:
+    case Opcode::text:
+    case Opcode::binary:
+    case Opcode::close:
+    case Opcode::ping:
+    case Opcode::pong:
+      break;
+    default:
+      return fail(protocol_error);
   }
   const std::size_t limit_so_far = fragmented_ ? assembled_.size() : 0;
   if (!control && len > max_message_ - std::min<std::size_t>(max_message_, limit_so_far)) return fail(message_too_big);
@@ -128,7 +135,8 @@ FrameEvent FrameParser::next(char* data, std::size_t size) {
       ev.close_code = normal;
       if (body.size() == 1) return fail(protocol_error);
       if (body.size() >= 2) {
-        ev.close_code = static_cast<std::uint16_t>((static_cast<unsigned char>(body[0]) << 8) | static_cast<unsigned char>(body[1]));
+        ev.close_code = static_cast<std::uint16_t>((static_cast<unsigned char>(body[0]) << 8) |
+                                                   static_cast<unsigned char>(body[1]));
         if (!valid_close_code(ev.close_code)) return fail(protocol_error);
         if (!valid_utf8(body.substr(2))) return fail(invalid_payload);
       }

@@ -7,19 +7,32 @@ namespace hearth::signaling {
 
 std::string_view error_code(errc code) noexcept {
   switch (code) {
-    case errc::invalid_argument: return "invalid_argument";
-    case errc::unauthenticated: return "unauthenticated";
-    case errc::forbidden: return "forbidden";
-    case errc::not_found: return "not_found";
-    case errc::method_not_allowed: return "unknown_event";
-    case errc::conflict: return "conflict";
-    case errc::session_full: return "session_full";
-    case errc::gone: return "session_ended";
-    case errc::payload_too_large: return "payload_too_large";
-    case errc::unsupported_media_type: return "invalid_argument";
-    case errc::rate_limited: return "rate_limited";
-    case errc::unavailable: return "unavailable";
-    case errc::internal: return "internal";
+    case errc::invalid_argument:
+      return "invalid_argument";
+    case errc::unauthenticated:
+      return "unauthenticated";
+    case errc::forbidden:
+      return "forbidden";
+    case errc::not_found:
+      return "not_found";
+    case errc::method_not_allowed:
+      return "unknown_event";
+    case errc::conflict:
+      return "conflict";
+    case errc::session_full:
+      return "session_full";
+    case errc::gone:
+      return "session_ended";
+    case errc::payload_too_large:
+      return "payload_too_large";
+    case errc::unsupported_media_type:
+      return "invalid_argument";
+    case errc::rate_limited:
+      return "rate_limited";
+    case errc::unavailable:
+      return "unavailable";
+    case errc::internal:
+      return "internal";
   }
   return "internal";
 }

@@ -1,7 +1,7 @@
 #include "signaling/payloads.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
@@ -130,10 +130,14 @@ std::string replaced_json(std::string_view session_id) {
 }
 
 json::object member_json(std::string_view session_id, const Member& m) {
-  return json::object{{"sessionId", session_id},          {"userId", m.user_id},
-                      {"name", m.name},                   {"socketId", m.socket_id},
-                      {"peerId", m.peer_id},              {"hasVideo", m.media.has_video},
-                      {"hasAudio", m.media.has_audio},    {"isScreenSharing", m.media.is_screen_sharing},
+  return json::object{{"sessionId", session_id},
+                      {"userId", m.user_id},
+                      {"name", m.name},
+                      {"socketId", m.socket_id},
+                      {"peerId", m.peer_id},
+                      {"hasVideo", m.media.has_video},
+                      {"hasAudio", m.media.has_audio},
+                      {"isScreenSharing", m.media.is_screen_sharing},
                       {"joinedAt", format_iso8601(m.joined_at)}};
 }
 

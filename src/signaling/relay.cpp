@@ -1,7 +1,7 @@
 #include "signaling/relay.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+#include <boost/json.hpp>
 
 #include "realtime/socketio/binary.hpp"
 #include "realtime/socketio/json_text.hpp"

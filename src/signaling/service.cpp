@@ -1,9 +1,9 @@
 #include "signaling/service.hpp"
 
-#include <boost/asio/post.hpp>
-#include <boost/json.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/json.hpp>
 
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
@@ -39,9 +39,9 @@ Error not_authenticated() { return make_error(errc::unauthenticated, "Not authen
 // The literal spelling of a known client event, so a Context can outlive the packet it came in; an unknown event
 // keeps the packet's own text, which is only used before on_event returns (it is refused at once).
 std::string_view canonical_event(std::string_view name) {
-  static constexpr std::string_view kKnown[] = {
-      "webrtc_ice_candidate", "webrtc_offer",        "webrtc_answer", "join_call_session",
-      "leave_call_session",   "media_state_changed", "decline_call",  "authenticate"};
+  static constexpr std::string_view kKnown[] = {"webrtc_ice_candidate", "webrtc_offer",       "webrtc_answer",
+                                                "join_call_session",    "leave_call_session", "media_state_changed",
+                                                "decline_call",         "authenticate"};
   for (const auto known : kKnown)
     if (known == name) return known;
   return name;
@@ -59,7 +59,7 @@ struct SignalingService::Context {
   std::shared_ptr<Peer> peer;
   std::string_view event;  // a literal for known events (see canonical_event), so detached copies stay valid
   std::optional<std::uint64_t> ack_id;
-  std::string_view payload;  // raw JSON of the first argument; valid only during on_event
+  std::string_view payload;                          // raw JSON of the first argument; valid only during on_event
   std::shared_ptr<const auth::Principal> principal;  // set for authenticated events (shared: no copy per event)
 
   const auth::Principal& who() const { return *principal; }
@@ -91,9 +91,7 @@ Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_v
     registry_.add(peer);
     registry_.bind_user(principal->user_id, socket->id());
     // After the CONNECT answer, which the Socket.IO client queues right after this returns.
-    boost::asio::post(socket->executor(), [socket, p = *principal] {
-      socket->emit("authenticated", {user_json(p)});
-    });
+    boost::asio::post(socket->executor(), [socket, p = *principal] { socket->emit("authenticated", {user_json(p)}); });
     return {};
   }
   registry_.add(peer);
@@ -127,7 +125,8 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   std::size_t size = ev.data.size();
   for (const auto& a : ev.attachments) size += a.size();
   if (size > kMaxEventBytes)
-    return ctx.fail(make_error(errc::payload_too_large, fmt::format("Event too large (limit {} bytes)", kMaxEventBytes)));
+    return ctx.fail(
+        make_error(errc::payload_too_large, fmt::format("Event too large (limit {} bytes)", kMaxEventBytes)));
   auto first = first_argument(ev.args);
   ctx.payload = first;
 
@@ -225,8 +224,11 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     if (!existed) {
       rm.broadcast(packet("user_joined_call", member_json(session.session_id, *me)), me->socket_id);
     } else if (!old_socket.empty()) {
-      json::object o{{"sessionId", session.session_id}, {"userId", me->user_id}, {"oldSocketId", old_socket},
-                     {"socketId", me->socket_id}, {"peerId", me->peer_id}};
+      json::object o{{"sessionId", session.session_id},
+                     {"userId", me->user_id},
+                     {"oldSocketId", old_socket},
+                     {"socketId", me->socket_id},
+                     {"peerId", me->peer_id}};
       rm.broadcast(packet("user_reconnected", o), me->socket_id);
     }
   });
@@ -285,10 +287,10 @@ void SignalingService::on_socket_lost(const std::shared_ptr<Peer>& peer) {
       json::object o{{"sessionId", rm.session_id()}, {"userId", m->user_id}, {"socketId", socket_id}};
       rm.broadcast(packet("user_disconnected", o));
       m->grace = std::make_unique<boost::asio::steady_timer>(rm.executor(), options_.reconnect_grace);
-      m->grace->async_wait([this, session_id = rm.session_id(), user_id = m->user_id, socket_id](
-                               boost::system::error_code ec) {
-        if (!ec) expire_grace(session_id, user_id, socket_id);
-      });
+      m->grace->async_wait(
+          [this, session_id = rm.session_id(), user_id = m->user_id, socket_id](boost::system::error_code ec) {
+            if (!ec) expire_grace(session_id, user_id, socket_id);
+          });
     });
   }
 }
@@ -355,8 +357,8 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   std::shared_ptr<const std::string> frame;
   std::shared_ptr<const BinaryRelay> binary;
   if (attachments.empty()) {
-    frame = std::make_shared<const std::string>(
-        encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id));
+    frame =
+        std::make_shared<const std::string>(encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id));
   } else {
     auto b = encode_binary_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id, attachments);
     if (!b) return ctx.fail(b.error());

@@ -76,10 +76,10 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   static void send_to(const std::vector<std::shared_ptr<Peer>>& peers, const std::shared_ptr<const std::string>& pkt);
 
   boost::asio::io_context& ioc_;
-  store::Store& store_;                  // owned by the app
-  const auth::JwtVerifier& verifier_;    // owned by the app
-  const ice::IceServers& ice_;           // owned by the app
-  const Clock& clock_;                   // owned by the app
+  store::Store& store_;                // owned by the app
+  const auth::JwtVerifier& verifier_;  // owned by the app
+  const ice::IceServers& ice_;         // owned by the app
+  const Clock& clock_;                 // owned by the app
   calls::Limits limits_;
   SignalingOptions options_;
   Registry registry_;

@@ -26,17 +26,17 @@ class StoreError : public std::runtime_error {
 };
 
 struct HistoryQuery {
-  std::string user_id;                   // sessions this user initiated or was invited to
-  std::optional<calls::Status> status;   // filter, optional
-  int page = 1;                          // 1-based
-  int limit = 20;                        // 1..100
+  std::string user_id;                  // sessions this user initiated or was invited to
+  std::optional<calls::Status> status;  // filter, optional
+  int page = 1;                         // 1-based
+  int limit = 20;                       // 1..100
 };
 
 struct HistoryPage {
   // Each session's stored document (session_json.hpp: the shape REST answers with), newest first (created_at
   // desc, session_id desc); a history answer copies them as they are instead of parsing and rewriting each.
   std::vector<std::string> documents;
-  std::int64_t total = 0;                    // all matching sessions
+  std::int64_t total = 0;  // all matching sessions
 };
 
 class Repository {

@@ -218,10 +218,23 @@ struct SyntaxOnly {
 
   bool on_document_begin(ec&) { return true; }
   bool on_document_end(ec&) { return true; }
-  bool on_object_begin(ec&) { object = object || depth == 0; ++depth; return true; }
-  bool on_object_end(std::size_t, ec&) { --depth; return true; }
-  bool on_array_begin(ec&) { ++depth; return true; }
-  bool on_array_end(std::size_t, ec&) { --depth; return true; }
+  bool on_object_begin(ec&) {
+    object = object || depth == 0;
+    ++depth;
+    return true;
+  }
+  bool on_object_end(std::size_t, ec&) {
+    --depth;
+    return true;
+  }
+  bool on_array_begin(ec&) {
+    ++depth;
+    return true;
+  }
+  bool on_array_end(std::size_t, ec&) {
+    --depth;
+    return true;
+  }
   bool on_key_part(sv, std::size_t, ec&) { return true; }
   bool on_key(sv, std::size_t, ec&) { return true; }
   bool on_string_part(sv, std::size_t, ec&) { return true; }

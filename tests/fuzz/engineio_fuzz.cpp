@@ -2,9 +2,9 @@
 // whatever decodes must re-encode to something that decodes to the same packets.
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
-#include <span>
 
 #include "fuzz_check.hpp"
 #include "realtime/engineio/base64.hpp"

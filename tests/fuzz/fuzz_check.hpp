@@ -4,12 +4,12 @@
 #include <cstdio>
 #include <cstdlib>
 
-#define HEARTH_FUZZ_CHECK(cond)                                                           \
-  do {                                                                                    \
-    if (!(cond)) {                                                                        \
+#define HEARTH_FUZZ_CHECK(cond)                                                              \
+  do {                                                                                       \
+    if (!(cond)) {                                                                           \
       std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                       \
-    }                                                                                     \
+      std::abort();                                                                          \
+    }                                                                                        \
   } while (false)
 
 // Each target is built twice: as LLVMFuzzerTestOneInput (libFuzzer, clang) and under its own name for the

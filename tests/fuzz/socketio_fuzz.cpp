@@ -116,9 +116,15 @@ void check_decoded(const Header& h, std::string_view input, const DecodeLimits& 
   const auto parsed = parse_data(h.data, &mr, limits.max_depth);
   HEARTH_FUZZ_CHECK(parsed.ok());  // what the validator accepted, the parser accepts
   switch (h.type) {
-    case PacketType::connect: HEARTH_FUZZ_CHECK(parsed->is_object()); break;
-    case PacketType::disconnect: HEARTH_FUZZ_CHECK(false); break;
-    case PacketType::connect_error: HEARTH_FUZZ_CHECK(parsed->is_object() || parsed->is_string()); break;
+    case PacketType::connect:
+      HEARTH_FUZZ_CHECK(parsed->is_object());
+      break;
+    case PacketType::disconnect:
+      HEARTH_FUZZ_CHECK(false);
+      break;
+    case PacketType::connect_error:
+      HEARTH_FUZZ_CHECK(parsed->is_object() || parsed->is_string());
+      break;
     case PacketType::event:
     case PacketType::binary_event:
       check_event(h, *parsed);

@@ -4,8 +4,8 @@
 
 #include <charconv>
 
-#include <boost/json/parse.hpp>
 #include <fmt/format.h>
+#include <boost/json/parse.hpp>
 
 namespace hearth::http {
 namespace json = boost::json;
@@ -39,9 +39,9 @@ Result<calls::CallSettings> read_settings(const json::object& body) {
     const char* name;
     bool* target;
   };
-  for (Field f : {Field{"isVideoEnabled", &s.is_video_enabled}, Field{"isAudioEnabled", &s.is_audio_enabled},
-                  Field{"isRecordingEnabled", &s.is_recording_enabled},
-                  Field{"allowScreenShare", &s.allow_screen_share}}) {
+  for (Field f :
+       {Field{"isVideoEnabled", &s.is_video_enabled}, Field{"isAudioEnabled", &s.is_audio_enabled},
+        Field{"isRecordingEnabled", &s.is_recording_enabled}, Field{"allowScreenShare", &s.allow_screen_share}}) {
     auto b = read_bool(o, f.name, fmt::format("callSettings.{}", f.name), *f.target);
     if (!b) return b.error();
     *f.target = *b;
@@ -126,7 +126,8 @@ Result<InitiateRequest> parse_initiate(const json::value& body) {
 
   if (const auto* max = o.if_contains("maxParticipants"); max && !max->is_null()) {
     if (!max->is_int64() && !max->is_uint64()) return invalid("maxParticipants: must be an integer");
-    const auto n = max->is_int64() ? max->get_int64() : static_cast<std::int64_t>(std::min<std::uint64_t>(max->get_uint64(), 1'000'000));
+    const auto n = max->is_int64() ? max->get_int64()
+                                   : static_cast<std::int64_t>(std::min<std::uint64_t>(max->get_uint64(), 1'000'000));
     req.max_participants = static_cast<int>(std::clamp<std::int64_t>(n, -1, 1'000'000));
   }
   return req;

@@ -49,9 +49,9 @@ class VideoCallApi {
   // it at hand (no store round trip), else read by the store thread.
   void read_session(const ApiRequest& r, SessionCheck check, std::function<void(Result<calls::CallSession>)> answer);
 
-  store::Store& store_;            // owned by the server
-  const ice::IceServers& ice_;     // owned by the server
-  const Clock& clock_;             // owned by the server
+  store::Store& store_;         // owned by the server
+  const ice::IceServers& ice_;  // owned by the server
+  const Clock& clock_;          // owned by the server
   calls::Limits limits_;
   bool development_;
   calls::CallEvents* events_ = nullptr;  // owned by the server; outlives the API

@@ -6,7 +6,9 @@
 namespace hearth::http {
 
 RateLimiter::RateLimiter(double per_minute, std::size_t max_keys)
-    : capacity_(per_minute), per_ms_(per_minute / 60'000.0), max_keys_per_shard_(std::max<std::size_t>(1, max_keys / 16)) {}
+    : capacity_(per_minute),
+      per_ms_(per_minute / 60'000.0),
+      max_keys_per_shard_(std::max<std::size_t>(1, max_keys / 16)) {}
 
 std::optional<std::chrono::seconds> RateLimiter::acquire(std::string_view key, TimePoint now) {
   Shard& shard = shards_[std::hash<std::string_view>{}(key) % shards_.size()];

@@ -45,13 +45,20 @@ void append_payload_packet(std::string& out, const Packet& packet) {
 
 std::string_view to_string(PacketType type) noexcept {
   switch (type) {
-    case PacketType::open: return "open";
-    case PacketType::close: return "close";
-    case PacketType::ping: return "ping";
-    case PacketType::pong: return "pong";
-    case PacketType::message: return "message";
-    case PacketType::upgrade: return "upgrade";
-    case PacketType::noop: return "noop";
+    case PacketType::open:
+      return "open";
+    case PacketType::close:
+      return "close";
+    case PacketType::ping:
+      return "ping";
+    case PacketType::pong:
+      return "pong";
+    case PacketType::message:
+      return "message";
+    case PacketType::upgrade:
+      return "upgrade";
+    case PacketType::noop:
+      return "noop";
   }
   return "unknown";
 }

@@ -1,10 +1,10 @@
 #include "realtime/engineio/server.hpp"
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
-#include <spdlog/spdlog.h>
 
 #include "core/query.hpp"
 #include "core/random.hpp"
@@ -17,12 +17,19 @@ namespace bhttp = boost::beast::http;
 namespace {
 
 // The reference server's error codes.
-enum class EngineError { unknown_transport = 0, unknown_sid = 1, bad_handshake_method = 2, bad_request = 3,
-                         forbidden = 4, unsupported_protocol_version = 5 };
+enum class EngineError {
+  unknown_transport = 0,
+  unknown_sid = 1,
+  bad_handshake_method = 2,
+  bad_request = 3,
+  forbidden = 4,
+  unsupported_protocol_version = 5
+};
 
 net::Response error_answer(EngineError e) {
-  static constexpr std::string_view messages[] = {"Transport unknown", "Session ID unknown", "Bad handshake method",
-                                                  "Bad request", "Forbidden", "Unsupported protocol version"};
+  static constexpr std::string_view messages[] = {
+      "Transport unknown", "Session ID unknown", "Bad handshake method",
+      "Bad request",       "Forbidden",          "Unsupported protocol version"};
   const auto code = static_cast<int>(e);
   net::Response res{e == EngineError::forbidden ? bhttp::status::forbidden : bhttp::status::bad_request, 11};
   res.set(bhttp::field::content_type, "application/json");
@@ -68,8 +75,10 @@ bool Server::owns(std::string_view target) const {
 std::shared_ptr<Session> Server::find(const std::string& sid) const {
   std::lock_guard lock(registry_->mutex);
   auto it = registry_->sessions.find(sid);
-  if (it == registry_->sessions.end()) spdlog::debug("engine.io session {} not in the registry", sid);
-  else if (it->second.expired()) spdlog::debug("engine.io session {} expired", sid);
+  if (it == registry_->sessions.end())
+    spdlog::debug("engine.io session {} not in the registry", sid);
+  else if (it->second.expired())
+    spdlog::debug("engine.io session {} expired", sid);
   return it == registry_->sessions.end() ? nullptr : it->second.lock();
 }
 

@@ -1,10 +1,10 @@
 #include "realtime/engineio/session.hpp"
 
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
-#include <fmt/format.h>
-#include <spdlog/spdlog.h>
 
 #include "net/serial_executor.hpp"
 
@@ -57,9 +57,8 @@ void Session::send_binary(std::string bytes) {
 }
 
 void Session::send(Outgoing packet) {
-  asio::dispatch(strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
-    self->enqueue(std::move(packet));
-  });
+  asio::dispatch(
+      strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable { self->enqueue(std::move(packet)); });
 }
 
 void Session::send_text_packet(std::string_view packet) {
@@ -112,7 +111,8 @@ void Session::flush() {
   std::size_t size = 0, taken = 0;
   for (const auto& out : queue_) {
     Packet p = out.binary ? Packet{PacketType::message, *out.data, true}
-                          : Packet{static_cast<PacketType>((*out.data)[0] - '0'), std::string_view(*out.data).substr(1), false};
+                          : Packet{static_cast<PacketType>((*out.data)[0] - '0'), std::string_view(*out.data).substr(1),
+                                   false};
     const std::size_t n = encoded_payload_size(p) + (taken ? 1 : 0);
     if (taken && size + n > options_.max_payload) break;
     size += n;
@@ -172,9 +172,9 @@ void Session::on_poll_post(std::string body, const net::Responder& respond) {
   }
   auto packets = decoder_.decode(body, options_.max_payload);
   if (!packets) {
-    respond(net::Response{packets.error().code == errc::payload_too_large ? bhttp::status::payload_too_large
-                                                                          : bhttp::status::bad_request,
-                          11});
+    respond(net::Response{
+        packets.error().code == errc::payload_too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
+        11});
     return close_now("parse error", false);
   }
   respond(text_response("ok", "text/html"));

@@ -82,7 +82,9 @@ int hex_digit(char c) noexcept {
 class Scanner {
  public:
   Scanner(std::string_view text, const JsonCheck& check)
-      : p_(text.data()), end_(text.data() + text.size()), check_(check),
+      : p_(text.data()),
+        end_(text.data() + text.size()),
+        check_(check),
         max_depth_(check.max_depth < kMaxJsonDepth ? check.max_depth : kMaxJsonDepth) {}
 
   // nullptr if `text` is valid and follows the rules; otherwise why not.
@@ -109,7 +111,8 @@ class Scanner {
     const char c = *p_;
     const bool object = c == '{', array = c == '[', string = c == '"';
     switch (check_.shape) {
-      case JsonShape::any: break;
+      case JsonShape::any:
+        break;
       case JsonShape::object:
         if (!object) return fail("data must be an object");
         break;
@@ -143,13 +146,28 @@ class Scanner {
   bool value(Value& v, std::size_t depth) {
     if (p_ == end_) return fail("invalid JSON: incomplete");
     switch (*p_) {
-      case '{': v.kind = Kind::object; return object(depth + 1);
-      case '[': v.kind = Kind::array; return array(depth + 1);
-      case '"': v.kind = Kind::string; return string(nullptr);
-      case 't': v.kind = Kind::boolean; v.true_bool = true; return literal("true");
-      case 'f': v.kind = Kind::boolean; return literal("false");
-      case 'n': v.kind = Kind::null; return literal("null");
-      default: v.kind = Kind::number; return number(&v.attachment_index);
+      case '{':
+        v.kind = Kind::object;
+        return object(depth + 1);
+      case '[':
+        v.kind = Kind::array;
+        return array(depth + 1);
+      case '"':
+        v.kind = Kind::string;
+        return string(nullptr);
+      case 't':
+        v.kind = Kind::boolean;
+        v.true_bool = true;
+        return literal("true");
+      case 'f':
+        v.kind = Kind::boolean;
+        return literal("false");
+      case 'n':
+        v.kind = Kind::null;
+        return literal("null");
+      default:
+        v.kind = Kind::number;
+        return number(&v.attachment_index);
     }
   }
 
@@ -279,16 +297,34 @@ class Scanner {
     if (p_ == end_) return fail("invalid JSON: incomplete escape");
     char decoded = 0;
     switch (*p_) {
-      case '"': decoded = '"'; break;
-      case '\\': decoded = '\\'; break;
-      case '/': decoded = '/'; break;
-      case 'b': decoded = '\b'; break;
-      case 'f': decoded = '\f'; break;
-      case 'n': decoded = '\n'; break;
-      case 'r': decoded = '\r'; break;
-      case 't': decoded = '\t'; break;
-      case 'u': return unicode_escape(name);
-      default: return fail("invalid JSON: unknown escape");
+      case '"':
+        decoded = '"';
+        break;
+      case '\\':
+        decoded = '\\';
+        break;
+      case '/':
+        decoded = '/';
+        break;
+      case 'b':
+        decoded = '\b';
+        break;
+      case 'f':
+        decoded = '\f';
+        break;
+      case 'n':
+        decoded = '\n';
+        break;
+      case 'r':
+        decoded = '\r';
+        break;
+      case 't':
+        decoded = '\t';
+        break;
+      case 'u':
+        return unicode_escape(name);
+      default:
+        return fail("invalid JSON: unknown escape");
     }
     ++p_;
     if (name) name->push(decoded);

@@ -153,14 +153,30 @@ Result<std::string_view> unescape(std::string_view raw, std::string& scratch) {
     }
     if (++i == raw.size()) return bad_string("dangling backslash");
     switch (raw[i]) {
-      case '"': scratch += '"'; break;
-      case '\\': scratch += '\\'; break;
-      case '/': scratch += '/'; break;
-      case 'b': scratch += '\b'; break;
-      case 'f': scratch += '\f'; break;
-      case 'n': scratch += '\n'; break;
-      case 'r': scratch += '\r'; break;
-      case 't': scratch += '\t'; break;
+      case '"':
+        scratch += '"';
+        break;
+      case '\\':
+        scratch += '\\';
+        break;
+      case '/':
+        scratch += '/';
+        break;
+      case 'b':
+        scratch += '\b';
+        break;
+      case 'f':
+        scratch += '\f';
+        break;
+      case 'n':
+        scratch += '\n';
+        break;
+      case 'r':
+        scratch += '\r';
+        break;
+      case 't':
+        scratch += '\t';
+        break;
       case 'u': {
         const long hi = read_hex4(raw, i + 1);
         if (hi < 0) return bad_string("bad \\u escape");
@@ -176,7 +192,8 @@ Result<std::string_view> unescape(std::string_view raw, std::string& scratch) {
         append_utf8(scratch, cp);
         break;
       }
-      default: return bad_string("unknown escape");
+      default:
+        return bad_string("unknown escape");
     }
   }
   return std::string_view(scratch);

@@ -151,13 +151,20 @@ void append_ack_like(std::string& out, PacketType type, std::size_t attachments,
 
 std::string_view to_string(PacketType type) noexcept {
   switch (type) {
-    case PacketType::connect: return "CONNECT";
-    case PacketType::disconnect: return "DISCONNECT";
-    case PacketType::event: return "EVENT";
-    case PacketType::ack: return "ACK";
-    case PacketType::connect_error: return "CONNECT_ERROR";
-    case PacketType::binary_event: return "BINARY_EVENT";
-    case PacketType::binary_ack: return "BINARY_ACK";
+    case PacketType::connect:
+      return "CONNECT";
+    case PacketType::disconnect:
+      return "DISCONNECT";
+    case PacketType::event:
+      return "EVENT";
+    case PacketType::ack:
+      return "ACK";
+    case PacketType::connect_error:
+      return "CONNECT_ERROR";
+    case PacketType::binary_event:
+      return "BINARY_EVENT";
+    case PacketType::binary_ack:
+      return "BINARY_ACK";
   }
   return "UNKNOWN";
 }
@@ -200,8 +207,8 @@ Result<Header> decode_header(std::string_view in, const DecodeLimits& limits) {
   return h;
 }
 
-void append_event(std::string& out, std::string_view nsp, std::string_view name,
-                  std::span<const std::string_view> args, std::optional<std::uint64_t> ack_id) {
+void append_event(std::string& out, std::string_view nsp, std::string_view name, std::span<const std::string_view> args,
+                  std::optional<std::uint64_t> ack_id) {
   append_event_like(out, PacketType::event, 0, nsp, name, args, ack_id);
 }
 

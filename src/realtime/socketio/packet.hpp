@@ -64,8 +64,8 @@ Result<Header> decode_header(std::string_view packet, const DecodeLimits& limits
 
 // Arguments are raw JSON texts, joined with ','. An element may itself be several comma-separated values (the
 // `args` of split_event()), empty texts are skipped. Names are escaped as JSON strings. nsp "/" or "" is omitted.
-void append_event(std::string& out, std::string_view nsp, std::string_view name,
-                  std::span<const std::string_view> args, std::optional<std::uint64_t> ack_id = {});
+void append_event(std::string& out, std::string_view nsp, std::string_view name, std::span<const std::string_view> args,
+                  std::optional<std::uint64_t> ack_id = {});
 std::string encode_event(std::string_view nsp, std::string_view name, std::span<const std::string_view> args,
                          std::optional<std::uint64_t> ack_id = {});
 std::string encode_event(std::string_view nsp, std::string_view name, std::initializer_list<std::string_view> args,

@@ -28,7 +28,7 @@ struct CheckpointLimits {
   // 9.4-10.9 ms at 1,000 frames, 7.2-8.0 at 250, 5.9-6.8 at 128, 14-15 at 4,000, with the same throughput from 128
   // to 1,000 (hot pages are copied more often, but each copy is short).
   int background_frames = 256;
-  int inline_frames = 20'000;    // the writer checkpoints itself past this many (the thread fell behind)
+  int inline_frames = 20'000;  // the writer checkpoints itself past this many (the thread fell behind)
 };
 
 class SqliteCheckpointer {
@@ -56,7 +56,7 @@ class SqliteCheckpointer {
   bool wanted_ = false, stopping_ = false;
   std::atomic<std::uint64_t> done_{0};
   std::atomic<bool> caught_up_{false};  // a background checkpoint finished; the writer finishes the copy
-  std::thread thread_;  // last: starts after everything above exists
+  std::thread thread_;                  // last: starts after everything above exists
 };
 
 }  // namespace hearth::store

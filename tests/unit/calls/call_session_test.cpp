@@ -28,8 +28,8 @@ TEST(Status, NamesRoundTrip) {
 }
 
 TEST(EndReason, NamesRoundTrip) {
-  for (auto r : {EndReason::none, EndReason::ended_by_user, EndReason::missed, EndReason::timeout,
-                 EndReason::all_left, EndReason::declined})
+  for (auto r : {EndReason::none, EndReason::ended_by_user, EndReason::missed, EndReason::timeout, EndReason::all_left,
+                 EndReason::declined})
     EXPECT_EQ(parse_end_reason(to_string(r)), r);
   EXPECT_EQ(to_string(EndReason::all_left), "all_left");
   EXPECT_EQ(parse_end_reason("left"), std::nullopt);

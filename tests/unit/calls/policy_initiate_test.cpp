@@ -103,8 +103,9 @@ TEST_P(MultiPartyInitiate, MaxParticipantsDefaultsToTheConfiguredMaximum) {
 }
 
 INSTANTIATE_TEST_SUITE_P(GroupAndTherapy, MultiPartyInitiate,
-                         ::testing::Values(SessionType::group, SessionType::therapy),
-                         [](const auto& p) { return std::string(p.param == SessionType::group ? "group" : "therapy"); });
+                         ::testing::Values(SessionType::group, SessionType::therapy), [](const auto& p) {
+                           return std::string(p.param == SessionType::group ? "group" : "therapy");
+                         });
 
 class EveryTypeInitiate : public ::testing::TestWithParam<SessionType> {
  protected:
@@ -208,9 +209,12 @@ INSTANTIATE_TEST_SUITE_P(AllTypes, EveryTypeInitiate,
                          ::testing::Values(SessionType::one_to_one, SessionType::group, SessionType::therapy),
                          [](const auto& p) {
                            switch (p.param) {
-                             case SessionType::one_to_one: return std::string("one_to_one");
-                             case SessionType::group: return std::string("group");
-                             case SessionType::therapy: return std::string("therapy");
+                             case SessionType::one_to_one:
+                               return std::string("one_to_one");
+                             case SessionType::group:
+                               return std::string("group");
+                             case SessionType::therapy:
+                               return std::string("therapy");
                            }
                            return std::string("unknown");
                          });

@@ -8,10 +8,18 @@
 namespace hearth {
 namespace {
 
-constexpr errc kAll[] = {errc::invalid_argument, errc::unauthenticated,   errc::forbidden,
-                         errc::not_found,        errc::method_not_allowed, errc::conflict,
-                         errc::session_full,     errc::gone,              errc::payload_too_large,
-                         errc::unsupported_media_type, errc::rate_limited, errc::unavailable,
+constexpr errc kAll[] = {errc::invalid_argument,
+                         errc::unauthenticated,
+                         errc::forbidden,
+                         errc::not_found,
+                         errc::method_not_allowed,
+                         errc::conflict,
+                         errc::session_full,
+                         errc::gone,
+                         errc::payload_too_large,
+                         errc::unsupported_media_type,
+                         errc::rate_limited,
+                         errc::unavailable,
                          errc::internal};
 
 TEST(Errc, EveryCodeHasADistinctName) {

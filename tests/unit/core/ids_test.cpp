@@ -45,17 +45,17 @@ TEST(IsSessionId, RefusesMalformedIds) {
   EXPECT_FALSE(is_session_id("call_"));
   EXPECT_FALSE(is_session_id("call_1700000000123"));
   EXPECT_FALSE(is_session_id("call_1700000000123_"));
-  EXPECT_FALSE(is_session_id("call__abcdefghi"));                   // no timestamp
-  EXPECT_FALSE(is_session_id("Call_1700000000123_abcdefghi"));      // prefix is case-sensitive
+  EXPECT_FALSE(is_session_id("call__abcdefghi"));               // no timestamp
+  EXPECT_FALSE(is_session_id("Call_1700000000123_abcdefghi"));  // prefix is case-sensitive
   EXPECT_FALSE(is_session_id("xall_1700000000123_abcdefghi"));
-  EXPECT_FALSE(is_session_id("call_17000000001x3_abcdefghi"));      // non-digit in timestamp
+  EXPECT_FALSE(is_session_id("call_17000000001x3_abcdefghi"));  // non-digit in timestamp
   EXPECT_FALSE(is_session_id("call_-700000000123_abcdefghi"));
-  EXPECT_FALSE(is_session_id("call_1700000000123_abcdefgh"));       // 8 random chars
-  EXPECT_FALSE(is_session_id("call_1700000000123_abcdefghij"));     // 10 random chars
-  EXPECT_FALSE(is_session_id("call_1700000000123_ABCDEFGHI"));      // upper case
+  EXPECT_FALSE(is_session_id("call_1700000000123_abcdefgh"));    // 8 random chars
+  EXPECT_FALSE(is_session_id("call_1700000000123_abcdefghij"));  // 10 random chars
+  EXPECT_FALSE(is_session_id("call_1700000000123_ABCDEFGHI"));   // upper case
   EXPECT_FALSE(is_session_id("call_1700000000123_abcd-fghi"));
   EXPECT_FALSE(is_session_id("call_1700000000123_abcd_fghi"));
-  EXPECT_FALSE(is_session_id("call_17_0000000123_abcdefghi"));      // two separators
+  EXPECT_FALSE(is_session_id("call_17_0000000123_abcdefghi"));  // two separators
   EXPECT_FALSE(is_session_id(std::string("call_1700000000123_abcd\0fghi", 28)));
 }
 

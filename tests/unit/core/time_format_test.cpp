@@ -65,20 +65,20 @@ TEST(ParseIso8601, RefusesMalformedText) {
   for (const char* text : {
            "",
            "2024-02-29",
-           "2024-02-29T12:34:56Z",          // no milliseconds
-           "2024-02-29T12:34:56.78Z",       // two-digit milliseconds
-           "2024-02-29T12:34:56.7890Z",     // four-digit milliseconds
-           "2024-02-29T12:34:56.789",       // no Z
-           "2024-02-29T12:34:56.789z",      // lower-case z
-           "2024-02-29t12:34:56.789Z",      // lower-case t
-           "2024-02-29 12:34:56.789Z",      // space separator
-           "2024-02-29T12:34:56.789+00:00", // offset instead of Z
+           "2024-02-29T12:34:56Z",           // no milliseconds
+           "2024-02-29T12:34:56.78Z",        // two-digit milliseconds
+           "2024-02-29T12:34:56.7890Z",      // four-digit milliseconds
+           "2024-02-29T12:34:56.789",        // no Z
+           "2024-02-29T12:34:56.789z",       // lower-case z
+           "2024-02-29t12:34:56.789Z",       // lower-case t
+           "2024-02-29 12:34:56.789Z",       // space separator
+           "2024-02-29T12:34:56.789+00:00",  // offset instead of Z
            "2024/02/29T12:34:56.789Z",
            "2024-02-29T12-34-56.789Z",
            "2024-02-29T12:34:56,789Z",
-           "2024-0a-29T12:34:56.789Z",      // non-digit
+           "2024-0a-29T12:34:56.789Z",  // non-digit
            "2024-02-29T1 :34:56.789Z",
-           "+024-02-29T12:34:56.789Z",      // sign in the year
+           "+024-02-29T12:34:56.789Z",  // sign in the year
            "2024-+2-29T12:34:56.789Z",
            "2024-02-29T12:34:56.-89Z",
            " 2024-02-29T12:34:56.789Z",

@@ -117,9 +117,9 @@ TEST(CheckUpgrade, RefusesAMissingOrOtherVersion) {
 }
 
 TEST(CheckUpgrade, RefusesAMissingWrongSizeOrNonBase64Key) {
-  for (const std::string_view key : {""sv, "dGhlIHNhbXBsZSBub25jZQ="sv, "dGhlIHNhbXBsZSBub25jZQ==="sv, "c2hvcnQ="sv,
-                                     "dGhlIHNhbXBsZSBub25jZQAA"sv, "dGhlIHNhbXBsZSBub25j!Q=="sv,
-                                     "dGhlIHNhbXBsZSBub25j ZQ=="sv, "dGhlIHNhbXBsZSBub25jZ==="sv}) {
+  for (const std::string_view key :
+       {""sv, "dGhlIHNhbXBsZSBub25jZQ="sv, "dGhlIHNhbXBsZSBub25jZQ==="sv, "c2hvcnQ="sv, "dGhlIHNhbXBsZSBub25jZQAA"sv,
+        "dGhlIHNhbXBsZSBub25j!Q=="sv, "dGhlIHNhbXBsZSBub25j ZQ=="sv, "dGhlIHNhbXBsZSBub25jZ==="sv}) {
     auto req = upgrade_request();
     if (key.empty()) {
       req.erase(bhttp::field::sec_websocket_key);

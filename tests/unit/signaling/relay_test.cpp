@@ -1,7 +1,7 @@
 #include "signaling/relay.hpp"
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace hearth::signaling {
 namespace {
@@ -44,14 +44,16 @@ TEST(RelayFields, NamesTheMissingOrMistypedField) {
 
 TEST(RelayFields, TheFieldMayHaveAnyTypeAndSpacing) {
   EXPECT_TRUE(fields(R"({"sessionId":"s","targetSocketId":"t","candidate":null})").ok());
-  EXPECT_TRUE(fields(R"({ "sessionId" : "s" , "a" : [1,{"b":"}"}] , "targetSocketId":"t", "answer" : "c" })", "answer").ok());
+  EXPECT_TRUE(
+      fields(R"({ "sessionId" : "s" , "a" : [1,{"b":"}"}] , "targetSocketId":"t", "answer" : "c" })", "answer").ok());
 }
 
 TEST(EncodeRelay, SplicesTheSendersMembersUntouchedAndAddsOursLast) {
   const std::string_view o = R"({"targetSocketId":"t","sessionId":"s","candidate":{"candidate":"a b c","sdpMid":"0"}})";
   const std::string out = encode_relay("webrtc_ice_candidate", o, "from-sock", "alice");
-  EXPECT_EQ(out,
-            R"(42["webrtc_ice_candidate",{"targetSocketId":"t","sessionId":"s","candidate":{"candidate":"a b c","sdpMid":"0"},"fromSocketId":"from-sock","fromUserId":"alice"}])");
+  EXPECT_EQ(
+      out,
+      R"(42["webrtc_ice_candidate",{"targetSocketId":"t","sessionId":"s","candidate":{"candidate":"a b c","sdpMid":"0"},"fromSocketId":"from-sock","fromUserId":"alice"}])");
   // What the client parses is valid JSON.
   boost::system::error_code ec;
   boost::json::parse(std::string_view(out).substr(2), ec);

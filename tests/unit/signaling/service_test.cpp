@@ -3,11 +3,11 @@
 // The signaling rules, in-process: the real service, rooms and store (SQLite in memory, on its own thread), with
 // fake clients — Engine.IO sessions that have no network transport; what the server sends them is read by
 // long-polling them in process. The io_context runs on the test's thread only.
+#include <gtest/gtest.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/json.hpp>
-#include <gtest/gtest.h>
 
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
@@ -117,7 +117,8 @@ class SignalingServiceTest : public ::testing::Test {
     auto c = std::make_unique<FakeClient>(ioc_, engine_options_, "sock-" + user + "-" + std::to_string(next_++));
     std::string auth;
     if (authenticated)
-      auth = R"({"token":")" + auth::mint_hs256(kSecret, user, user, "user", std::chrono::hours(1), clock_.now()) + "\"}";
+      auth =
+          R"({"token":")" + auth::mint_hs256(kSecret, user, user, "user", std::chrono::hours(1), clock_.now()) + "\"}";
     EXPECT_TRUE(service_.on_connect(c->socket(), auth).ok());
     return c;
   }
@@ -139,10 +140,14 @@ class SignalingServiceTest : public ::testing::Test {
     EXPECT_TRUE(s.ok());
     const std::string id = s->session_id;
     bool done = false;
-    store_.execute<bool>([s = *s](store::Repository& r) -> Result<bool> {
-      r.insert(s);
-      return true;
-    }, [&](Result<bool>) { asio::post(ioc_, [&] { done = true; }); });  // back to the test's thread, as the service does
+    store_.execute<bool>(
+        [s = *s](store::Repository& r) -> Result<bool> {
+          r.insert(s);
+          return true;
+        },
+        [&](Result<bool>) {
+          asio::post(ioc_, [&] { done = true; });
+        });  // back to the test's thread, as the service does
     EXPECT_TRUE(run_until([&] { return done; }));
     return id;
   }

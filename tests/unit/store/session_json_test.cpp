@@ -125,13 +125,13 @@ TEST(SessionJson, RecognisesDocumentText) {
   EXPECT_TRUE(is_document_text(to_json_text(test::make_full_session())));
   EXPECT_TRUE(is_document_text(R"({"a":[1,{"b":null}],"c":"\u00e9"})"));
   EXPECT_FALSE(is_document_text(""));
-  EXPECT_FALSE(is_document_text(R"({"sessionId":)"));            // cut short
-  EXPECT_FALSE(is_document_text(R"({"a":1} {"b":2})"));          // two values
-  EXPECT_FALSE(is_document_text(R"({"a":1},)"));                 // trailing bytes
-  EXPECT_FALSE(is_document_text(R"(["not","an","object"])"));    // an array
-  EXPECT_FALSE(is_document_text(R"("text")"));                   // a string
-  EXPECT_FALSE(is_document_text("{\"a\":\"\xff\"}"));            // not UTF-8
-  EXPECT_FALSE(is_document_text(R"({"a":1 /* note */})"));       // comments are not JSON
+  EXPECT_FALSE(is_document_text(R"({"sessionId":)"));          // cut short
+  EXPECT_FALSE(is_document_text(R"({"a":1} {"b":2})"));        // two values
+  EXPECT_FALSE(is_document_text(R"({"a":1},)"));               // trailing bytes
+  EXPECT_FALSE(is_document_text(R"(["not","an","object"])"));  // an array
+  EXPECT_FALSE(is_document_text(R"("text")"));                 // a string
+  EXPECT_FALSE(is_document_text("{\"a\":\"\xff\"}"));          // not UTF-8
+  EXPECT_FALSE(is_document_text(R"({"a":1 /* note */})"));     // comments are not JSON
 }
 
 TEST(SessionJson, RejectsCorruptDocuments) {

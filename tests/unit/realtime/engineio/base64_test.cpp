@@ -53,8 +53,8 @@ TEST(Base64, RoundTripsEveryByteValue) {
 }
 
 TEST(Base64, RejectsMalformedTextAndLeavesOutputAlone) {
-  for (const std::string_view bad : {"Z"sv, "Zg="sv, "Z==="sv, "Zg==Zg=="sv, "Zm9v!"sv, "Zm 9v"sv, "Zm9v\n"sv,
-                                     "===="sv, "Zm9vY==="sv, "-_-_"sv, "Zm\0v"sv}) {
+  for (const std::string_view bad : {"Z"sv, "Zg="sv, "Z==="sv, "Zg==Zg=="sv, "Zm9v!"sv, "Zm 9v"sv, "Zm9v\n"sv, "===="sv,
+                                     "Zm9vY==="sv, "-_-_"sv, "Zm\0v"sv}) {
     std::string out = "keep";
     const auto r = append_base64_decoded(out, bad);
     ASSERT_FALSE(r) << bad;

@@ -103,13 +103,19 @@ TEST(EngineIoPacket, WebSocketRoundTripsEveryType) {
 
 TEST(EngineIoPayload, DecodesSpecExamples) {
   PayloadDecoder decoder;
-  const auto a = decoder.decode("4hello\x1e" "4\xe2\x82\xac", kMax);
+  const auto a = decoder.decode(
+      "4hello\x1e"
+      "4\xe2\x82\xac",
+      kMax);
   ASSERT_TRUE(a);
   ASSERT_EQ(a->size(), 2u);
   EXPECT_EQ((*a)[0], text(PacketType::message, "hello"));
   EXPECT_EQ((*a)[1], text(PacketType::message, "\xe2\x82\xac"));
 
-  const auto b = decoder.decode("4hello\x1e" "bAQIDBA==", kMax);
+  const auto b = decoder.decode(
+      "4hello\x1e"
+      "bAQIDBA==",
+      kMax);
   ASSERT_TRUE(b);
   ASSERT_EQ(b->size(), 2u);
   EXPECT_EQ((*b)[0], text(PacketType::message, "hello"));
@@ -118,11 +124,21 @@ TEST(EngineIoPayload, DecodesSpecExamples) {
 
 TEST(EngineIoPayload, DecodesBatchesOfEveryType) {
   PayloadDecoder decoder;
-  const auto r = decoder.decode("0\x1e" "1\x1e" "2\x1e" "3probe\x1e" "4x\x1e" "5\x1e" "6\x1e" "b", kMax);
+  const auto r = decoder.decode(
+      "0\x1e"
+      "1\x1e"
+      "2\x1e"
+      "3probe\x1e"
+      "4x\x1e"
+      "5\x1e"
+      "6\x1e"
+      "b",
+      kMax);
   ASSERT_TRUE(r);
-  const std::vector<Packet> expected = {text(PacketType::open),  text(PacketType::close), text(PacketType::ping),
-                                        text(PacketType::pong, "probe"), text(PacketType::message, "x"),
-                                        text(PacketType::upgrade), text(PacketType::noop), binary("")};
+  const std::vector<Packet> expected = {text(PacketType::open),         text(PacketType::close),
+                                        text(PacketType::ping),         text(PacketType::pong, "probe"),
+                                        text(PacketType::message, "x"), text(PacketType::upgrade),
+                                        text(PacketType::noop),         binary("")};
   EXPECT_EQ(std::vector<Packet>(r->begin(), r->end()), expected);
 }
 
@@ -149,8 +165,14 @@ TEST(EngineIoPayload, ManyBinaryPacketsKeepStableViews) {
 
 TEST(EngineIoPayload, DecoderIsReusable) {
   PayloadDecoder decoder;
-  ASSERT_TRUE(decoder.decode("bAQID\x1e" "bBAU=", kMax));
-  const auto r = decoder.decode("4a\x1e" "bBgc=", kMax);
+  ASSERT_TRUE(
+      decoder.decode("bAQID\x1e"
+                     "bBAU=",
+                     kMax));
+  const auto r = decoder.decode(
+      "4a\x1e"
+      "bBgc=",
+      kMax);
   ASSERT_TRUE(r);
   ASSERT_EQ(r->size(), 2u);
   EXPECT_EQ((*r)[1], binary("\x06\x07"sv));
@@ -158,8 +180,18 @@ TEST(EngineIoPayload, DecoderIsReusable) {
 
 TEST(EngineIoPayload, RejectsMalformedPayloads) {
   PayloadDecoder decoder;
-  for (const std::string_view bad : {""sv, "\x1e"sv, "4a\x1e"sv, "\x1e" "4a"sv, "4a\x1e\x1e" "4b"sv, "4a\x1e" "7"sv,
-                                     "4a\x1e" "x"sv, "4a\x1e" "b!!"sv, "bZ"sv, "b===="sv}) {
+  for (const std::string_view bad : {""sv, "\x1e"sv, "4a\x1e"sv,
+                                     "\x1e"
+                                     "4a"sv,
+                                     "4a\x1e\x1e"
+                                     "4b"sv,
+                                     "4a\x1e"
+                                     "7"sv,
+                                     "4a\x1e"
+                                     "x"sv,
+                                     "4a\x1e"
+                                     "b!!"sv,
+                                     "bZ"sv, "b===="sv}) {
     const auto r = decoder.decode(bad, kMax);
     ASSERT_FALSE(r) << bad;
     EXPECT_EQ(r.error().code, errc::invalid_argument) << bad;
@@ -168,8 +200,20 @@ TEST(EngineIoPayload, RejectsMalformedPayloads) {
 
 TEST(EngineIoPayload, EnforcesSizeAndCountLimits) {
   PayloadDecoder decoder(3);
-  EXPECT_TRUE(decoder.decode("6\x1e" "6\x1e" "6", kMax));
-  EXPECT_EQ(decoder.decode("6\x1e" "6\x1e" "6\x1e" "6", kMax).error().code, errc::payload_too_large);
+  EXPECT_TRUE(
+      decoder.decode("6\x1e"
+                     "6\x1e"
+                     "6",
+                     kMax));
+  EXPECT_EQ(decoder
+                .decode("6\x1e"
+                        "6\x1e"
+                        "6\x1e"
+                        "6",
+                        kMax)
+                .error()
+                .code,
+            errc::payload_too_large);
   EXPECT_TRUE(decoder.decode("4abc", 4));
   EXPECT_EQ(decoder.decode("4abcd", 4).error().code, errc::payload_too_large);
 }
@@ -178,7 +222,10 @@ TEST(EngineIoPayload, EncodesTextAndBinaryPackets) {
   const std::vector<Packet> packets = {text(PacketType::message, "hello"), binary("\x01\x02\x03\x04"sv),
                                        text(PacketType::ping)};
   const std::string body = encode_payload(packets);
-  EXPECT_EQ(body, "4hello\x1e" "bAQIDBA==\x1e" "2");
+  EXPECT_EQ(body,
+            "4hello\x1e"
+            "bAQIDBA==\x1e"
+            "2");
   std::size_t size = 2;
   for (const Packet& p : packets) size += encoded_payload_size(p);
   EXPECT_EQ(size, body.size());

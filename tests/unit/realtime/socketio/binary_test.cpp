@@ -3,10 +3,10 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
-#include <gtest/gtest.h>
 
 #include "realtime/socketio/data.hpp"
 
@@ -80,7 +80,7 @@ TEST(BinaryReassembler, RestartsFromItsOwnHeader) {
 
 TEST(BinaryReassembler, ProtocolErrorsResetIt) {
   BinaryReassembler r;
-  EXPECT_EQ(r.add("x").error().code, errc::invalid_argument);  // binary while idle
+  EXPECT_EQ(r.add("x").error().code, errc::invalid_argument);                     // binary while idle
   EXPECT_EQ(r.start(decoded(R"(2["a"])")).error().code, errc::invalid_argument);  // not binary
   ASSERT_TRUE(r.start(decoded(R"(51-["a",{"_placeholder":true,"num":0}])")));
   EXPECT_EQ(r.start(decoded(R"(51-["a",{"_placeholder":true,"num":0}])")).error().code, errc::invalid_argument);
@@ -125,8 +125,8 @@ TEST(BinaryPlaceholders, ReconstructResolvesBuffersInDocumentOrder) {
   EXPECT_FALSE(attachment_of(data->at(0), buffers));
   EXPECT_TRUE(reconstruct(boost::json::parse(R"(["x",1])"), buffers)->empty());
   // Duplicate keys: the last one wins, as with JSON.parse and decode_header().
-  EXPECT_TRUE(reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":9,"_placeholder":false}])"), buffers)
-                  ->empty());
+  EXPECT_TRUE(
+      reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":9,"_placeholder":false}])"), buffers)->empty());
 }
 
 TEST(BinaryPlaceholders, ReconstructRejectsIllegalAttachments) {

@@ -3,8 +3,8 @@
 #include <array>
 #include <string>
 
-#include <boost/json/monotonic_resource.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/monotonic_resource.hpp>
 
 namespace hearth::realtime::socketio {
 namespace {
@@ -49,8 +49,8 @@ TEST(SocketIoData, EscapedNamesUseScratch) {
 
 TEST(SocketIoData, SplitEventRejectsWhatIsNotAnEvent) {
   std::string scratch;
-  for (const auto bad : {"", "[]", "[1]", "{}", "\"a\"", "[\"a\"", "[\"a\",]", "[\"a\" 1]", "[\"a]", "[\"\\q\"]",
-                         "[\"a\"]]x", "["}) {
+  for (const auto bad :
+       {"", "[]", "[1]", "{}", "\"a\"", "[\"a\"", "[\"a\",]", "[\"a\" 1]", "[\"a]", "[\"\\q\"]", "[\"a\"]]x", "["}) {
     EXPECT_FALSE(split_event(bad, scratch)) << bad;
   }
 }

@@ -4,8 +4,8 @@
 #include <string>
 #include <vector>
 
-#include <boost/json/parse.hpp>
 #include <gtest/gtest.h>
+#include <boost/json/parse.hpp>
 
 namespace hearth::realtime::socketio {
 namespace {
@@ -90,10 +90,12 @@ TEST(JsonCheck, AcceptsExactlyWhatBoostJsonAccepts) {
       "1e400",
       "[1e-400, 123456789012345678901234567890]",
   };
-  const std::vector<std::string> inserts = {"\"", "\\", "\\u", "\\ud800", "\\udc00", "\\u12", ",", ":",
-                                            "[", "]", "{", "}", "0", "-", ".", "e", "+", "1", " ", "\t", "\n", "t",
-                                            "n", "f", "true", "null", "\x01", "\x7f", "\xc3", "\xa9", "\xe0\x80",
-                                            "\xed\xa0\x80", "\xf4\x90", "\xff", "/", "//", "/*"};
+  const std::vector<std::string> inserts = {
+      "\"",       "\\",   "\\u",  "\\ud800", "\\udc00", "\\u12", ",",        ":",
+      "[",        "]",    "{",    "}",       "0",       "-",     ".",        "e",
+      "+",        "1",    " ",    "\t",      "\n",      "t",     "n",        "f",
+      "true",     "null", "\x01", "\x7f",    "\xc3",    "\xa9",  "\xe0\x80", "\xed\xa0\x80",
+      "\xf4\x90", "\xff", "/",    "//",      "/*"};
   std::mt19937 rng(20261203);
   const auto pick = [&](std::size_t n) { return std::uniform_int_distribution<std::size_t>(0, n - 1)(rng); };
   int cases = 0, accepted = 0;
@@ -103,10 +105,18 @@ TEST(JsonCheck, AcceptsExactlyWhatBoostJsonAccepts) {
     for (std::size_t e = 0; e < edits && !text.empty(); ++e) {
       const std::size_t at = pick(text.size() + 1);
       switch (pick(4)) {
-        case 0: text.insert(at, inserts[pick(inserts.size())]); break;
-        case 1: if (at < text.size()) text.erase(at, 1 + pick(3)); break;
-        case 2: if (at < text.size()) text[at] = static_cast<char>(pick(256)); break;
-        default: text.resize(at); break;
+        case 0:
+          text.insert(at, inserts[pick(inserts.size())]);
+          break;
+        case 1:
+          if (at < text.size()) text.erase(at, 1 + pick(3));
+          break;
+        case 2:
+          if (at < text.size()) text[at] = static_cast<char>(pick(256));
+          break;
+        default:
+          text.resize(at);
+          break;
       }
     }
     for (const std::size_t depth : {std::size_t{32}, std::size_t{3}}) {

@@ -30,8 +30,7 @@ void expect_invalid(std::string_view packet, errc code = errc::invalid_argument,
 TEST(SocketIoDecode, Connect) {
   EXPECT_EQ(decoded("0"), header(PacketType::connect, "/", {}, ""));
   EXPECT_EQ(decoded("0/admin,"), header(PacketType::connect, "/admin", {}, ""));
-  EXPECT_EQ(decoded(R"(0/admin,{"token":"123"})"),
-            header(PacketType::connect, "/admin", {}, R"({"token":"123"})"));
+  EXPECT_EQ(decoded(R"(0/admin,{"token":"123"})"), header(PacketType::connect, "/admin", {}, R"({"token":"123"})"));
   EXPECT_EQ(decoded(R"(0{"sid":"oSO0OpakMV_3jnilAAAA"})"),
             header(PacketType::connect, "/", {}, R"({"sid":"oSO0OpakMV_3jnilAAAA"})"));
   // socket.io-parser reads a namespace up to ',' or the end of the packet.
@@ -96,10 +95,28 @@ TEST(SocketIoDecode, RejectsBadTypes) {
 }
 
 TEST(SocketIoDecode, RejectsBadEventData) {
-  for (const auto bad : {"2"sv, "2/admin,"sv, "2{}"sv, "2[]"sv, "2[1]"sv, "2[null]"sv, "2[[\"a\"]]"sv, "2\"a\""sv,
-                         "2[\"a\""sv, "2[\"a\",]"sv, "2[\"a\"]x"sv, "2[\"a\"][]"sv, "2 [\"a\"]"sv, "2\n[\"a\"]"sv,
-                         "2['a']"sv, "2[\"a\",01]"sv, "2[\"a\",NaN]"sv, "2[\"a\"/*c*/]"sv, "2[\"\\x\"]"sv,
-                         "2[\"\xff\"]"sv, "2[\"a\xc0\xaf\"]"sv, "2/admin[\"a\"]"sv}) {
+  for (const auto bad : {"2"sv,
+                         "2/admin,"sv,
+                         "2{}"sv,
+                         "2[]"sv,
+                         "2[1]"sv,
+                         "2[null]"sv,
+                         "2[[\"a\"]]"sv,
+                         "2\"a\""sv,
+                         "2[\"a\""sv,
+                         "2[\"a\",]"sv,
+                         "2[\"a\"]x"sv,
+                         "2[\"a\"][]"sv,
+                         "2 [\"a\"]"sv,
+                         "2\n[\"a\"]"sv,
+                         "2['a']"sv,
+                         "2[\"a\",01]"sv,
+                         "2[\"a\",NaN]"sv,
+                         "2[\"a\"/*c*/]"sv,
+                         "2[\"\\x\"]"sv,
+                         "2[\"\xff\"]"sv,
+                         "2[\"a\xc0\xaf\"]"sv,
+                         "2/admin[\"a\"]"sv}) {
     expect_invalid(bad);
   }
 }
@@ -115,7 +132,8 @@ TEST(SocketIoDecode, RejectsReservedEventNames) {
 }
 
 TEST(SocketIoDecode, RejectsBadAcks) {
-  for (const auto bad : {"3[\"a\"]"sv, "3/admin,[]"sv, "312"sv, "312{}"sv, "312\"a\""sv, "61-[{\"_placeholder\":true,\"num\":0}]"sv}) {
+  for (const auto bad :
+       {"3[\"a\"]"sv, "3/admin,[]"sv, "312"sv, "312{}"sv, "312\"a\""sv, "61-[{\"_placeholder\":true,\"num\":0}]"sv}) {
     expect_invalid(bad);
   }
 }
@@ -128,8 +146,8 @@ TEST(SocketIoDecode, RejectsMisplacedAckIdsAndData) {
 }
 
 TEST(SocketIoDecode, RejectsBadAttachmentHeaders) {
-  for (const auto bad : {"5"sv, "5-[\"a\"]"sv, "5x-[\"a\"]"sv, "51[\"a\"]"sv, "51"sv, "5/admin,1-[\"a\"]"sv,
-                         "51-"sv, "6-1[]"sv}) {
+  for (const auto bad :
+       {"5"sv, "5-[\"a\"]"sv, "5x-[\"a\"]"sv, "51[\"a\"]"sv, "51"sv, "5/admin,1-[\"a\"]"sv, "51-"sv, "6-1[]"sv}) {
     expect_invalid(bad);
   }
   // Attachments are only for binary types: "21-" is ack id 21 then "-…", which is not JSON.
@@ -137,15 +155,13 @@ TEST(SocketIoDecode, RejectsBadAttachmentHeaders) {
 }
 
 TEST(SocketIoDecode, RejectsIllegalPlaceholders) {
-  for (const auto bad : {R"(51-["a",{"_placeholder":true,"num":1}])"sv,
-                         R"(51-["a",{"_placeholder":true,"num":-1}])"sv,
-                         R"(51-["a",{"_placeholder":true,"num":"0"}])"sv,
-                         R"(51-["a",{"_placeholder":true}])"sv,
-                         R"(51-["a",{"_placeholder":true,"num":0.5}])"sv,
-                         R"(51-["a",{"_placeholder":true,"num":[0]}])"sv,
-                         R"(51-["a",{"x":[{"_placeholder":true,"num":3}]}])"sv,
-                         R"(51-["a",{"num":0,"_placeholder":false,"_placeholder":true,"num":2}])"sv,
-                         R"(50-["a",{"_placeholder":true,"num":0}])"sv}) {
+  for (const auto bad :
+       {R"(51-["a",{"_placeholder":true,"num":1}])"sv, R"(51-["a",{"_placeholder":true,"num":-1}])"sv,
+        R"(51-["a",{"_placeholder":true,"num":"0"}])"sv, R"(51-["a",{"_placeholder":true}])"sv,
+        R"(51-["a",{"_placeholder":true,"num":0.5}])"sv, R"(51-["a",{"_placeholder":true,"num":[0]}])"sv,
+        R"(51-["a",{"x":[{"_placeholder":true,"num":3}]}])"sv,
+        R"(51-["a",{"num":0,"_placeholder":false,"_placeholder":true,"num":2}])"sv,
+        R"(50-["a",{"_placeholder":true,"num":0}])"sv}) {
     expect_invalid(bad);
   }
   // Keys may come in any order and repeat; the last value wins, as with JSON.parse.
@@ -195,7 +211,7 @@ TEST(SocketIoDecode, DepthLimit) {
   expect_invalid(nested(kDefaultMaxDepth + 1));
   EXPECT_TRUE(decode_header(nested(4), DecodeLimits{.max_depth = 4}));
   expect_invalid(nested(5), errc::invalid_argument, DecodeLimits{.max_depth = 4});
-  expect_invalid(nested(10'000));  // no recursion, no crash
+  expect_invalid(nested(10'000));                                                        // no recursion, no crash
   expect_invalid(nested(200), errc::invalid_argument, DecodeLimits{.max_depth = 1000});  // capped at 64
 }
 
