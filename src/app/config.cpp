@@ -87,6 +87,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
        "comma list; '*' allows any (default: none in production, any in development)"},
       {"--rate-limit-per-minute", &raw.rate_limit_per_minute, "RATE_LIMIT_PER_MINUTE",
        "REST requests per user, default 120"},
+      {"--auth-failures-per-minute", &raw.auth_failures_per_minute, "AUTH_FAILURES_PER_MINUTE",
+       "REST requests with a bad token per client address before 429, default 60"},
       {"--max-invitees", &raw.max_invitees, "MAX_INVITEES", "default 50"},
       {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
       {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
@@ -165,6 +167,9 @@ Config build_config(const RawOptions& raw) {
   if (!raw.rate_limit_per_minute.empty())
     c.rate_limit_per_minute =
         static_cast<double>(parse_int("RATE_LIMIT_PER_MINUTE", raw.rate_limit_per_minute, 1, 100'000'000));
+  if (!raw.auth_failures_per_minute.empty())
+    c.auth_failures_per_minute =
+        static_cast<double>(parse_int("AUTH_FAILURES_PER_MINUTE", raw.auth_failures_per_minute, 1, 100'000'000));
   if (!raw.sweep_interval_seconds.empty())
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 

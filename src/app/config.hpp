@@ -36,6 +36,7 @@ struct Config {
   std::vector<std::string> cors_origins;
   bool cors_allow_any = false;
   double rate_limit_per_minute = 120;
+  double auth_failures_per_minute = 60;  // REST requests with a bad token, per client address
   std::chrono::seconds sweep_interval{30};
   unsigned threads = 1;
   std::string log_level = "info";
@@ -49,9 +50,9 @@ struct Config {
 struct RawOptions {
   std::string host, port, database_url, env, jwt_secret, jwt_public_key_file, stun_servers, turn_server_url,
       turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
-      call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, max_invitees, sweep_interval_seconds, threads,
-      log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes, reconnect_grace_seconds, auth_timeout_seconds,
-      socket_events_per_second, web_root;
+      call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, auth_failures_per_minute, max_invitees,
+      sweep_interval_seconds, threads, log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes,
+      reconnect_grace_seconds, auth_timeout_seconds, socket_events_per_second, web_root;
   bool protocol_conformance = false;
 };
 

@@ -66,9 +66,10 @@ struct Server::Impl {
         dev_token(cfg.development && !cfg.jwt_secret.empty()
                       ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock)
                       : nullptr),
-        handler(api, verifier, cors, clock,
-                http::RequestHandlerConfig{cfg.rate_limit_per_minute, 60, cfg.http.body_limit},
-                [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
+        handler(
+            api, verifier, cors, clock,
+            http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.auth_failures_per_minute, cfg.http.body_limit},
+            [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
         signaling(ioc, store, verifier, ice, clock, cfg.limits, cfg.signaling),
         engine(ioc, cfg.engine, net::WebSocketLimits{},
                [this](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {

@@ -213,6 +213,19 @@ describe('rate limiting (RATE_LIMIT_PER_MINUTE=5 per user)', () => {
   });
 });
 
+describe('failed authentications (AUTH_FAILURES_PER_MINUTE=3 per client address)', () => {
+  it('the 4th bad token in a minute → 429 with Retry-After; a valid token from the same address still works', async () => {
+    const limited = await startServer({ secret: SECRET, env: { AUTH_FAILURES_PER_MINUTE: '3' } });
+    const forged = client(limited, mint({ sub: 'mallory' }, 'not-the-secret'));
+    for (let i = 0; i < 3; i++) expectError(await forged.history(), 401);
+    const res = await forged.history();
+    expectError(res, 429, { message: /Too many failed authentications/ });
+    assert.equal(res.headers.get('retry-after'), '60');
+    expectOk(await client(limited, mint({ sub: 'alice' }, SECRET)).history(), 200);
+    assert.deepEqual(await limited.stop(), { code: 0, signal: null });
+  });
+});
+
 describe('sweep (CALL_RING_TIMEOUT_SECONDS=1, SWEEP_INTERVAL_SECONDS=1)', () => {
   it('an unanswered session ends as missed; one ended by a user keeps its reason', async () => {
     const swept = await startServer({ secret: SECRET, env: { CALL_RING_TIMEOUT_SECONDS: '1', SWEEP_INTERVAL_SECONDS: '1' } });

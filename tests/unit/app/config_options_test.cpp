@@ -88,6 +88,7 @@ INSTANTIATE_TEST_SUITE_P(
         Option{"SWEEP_INTERVAL_SECONDS", "--sweep-interval-seconds", &RawOptions::sweep_interval_seconds},
         Option{"CORS_ORIGINS", "--cors-origins", &RawOptions::cors_origins},
         Option{"RATE_LIMIT_PER_MINUTE", "--rate-limit-per-minute", &RawOptions::rate_limit_per_minute},
+        Option{"AUTH_FAILURES_PER_MINUTE", "--auth-failures-per-minute", &RawOptions::auth_failures_per_minute},
         Option{"HEARTH_THREADS", "--threads", &RawOptions::threads},
         Option{"PING_INTERVAL_MS", "--ping-interval-ms", &RawOptions::ping_interval_ms},
         Option{"PING_TIMEOUT_MS", "--ping-timeout-ms", &RawOptions::ping_timeout_ms},

@@ -80,6 +80,7 @@ TEST(ConfigDefaults, FollowTheReadme) {
   EXPECT_TRUE(c.cors_origins.empty());
   EXPECT_FALSE(c.cors_allow_any);  // production: no origin unless listed
   EXPECT_EQ(c.rate_limit_per_minute, 120);
+  EXPECT_EQ(c.auth_failures_per_minute, 60);
   EXPECT_EQ(c.threads, std::max(1U, std::thread::hardware_concurrency()));
   EXPECT_EQ(c.log_level, "info");
   EXPECT_EQ(c.engine.ping_interval, 25'000ms);
@@ -254,6 +255,7 @@ TEST(ConfigNumbers, ConvertToTheirUnits) {
   raw.call_ring_timeout_seconds = "45";
   raw.call_timeout_minutes = "90";
   raw.rate_limit_per_minute = "600";
+  raw.auth_failures_per_minute = "7";
   raw.sweep_interval_seconds = "5";
   raw.threads = "3";
   raw.ping_interval_ms = "1000";
@@ -269,6 +271,7 @@ TEST(ConfigNumbers, ConvertToTheirUnits) {
   EXPECT_EQ(c.limits.ring_timeout, 45s);
   EXPECT_EQ(c.limits.call_timeout, 90min);
   EXPECT_EQ(c.rate_limit_per_minute, 600);
+  EXPECT_EQ(c.auth_failures_per_minute, 7);
   EXPECT_EQ(c.sweep_interval, 5s);
   EXPECT_EQ(c.threads, 3U);
   EXPECT_EQ(c.engine.ping_interval, 1000ms);
@@ -325,6 +328,7 @@ INSTANTIATE_TEST_SUITE_P(
                       IntegerOption{"CALL_TIMEOUT_MINUTES", &RawOptions::call_timeout_minutes, 1, 7 * 24 * 60},
                       IntegerOption{"CALL_RING_TIMEOUT_SECONDS", &RawOptions::call_ring_timeout_seconds, 1, 3600},
                       IntegerOption{"RATE_LIMIT_PER_MINUTE", &RawOptions::rate_limit_per_minute, 1, 100'000'000},
+                      IntegerOption{"AUTH_FAILURES_PER_MINUTE", &RawOptions::auth_failures_per_minute, 1, 100'000'000},
                       IntegerOption{"SWEEP_INTERVAL_SECONDS", &RawOptions::sweep_interval_seconds, 1, 3600},
                       IntegerOption{"HEARTH_THREADS", &RawOptions::threads, 1, 256},
                       IntegerOption{"PING_INTERVAL_MS", &RawOptions::ping_interval_ms, 100, 600'000},
