@@ -109,38 +109,24 @@ class Scanner {
 
   bool top_level() {
     const char c = *p_;
-    const bool object = c == '{', array = c == '[', string = c == '"';
+    const bool is_object = c == '{', is_array = c == '[', is_string = c == '"';
     switch (check_.shape) {
       case JsonShape::any:
         break;
       case JsonShape::object:
-        if (!object) return fail("data must be an object");
+        if (!is_object) return fail("data must be an object");
         break;
       case JsonShape::object_or_string:
-        if (!object && !string) return fail("data must be an object or a string");
+        if (!is_object && !is_string) return fail("data must be an object or a string");
         break;
       case JsonShape::array:
       case JsonShape::event:
-        if (!array) return fail("data must be an array");
+        if (!is_array) return fail("data must be an array");
         break;
     }
-    if (check_.shape == JsonShape::event) return event();
+    if (check_.shape == JsonShape::event) return array(1, true);
     Value v;
     return value(v, 0);
-  }
-
-  // EVENT and BINARY_EVENT: an array whose first element is a string naming a non-reserved event.
-  bool event() {
-    if (max_depth_ == 0) return fail("JSON nested too deeply");
-    ++p_;  // '['
-    skip_space();
-    if (p_ == end_) return fail("invalid JSON: incomplete array");
-    if (*p_ == ']') return fail("event without a name");
-    if (*p_ != '"') return fail("event name must be a string");
-    ShortName name;
-    if (!string(&name)) return false;
-    if (!name.overflow && is_reserved_event(name.view())) return fail("reserved event name");
-    return array_rest(1);
   }
 
   bool value(Value& v, std::size_t depth) {
@@ -167,7 +153,7 @@ class Scanner {
         return literal("null");
       default:
         v.kind = Kind::number;
-        return number(&v.attachment_index);
+        return number(v.attachment_index);
     }
   }
 
@@ -178,21 +164,33 @@ class Scanner {
     return true;
   }
 
-  bool array(std::size_t depth) {
+  // p_ at a container's '[' or '{', `depth` its nesting level: checks the depth, steps inside.
+  bool enter(std::size_t depth) {
     if (depth > max_depth_) return fail("JSON nested too deeply");
-    ++p_;  // '['
+    ++p_;
     skip_space();
-    if (p_ != end_ && *p_ == ']') {
+    return true;
+  }
+
+  // `event`: the top-level array of an EVENT or BINARY_EVENT, whose first element is a string naming an event
+  // that is not reserved.
+  bool array(std::size_t depth, bool event = false) {
+    if (!enter(depth)) return false;
+    if (p_ == end_) return fail("invalid JSON: incomplete array");
+    if (*p_ == ']') {
+      if (event) return fail("event without a name");
       ++p_;
       return true;
     }
-    Value v;
-    if (!value(v, depth)) return false;
-    return array_rest(depth);
-  }
-
-  // After an array's first element: (',' value)* ']'.
-  bool array_rest(std::size_t depth) {
+    if (event) {
+      if (*p_ != '"') return fail("event name must be a string");
+      ShortName name;
+      if (!string(&name)) return false;
+      if (!name.overflow && is_reserved_event(name.view())) return fail("reserved event name");
+    } else {
+      Value v;
+      if (!value(v, depth)) return false;
+    }
     for (;;) {
       skip_space();
       if (p_ == end_) return fail("invalid JSON: incomplete array");
@@ -209,9 +207,7 @@ class Scanner {
   }
 
   bool object(std::size_t depth) {
-    if (depth > max_depth_) return fail("JSON nested too deeply");
-    ++p_;  // '{'
-    skip_space();
+    if (!enter(depth)) return false;
     if (p_ != end_ && *p_ == '}') {
       ++p_;
       return true;
@@ -392,7 +388,7 @@ class Scanner {
   }
 
   // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?; tells whether it names an attachment (placeholders only).
-  bool number(bool* attachment_index) {
+  bool number(bool& attachment_index) {
     const char* start = p_;
     const auto digits = [&] {
       const char* from = p_;
@@ -427,7 +423,7 @@ class Scanner {
       }
       if (p_ == from) return fail("invalid JSON: bad exponent");
     }
-    if (check_.placeholders) *attachment_index = names_attachment(start, integer);
+    if (check_.placeholders) attachment_index = names_attachment(start, integer);
     return true;
   }
 
