@@ -1,8 +1,9 @@
 #pragma once
-// Validates a packet's JSON data in one pass with Boost.JSON's SAX parser: syntax (strict JSON, valid UTF-8),
-// nesting depth, the shape Socket.IO requires for the packet type, and for binary packets the attachment
-// placeholders. Nothing is built and nothing allocated, so the relay path can forward the text untouched yet
-// never hand a peer something its parser would reject (socket.io-client closes the connection on a parse error).
+// Validates a packet's JSON data in one pass, with a strict scanner of our own (see json_check.cpp): syntax
+// (strict JSON, valid UTF-8), nesting depth, the shape Socket.IO requires for the packet type, and for binary
+// packets the attachment placeholders. Nothing is built and nothing allocated, so the relay path can forward the
+// text untouched yet never hand a peer something its parser would reject (socket.io-client closes the connection
+// on a parse error).
 // Thread safety: stateless.
 #include <cstddef>
 #include <cstdint>
