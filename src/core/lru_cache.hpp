@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/string_hash.hpp"
+
 namespace hearth {
 
 template <class Value>
@@ -58,14 +60,9 @@ class LruCache {
 
  private:
   using Entries = std::list<std::pair<std::string, Value>>;  // most recently used first
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view key) const noexcept { return std::hash<std::string_view>{}(key); }
-  };
-
   std::size_t capacity_;
   Entries entries_;
-  std::unordered_map<std::string_view, typename Entries::iterator, Hash, std::equal_to<>> index_;
+  std::unordered_map<std::string_view, typename Entries::iterator, StringHash, std::equal_to<>> index_;
 };
 
 }  // namespace hearth

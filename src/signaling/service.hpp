@@ -20,6 +20,7 @@
 #include "calls/events.hpp"
 #include "calls/limits.hpp"
 #include "core/clock.hpp"
+#include "core/string_hash.hpp"
 #include "ice/ice_servers.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
 #include "signaling/peer.hpp"
@@ -84,10 +85,6 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   SignalingOptions options_;
   Registry registry_;
   std::mutex rooms_mutex_;
-  struct StringHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;
 };
 

@@ -90,12 +90,15 @@ void SqliteRepository::check_data_version() {
 }
 
 void SqliteRepository::begin() {
+  pending_.clear();  // empty unless the last transaction ended without commit() or rollback()
   db_.exec("BEGIN IMMEDIATE");
   check_data_version();  // holding the write lock: nobody else commits until our COMMIT
 }
 
 void SqliteRepository::commit() {
+  write_pending();
   db_.exec("COMMIT");
+  pending_.clear();
   for (const auto& id : cache_.written()) {
     if (const auto* s = cache_.find(id))
       committed_.publish(*s);
@@ -106,6 +109,7 @@ void SqliteRepository::commit() {
 }
 
 void SqliteRepository::rollback() {
+  pending_.clear();
   cache_.rollback();  // also when SQLite already rolled back by itself
   if (db_.in_transaction()) db_.exec("ROLLBACK");
 }
@@ -113,15 +117,18 @@ void SqliteRepository::rollback() {
 void SqliteRepository::savepoint() {
   db_.exec("SAVEPOINT op");
   cache_.savepoint();
+  pending_.savepoint();
 }
 
 void SqliteRepository::release_savepoint() {
   db_.exec("RELEASE SAVEPOINT op");
   cache_.release_savepoint();
+  pending_.release_savepoint();
 }
 
 void SqliteRepository::rollback_to_savepoint() {
   cache_.rollback_to_savepoint();
+  pending_.rollback_to_savepoint();
   // ROLLBACK TO keeps the savepoint open (in SQLite and PostgreSQL alike); release it too.
   db_.exec("ROLLBACK TO SAVEPOINT op");
   db_.exec("RELEASE SAVEPOINT op");
@@ -152,6 +159,7 @@ void SqliteRepository::insert(const CallSession& s) {
 
 std::optional<CallSession> SqliteRepository::find(std::string_view session_id, bool /*for_update*/) {
   if (!db_.in_transaction()) check_data_version();  // a transaction checked when it began
+  if (const auto* pending = pending_.find(session_id)) return *pending;
   if (const auto* cached = cache_.find(session_id)) return *cached;
   auto q = db_.query(find_sql);
   q.bind(1, session_id);
@@ -162,6 +170,18 @@ std::optional<CallSession> SqliteRepository::find(std::string_view session_id, b
 }
 
 void SqliteRepository::update(const CallSession& s) {
+  // Inside a transaction, a session known to exist (updated before in it, or cached: the transaction holds the
+  // write lock and began by checking that nobody else wrote) is written once, by write_pending() before COMMIT.
+  if (db_.in_transaction() && (pending_.find(s.session_id) || cache_.find(s.session_id))) {
+    pending_.put(s);
+    cache_.put(s);
+    return;
+  }
+  write(s);
+  cache_.put(s);
+}
+
+void SqliteRepository::write(const CallSession& s) {
   const std::string document = to_json_text(s);
   {
     auto q = db_.query(update_session_sql);
@@ -170,13 +190,21 @@ void SqliteRepository::update(const CallSession& s) {
     q.run();
   }
   if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);
-  cache_.put(s);
+}
+
+void SqliteRepository::write_pending() {
+  for (const auto* s : pending_.unwritten()) {
+    write(*s);
+    cache_.put(*s);  // again: a rolled-back savepoint may have made the cache forget it
+    pending_.mark_written(s->session_id);
+  }
 }
 
 HistoryPage SqliteRepository::history(const HistoryQuery& hq) {
   if (hq.page < 1 || hq.limit < 1 || hq.limit > max_history_limit)
     throw StoreError(errc::invalid_argument, "history: page must be >= 1 and limit between 1 and 100");
   const std::int64_t offset = (std::int64_t{hq.page} - 1) * hq.limit;
+  write_pending();  // the query reads the rows
   HistoryPage page;
   {
     auto q = db_.query(hq.status ? count_by_status_sql : count_sql);
@@ -198,6 +226,7 @@ HistoryPage SqliteRepository::history(const HistoryQuery& hq) {
 std::vector<std::string> SqliteRepository::due(TimePoint now, int limit) {
   std::vector<std::string> ids;
   if (limit <= 0) return ids;
+  write_pending();  // the query reads the rows
   auto q = db_.query(due_sql);
   q.bind(1, to_epoch_ms(now)).bind(2, std::int64_t{limit});
   while (q.step()) ids.emplace_back(q.text(0));

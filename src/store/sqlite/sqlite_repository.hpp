@@ -4,8 +4,10 @@
 // the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
 // JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
 // member for the history query. The recently used live sessions are kept parsed in a SessionCache; any commit
-// by another connection (PRAGMA data_version, checked when a transaction begins) empties it. What each batch
-// wrote is published to CommittedSessions once committed, for read-only requests on other threads.
+// by another connection (PRAGMA data_version, checked when a transaction begins) empties it. Inside a transaction
+// the updates of a session already known are kept in PendingWrites and written once, before the commit (or before
+// a query that reads the rows), however often the batch updated it. What each batch wrote is published to
+// CommittedSessions once committed, for read-only requests on other threads.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
@@ -17,6 +19,7 @@
 #include <vector>
 
 #include "store/committed_sessions.hpp"
+#include "store/pending_writes.hpp"
 #include "store/repository.hpp"
 #include "store/session_cache.hpp"
 #include "store/sqlite/sqlite_checkpointer.hpp"
@@ -67,9 +70,12 @@ class SqliteRepository final : public Repository {
   SqliteConnection db_;
   SessionCache cache_;
   CommittedSessions committed_;     // what the last commits wrote, for other threads
+  PendingWrites pending_;           // updates of this transaction not yet written (see update())
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
 
-  void check_data_version();  // empties the cache if another connection committed since the last check
+  void check_data_version();                // empties the cache if another connection committed since the last check
+  void write(const calls::CallSession& s);  // UPDATE; throws StoreError(errc::not_found) if the row is missing
+  void write_pending();                     // writes what pending_ holds unwritten
 };
 
 // Maps a DATABASE_URL to a SQLite path: "sqlite://./data/x.db" -> "./data/x.db" (relative to the working

@@ -410,6 +410,78 @@ TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
   EXPECT_FALSE(repo_->committed("s1"));  // ended sessions are not kept
 }
 
+std::string stored_title(const std::string& path, const std::string& id) {
+  return raw_query(
+      path, "SELECT json_extract(document, '$.metadata.title') FROM call_sessions WHERE session_id = '" + id + "'");
+}
+
+TEST_F(SqliteRepositoryTest, ABatchWritesEachUpdatedSessionOnceBeforeItCommits) {
+  repo_->insert(make_session("s1", "alice"));
+  repo_->insert(make_session("s2", "bob"));
+  raw_query(path_,
+            "CREATE TABLE writes (n INTEGER); INSERT INTO writes VALUES (0); "
+            "CREATE TRIGGER count_writes AFTER UPDATE ON call_sessions BEGIN UPDATE writes SET n = n + 1; END");
+  repo_->begin();
+  auto s1 = *repo_->find("s1", true);
+  auto s2 = *repo_->find("s2", true);
+  for (const char* title : {"one", "two", "three"}) {
+    repo_->savepoint();
+    s1.metadata.title = title;
+    repo_->update(s1);
+    EXPECT_EQ(repo_->find("s1", true)->metadata.title, title);  // the batch sees its own updates
+    repo_->release_savepoint();
+  }
+  repo_->savepoint();
+  s2.metadata.title = "bob's";
+  repo_->update(s2);
+  repo_->release_savepoint();
+  EXPECT_EQ(raw_query(path_, "SELECT n FROM writes"), "0");
+  repo_->commit();
+  EXPECT_EQ(raw_query(path_, "SELECT n FROM writes"), "2");  // once per session, not once per update
+  EXPECT_EQ(stored_title(path_, "s1"), "three");
+  EXPECT_EQ(stored_title(path_, "s2"), "bob's");
+  EXPECT_EQ(repo_->committed("s1")->metadata.title, "three");
+}
+
+TEST_F(SqliteRepositoryTest, QueriesSeeTheBatchsOwnUpdates) {
+  repo_->insert(make_session("s1", "alice"));
+  repo_->begin();
+  auto s = *repo_->find("s1", true);
+  repo_->savepoint();
+  s.status = Status::ended;
+  s.end_reason = calls::EndReason::ended_by_user;
+  repo_->update(s);
+  repo_->release_savepoint();
+  repo_->savepoint();
+  EXPECT_TRUE(repo_->due(at(2'000'000'000'000), 10).empty());
+  EXPECT_EQ(ids(repo_->history({"alice", Status::ended, 1, 20})), (std::vector<std::string>{"s1"}));
+  repo_->release_savepoint();
+  repo_->commit();
+  EXPECT_EQ(raw_query(path_, "SELECT status FROM call_sessions"), "ended");
+}
+
+TEST_F(SqliteRepositoryTest, ARolledBackOperationKeepsTheEarlierUpdatesOfItsBatch) {
+  repo_->insert(make_session("s1", "alice"));
+  repo_->begin();
+  auto s = *repo_->find("s1", true);
+  repo_->savepoint();
+  s.metadata.title = "one";
+  repo_->update(s);
+  repo_->release_savepoint();
+  repo_->savepoint();
+  repo_->history({"alice", std::nullopt, 1, 20});  // writes the batch's updates, inside this savepoint
+  repo_->rollback_to_savepoint();                  // which takes that write back
+  repo_->savepoint();
+  s.metadata.title = "two";
+  repo_->update(s);
+  repo_->history({"alice", std::nullopt, 1, 20});
+  repo_->rollback_to_savepoint();
+  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "one");
+  repo_->commit();
+  EXPECT_EQ(stored_title(path_, "s1"), "one");
+  EXPECT_EQ(repo_->committed("s1")->metadata.title, "one");
+}
+
 TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
   repo_->insert(make_session("s1", "alice"));  // outside an explicit transaction: SQLite commits it at once
   repo_->begin();
