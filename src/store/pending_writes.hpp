@@ -44,14 +44,14 @@ class PendingWrites {
   // How to take back one change of the current savepoint.
   struct Undo {
     std::size_t slot;
-    bool added;                               // the entry was created: remove it
+    bool added;                                // the entry was created: remove it
     std::optional<calls::CallSession> before;  // the session it replaced (nullopt: the session did not change)
     bool written_before;
   };
 
-  std::vector<Entry> entries_;                         // in the order first updated
-  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> slots_;// session id -> index in entries_
-  std::vector<Undo> undo_;                             // changes since the savepoint began, oldest first
+  std::vector<Entry> entries_;                                                       // in the order first updated
+  std::unordered_map<std::string, std::size_t, StringHash, std::equal_to<>> slots_;  // session id -> index in entries_
+  std::vector<Undo> undo_;  // changes since the savepoint began, oldest first
 };
 
 }  // namespace hearth::store

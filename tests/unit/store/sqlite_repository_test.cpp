@@ -482,6 +482,22 @@ TEST_F(SqliteRepositoryTest, ARolledBackOperationKeepsTheEarlierUpdatesOfItsBatc
   EXPECT_EQ(repo_->committed("s1")->metadata.title, "one");
 }
 
+TEST(SqliteRepositoryCache, AnUpdateWrittenAtOnceIsRolledBackWithItsOperation) {
+  test::TempDir dir;
+  const auto path = dir.file("nocache.db");
+  SqliteRepository repo(path, SqliteOptions{.checkpoints = {}, .cached_sessions = 0});
+  repo.migrate();
+  repo.insert(make_session("s1", "alice"));
+  auto s = make_session("s1", "alice");
+  s.metadata.title = "undone";
+  repo.begin();
+  repo.savepoint();
+  repo.update(s);  // not known to this transaction: written at once
+  repo.rollback_to_savepoint();
+  repo.commit();
+  EXPECT_EQ(stored_title(path, "s1"), "");
+}
+
 TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
   repo_->insert(make_session("s1", "alice"));  // outside an explicit transaction: SQLite commits it at once
   repo_->begin();
