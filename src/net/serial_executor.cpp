@@ -25,6 +25,10 @@ void set_io_threads(asio::io_context& ioc, unsigned threads) {
   asio::use_service<IoThreads>(ioc).threads.store(threads, std::memory_order_relaxed);
 }
 
+unsigned io_threads(asio::io_context& ioc) {
+  return asio::use_service<IoThreads>(ioc).threads.load(std::memory_order_relaxed);
+}
+
 bool running_in_this_thread(const asio::any_io_executor& ex) noexcept {
   if (const auto* io = ex.target<asio::io_context::executor_type>()) return io->running_in_this_thread();
   if (const auto* strand = ex.target<asio::strand<asio::io_context::executor_type>>())
@@ -33,7 +37,7 @@ bool running_in_this_thread(const asio::any_io_executor& ex) noexcept {
 }
 
 asio::any_io_executor serial_executor(asio::io_context& ioc) {
-  if (asio::use_service<IoThreads>(ioc).threads.load(std::memory_order_relaxed) == 1) return ioc.get_executor();
+  if (io_threads(ioc) == 1) return ioc.get_executor();
   return asio::make_strand(ioc);
 }
 

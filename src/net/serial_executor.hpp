@@ -11,6 +11,8 @@
 namespace hearth::net {
 
 void set_io_threads(boost::asio::io_context& ioc, unsigned threads);
+// What set_io_threads recorded; 0 if nothing was.
+unsigned io_threads(boost::asio::io_context& ioc);
 boost::asio::any_io_executor serial_executor(boost::asio::io_context& ioc);
 // True if the calling thread may run `ex`'s handlers now, in order with what `ex` already ran: inside a handler of
 // the io_context (one thread) or of that very strand. Hot paths then act inline instead of building a handler.

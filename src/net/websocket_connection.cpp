@@ -1,6 +1,7 @@
 #include "net/websocket_connection.hpp"
 
 #include <array>
+#include <cerrno>
 #include <vector>
 
 #include <spdlog/spdlog.h>
@@ -9,6 +10,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "net/send_batcher.hpp"
 #include "net/serial_executor.hpp"
 
 namespace hearth::net {
@@ -51,8 +53,17 @@ void give_back_send_buffer(std::string& out) {
 }
 }  // namespace
 
+namespace {
+// The batcher, if the connection runs on the io_context's own executor and one thread runs it.
+SendBatcher* batcher_for(tcp::socket& socket) {
+  const auto ex = socket.get_executor();
+  const auto* io = ex.target<asio::io_context::executor_type>();
+  return io ? SendBatcher::of(io->context()) : nullptr;
+}
+}  // namespace
+
 WebSocketConnection::WebSocketConnection(tcp::socket socket, WebSocketLimits limits)
-    : socket_(std::move(socket)), limits_(limits), parser_(limits.max_message) {}
+    : socket_(std::move(socket)), limits_(limits), batcher_(batcher_for(socket_)), parser_(limits.max_message) {}
 
 WebSocketConnection::~WebSocketConnection() = default;
 
@@ -204,10 +215,30 @@ void WebSocketConnection::enqueue(ws::Opcode op, std::string_view payload) {
 void WebSocketConnection::schedule_write() {
   if (write_scheduled_ || waiting_writable_) return;
   write_scheduled_ = true;
-  asio::post(socket_.get_executor(), [self = shared_from_this()] {
-    self->write_scheduled_ = false;
-    if (!self->waiting_writable_) self->flush();
-  });
+  if (batcher_) return batcher_->add(shared_from_this());
+  asio::post(socket_.get_executor(), [self = shared_from_this()] { self->scheduled_flush(); });
+}
+
+void WebSocketConnection::scheduled_flush() {
+  write_scheduled_ = false;
+  if (!waiting_writable_) flush();
+}
+
+std::string_view WebSocketConnection::take_batch() {
+  write_scheduled_ = false;
+  if (waiting_writable_) return {};
+  if (out_.empty() || !socket_.is_open()) {
+    flush();  // nothing to send: gives the buffer back, and closes the socket if the connection has finished
+    return {};
+  }
+  return out_;
+}
+
+void WebSocketConnection::batch_sent(long result) {
+  if (result == -EAGAIN || result == -EWOULDBLOCK) return wait_writable();
+  if (result < 0) return fail(CloseReason::io_error);
+  out_.erase(0, static_cast<std::size_t>(result));
+  flush();  // the rest, if the kernel took only part; then the buffer goes back (and a finished socket closes)
 }
 
 // Sends as much of out_ as the kernel takes now; waits for writability if that is not all of it.

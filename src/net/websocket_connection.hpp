@@ -4,8 +4,9 @@
 // buffer shared by all connections of the thread, keeping only an incomplete frame's tail); outgoing frames are
 // copied into one contiguous send buffer (taken from a per-thread pool when there is something to send, given
 // back once all is written, so idle connections hold none and busy ones allocate nothing per message), and
-// everything queued during one turn of the event loop leaves in one non-blocking send; only a socket whose kernel
-// buffer is full waits for writability.
+// everything queued during one turn of the event loop leaves in one non-blocking send (with one thread, the sends
+// of all connections of the turn go to the kernel together: net/send_batcher); only a socket whose kernel buffer is
+// full waits for writability.
 // Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
 // only while it is still alive.
 // Thread safety: runs on its socket's executor (net/serial_executor); send()/close() may be called from any thread.
@@ -21,6 +22,8 @@
 #include "net/websocket_frame.hpp"
 
 namespace hearth::net {
+
+class SendBatcher;
 
 struct WebSocketLimits {
   std::size_t max_message = 1'000'000;         // Engine.IO's maxPayload default; larger messages close with 1009
@@ -55,6 +58,14 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   void close(std::uint16_t code, std::string_view reason);
 
  private:
+  friend class SendBatcher;
+  // For SendBatcher, at the end of the turn: the bytes to send now (empty if none, or if the connection is waiting
+  // for writability), then what the kernel said (bytes sent, or -errno). scheduled_flush() sends them itself.
+  std::string_view take_batch();
+  void batch_sent(long result);
+  void scheduled_flush();
+  int native_fd() { return socket_.native_handle(); }
+
   void enqueue(ws::Opcode op, std::string_view payload);
   void do_wait();
   void on_readable(boost::system::error_code ec);
@@ -68,6 +79,7 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
 
   boost::asio::ip::tcp::socket socket_;
   WebSocketLimits limits_;
+  SendBatcher* batcher_;  // null: each connection posts its own flush
   std::weak_ptr<WebSocketHandler> handler_;
   ws::FrameParser parser_;
   std::string partial_;  // bytes of an incomplete frame

@@ -1,6 +1,8 @@
 // WebSocketConnection over a real loopback TCP connection: the handshake answer, messages in order, the send
 // buffer when the kernel's buffers are full (partial sends, waiting for writability), the slow-reader bound and
-// the closing handshake. The client side is a plain blocking socket speaking RFC 6455 by hand (client_frames.hpp).
+// the closing handshake; each with a connection that flushes itself and with one whose sends go through the
+// SendBatcher (one thread runs the io_context). The client side is a plain blocking socket speaking RFC 6455 by hand
+// (client_frames.hpp).
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,6 +22,8 @@
 #include <boost/asio/write.hpp>
 
 #include "client_frames.hpp"
+#include "net/send_batcher.hpp"
+#include "net/serial_executor.hpp"
 #include "net/websocket_connection.hpp"
 
 namespace hearth::net {
@@ -62,11 +66,14 @@ struct ServerFrame {
   std::string payload;
 };
 
-class WebSocketConnectionTest : public ::testing::Test {
+// The parameter: whether one thread runs the io_context (set_io_threads(ioc, 1)), so that the connection's sends
+// go through the io_context's SendBatcher (io_uring where available) instead of one posted flush each.
+class WebSocketConnectionTest : public ::testing::TestWithParam<bool> {
  protected:
   // Connects a client, upgrades it, and starts a connection with `limits`. `small_buffers` shrinks both kernel
   // buffers so that a few hundred KiB fill them.
   void open(WebSocketLimits limits, bool small_buffers = false) {
+    if (GetParam()) set_io_threads(ioc_, 1);
     tcp::acceptor acceptor(ioc_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
     if (small_buffers) {
       client_.open(tcp::v4());
@@ -151,7 +158,7 @@ class WebSocketConnectionTest : public ::testing::Test {
   std::string leftover_;
 };
 
-TEST_F(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {
+TEST_P(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {
   recorder_->echo = true;
   open({});
   client_send(frame(ws::Opcode::text, "one") + frame(ws::Opcode::text, "two") + frame(ws::Opcode::text, "three"));
@@ -164,7 +171,7 @@ TEST_F(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {
   EXPECT_EQ(recorder_->messages, (std::vector<std::string>{"one", "two", "three"}));
 }
 
-TEST_F(WebSocketConnectionTest, TrySendHereSendsOnlyFromTheConnectionsExecutor) {
+TEST_P(WebSocketConnectionTest, TrySendHereSendsOnlyFromTheConnectionsExecutor) {
   open({});
   // From this (test) thread the connection's executor is not running here: nothing is sent.
   EXPECT_FALSE(conn_->try_send_here("from outside", false));
@@ -176,7 +183,7 @@ TEST_F(WebSocketConnectionTest, TrySendHereSendsOnlyFromTheConnectionsExecutor) 
   EXPECT_EQ(f.payload, "from inside");  // the refused one never went out
 }
 
-TEST_F(WebSocketConnectionTest, AnswersPingWithPong) {
+TEST_P(WebSocketConnectionTest, AnswersPingWithPong) {
   open({});
   client_send(frame(ws::Opcode::ping, "are you there"));
   const auto f = read_frame();
@@ -184,7 +191,7 @@ TEST_F(WebSocketConnectionTest, AnswersPingWithPong) {
   EXPECT_EQ(f.payload, "are you there");
 }
 
-TEST_F(WebSocketConnectionTest, KeepsWhatTheKernelCannotTakeYetAndSendsItWhenWritable) {
+TEST_P(WebSocketConnectionTest, KeepsWhatTheKernelCannotTakeYetAndSendsItWhenWritable) {
   // 600 KiB into 8 KiB kernel buffers while the client reads nothing: most of it waits in the send buffer.
   open({.max_message = 1'000'000, .max_queued_bytes = 1024 * 1024}, true);
   constexpr int kMessages = 150;
@@ -201,7 +208,7 @@ TEST_F(WebSocketConnectionTest, KeepsWhatTheKernelCannotTakeYetAndSendsItWhenWri
   EXPECT_TRUE(recorder_->closes.empty());
 }
 
-TEST_F(WebSocketConnectionTest, DisconnectsAClientThatStopsReading) {
+TEST_P(WebSocketConnectionTest, DisconnectsAClientThatStopsReading) {
   open({.max_message = 1'000'000, .max_queued_bytes = 64 * 1024}, true);
   asio::post(ioc_, [c = conn_] {
     for (int i = 0; i < 100; ++i) c->send_text(std::string(4096, 'x'));
@@ -211,7 +218,7 @@ TEST_F(WebSocketConnectionTest, DisconnectsAClientThatStopsReading) {
   EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::slow_reader});
 }
 
-TEST_F(WebSocketConnectionTest, CloseSendsTheCloseFrameThenEndsTheConnection) {
+TEST_P(WebSocketConnectionTest, CloseSendsTheCloseFrameThenEndsTheConnection) {
   open({});
   asio::post(ioc_, [c = conn_] {
     c->send_text("last words");
@@ -231,7 +238,7 @@ TEST_F(WebSocketConnectionTest, CloseSendsTheCloseFrameThenEndsTheConnection) {
   EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::server_closed});
 }
 
-TEST_F(WebSocketConnectionTest, ClientCloseIsAnsweredAndReported) {
+TEST_P(WebSocketConnectionTest, ClientCloseIsAnsweredAndReported) {
   open({});
   client_send(frame(ws::Opcode::close, std::string("\x03\xe8", 2)));
   const auto answer = read_frame();
@@ -240,6 +247,44 @@ TEST_F(WebSocketConnectionTest, ClientCloseIsAnsweredAndReported) {
   ASSERT_TRUE(recorder_->wait_closed(5s));
   std::lock_guard lock(recorder_->mutex);
   EXPECT_EQ(recorder_->closes, std::vector<CloseReason>{CloseReason::client_closed});
+}
+
+INSTANTIATE_TEST_SUITE_P(SendPaths, WebSocketConnectionTest, ::testing::Bool(),
+                         [](const auto& p) { return p.param ? "Batched" : "PerConnection"; });
+
+// More connections than one io_uring submission takes, each sent a message in the same turn of the event loop.
+TEST(SendBatcher, SendsATurnOfManyConnectionsInOrder) {
+  constexpr int kConnections = 600;  // SendBatcher submits 256 at a time
+  asio::io_context ioc;
+  set_io_threads(ioc, 1);
+  tcp::acceptor acceptor(ioc, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::vector<tcp::socket> clients;
+  std::vector<std::shared_ptr<WebSocketConnection>> conns;
+  for (int i = 0; i < kConnections; ++i) {
+    clients.emplace_back(ioc).connect(acceptor.local_endpoint());
+    tcp::socket server_side(ioc);
+    acceptor.accept(server_side);
+    server_side.non_blocking(true);
+    conns.push_back(std::make_shared<WebSocketConnection>(std::move(server_side), WebSocketLimits{}));
+  }
+  ASSERT_NE(SendBatcher::of(ioc), nullptr);
+  asio::post(ioc, [&] {
+    for (int round = 0; round < 2; ++round)
+      for (int i = 0; i < kConnections; ++i)
+        ASSERT_TRUE(conns[i]->try_send_here(std::to_string(round) + "/" + std::to_string(i), false));
+  });
+  ioc.poll();  // the turn that queues, then the one that flushes
+  ioc.poll();
+  for (int i = 0; i < kConnections; ++i) {
+    std::string expected;
+    for (int round = 0; round < 2; ++round) {
+      const std::string payload = std::to_string(round) + "/" + std::to_string(i);
+      expected += std::string{'\x81', static_cast<char>(payload.size())} + payload;
+    }
+    std::string got(expected.size(), '\0');
+    asio::read(clients[i], asio::buffer(got));
+    ASSERT_EQ(got, expected) << "connection " << i;
+  }
 }
 
 }  // namespace

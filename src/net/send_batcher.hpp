@@ -1,0 +1,51 @@
+#pragma once
+// SendBatcher: the WebSocket sends of one turn of the event loop, handed to the kernel in one io_uring_enter
+// instead of one send() per socket. A relay reads a burst of messages and queues frames for many sockets; with
+// plain sends each of those sockets costs a syscall, here the whole turn costs one. The sends still run at once
+// and never wait in the ring: MSG_DONTWAIT makes a socket whose buffer is full complete with EAGAIN, and its
+// connection then waits for writability as before. Where io_uring is not available (an old kernel, a seccomp
+// filter, kernel.io_uring_disabled) it falls back to one send per socket, still one posted handler per turn.
+// Only for an io_context run by one thread (net/serial_executor: set_io_threads(ioc, 1)), whose connections use
+// its own executor: the batch is filled and flushed on that thread. With several threads connections send alone.
+// Thread safety: the io_context's one thread (the service itself is created under Asio's registry lock).
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+struct io_uring;
+
+namespace hearth::net {
+
+class WebSocketConnection;
+
+class SendBatcher final : public boost::asio::execution_context::service {
+ public:
+  using key_type = SendBatcher;
+  static inline boost::asio::execution_context::id id;
+
+  explicit SendBatcher(boost::asio::io_context& ioc);
+  ~SendBatcher() override;
+
+  // The batcher of `ioc` if one thread runs it, else null.
+  static SendBatcher* of(boost::asio::io_context& ioc);
+
+  // Queues `c` for the end of this turn; the first of a turn posts the flush.
+  void add(std::shared_ptr<WebSocketConnection> c);
+  bool uses_io_uring() const noexcept { return ring_ != nullptr; }
+
+ private:
+  void shutdown() override;
+  void flush();
+  // Sends what batch_[begin, end) have queued, in one io_uring_enter.
+  void submit(std::size_t begin, std::size_t end);
+  void drop_ring();
+
+  boost::asio::io_context& ioc_;
+  io_uring* ring_ = nullptr;  // null: one send per socket
+  std::vector<std::shared_ptr<WebSocketConnection>> queued_;
+  std::vector<std::shared_ptr<WebSocketConnection>> batch_;  // being flushed; queued_ takes what comes meanwhile
+};
+
+}  // namespace hearth::net
