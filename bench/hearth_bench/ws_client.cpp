@@ -1,7 +1,12 @@
 #include "hearth_bench/ws_client.hpp"
 
+#include <cerrno>
+#include <cstring>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
+
+#include "net/serial_executor.hpp"
 
 namespace hearth::bench {
 namespace asio = boost::asio;
@@ -10,6 +15,11 @@ using tcp = asio::ip::tcp;
 namespace {
 constexpr std::size_t kMaxHandshake = 16 * 1024;
 }  // namespace
+
+Loop::Loop() : ioc_(1), read_buffer_(kReadChunk) {
+  net::set_io_threads(ioc_, 1);  // one thread runs it: its connections can share a SendBatcher
+  batcher_ = net::SendBatcher::of(ioc_);
+}
 
 WsClient::WsClient(Loop& loop) : loop_(loop), socket_(loop.ioc()), masks_(loop.next_seed()) {}
 
@@ -63,10 +73,25 @@ void WsClient::close() {
 void WsClient::schedule_flush() {
   if (flush_posted_ || write_in_flight_) return;  // a write in flight flushes out_ when it completes
   flush_posted_ = true;
-  asio::post(loop_.ioc(), [self = shared_from_this()] {
-    self->flush_posted_ = false;
-    self->flush();
-  });
+  if (auto* batcher = loop_.batcher()) return batcher->add(shared_from_this());
+  asio::post(loop_.ioc(), [self = shared_from_this()] { self->scheduled_flush(); });
+}
+
+void WsClient::scheduled_flush() {
+  flush_posted_ = false;
+  flush();
+}
+
+std::string_view WsClient::take_batch() {
+  flush_posted_ = false;
+  if (write_in_flight_ || out_.empty() || state_ == State::closed) return {};
+  return out_;
+}
+
+void WsClient::batch_sent(long result) {
+  if (result == -EAGAIN || result == -EWOULDBLOCK) return sent(0);
+  if (result < 0) return fail("write: " + std::string(std::strerror(static_cast<int>(-result))));
+  sent(static_cast<std::size_t>(result));
 }
 
 // Hands out_ to the kernel: a direct non-blocking write first (usually takes everything), the rest, if any, by
@@ -76,6 +101,10 @@ void WsClient::flush() {
   boost::system::error_code ec;
   const std::size_t n = socket_.write_some(asio::buffer(out_), ec);
   if (ec && ec != asio::error::would_block && ec != asio::error::try_again) return fail("write: " + ec.message());
+  sent(n);
+}
+
+void WsClient::sent(std::size_t n) {
   bytes_sent_ += n;
   if (n == out_.size()) {
     out_.clear();

@@ -2,7 +2,8 @@
 // A lean client WebSocket on an Asio TCP socket, built so the load generator stays cheap next to the server it
 // measures: no read buffer per connection (it waits for readability, then reads into the loop's shared buffer,
 // keeping only an incomplete frame's tail), and every frame queued during one round of the event loop goes out
-// in one write (a send() only appends; the flush is posted once per round).
+// in one write (a send() only appends; the flush is posted once per round), and the writes of all connections of
+// a round in one io_uring_enter (net::SendBatcher) where io_uring is available.
 // Ownership: shared_ptr, kept alive by its pending operations and by whoever drives it (a scenario).
 // Thread safety: single-threaded; everything runs on the Loop's io_context.
 #include <cstdint>
@@ -16,6 +17,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "hearth_bench/ws_codec.hpp"
+#include "net/send_batcher.hpp"
 
 namespace hearth::bench {
 
@@ -23,14 +25,17 @@ namespace hearth::bench {
 class Loop {
  public:
   static constexpr std::size_t kReadChunk = 256 * 1024;
-  Loop() : ioc_(1), read_buffer_(kReadChunk) {}
+  Loop();
   boost::asio::io_context& ioc() { return ioc_; }
+  // The sends of a round of the loop go to the kernel together (null where the server's SendBatcher says so).
+  net::SendBatcher* batcher() { return batcher_; }
   char* read_buffer() { return read_buffer_.data(); }
   // Distinct seeds for the connections' mask sources.
   std::uint32_t next_seed() { return seed_ += 0x6D2B79F5u; }
 
  private:
   boost::asio::io_context ioc_;
+  net::SendBatcher* batcher_ = nullptr;
   std::vector<char> read_buffer_;
   std::uint32_t seed_ = 0x9E3779B9u;
 };
@@ -42,7 +47,7 @@ struct Endpoint {
   std::string host_header;
 };
 
-class WsClient : public std::enable_shared_from_this<WsClient> {
+class WsClient : public std::enable_shared_from_this<WsClient>, public net::BatchedSender {
  public:
   explicit WsClient(Loop& loop);
   virtual ~WsClient();
@@ -55,6 +60,12 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   // Sends a close frame and shuts the connection down (on_closed follows).
   void close();
   bool is_open() const noexcept { return state_ == State::open; }
+
+  // net::BatchedSender: the loop's batcher sends what a round queued.
+  std::string_view take_batch() override;
+  void batch_sent(long result) override;
+  void scheduled_flush() override;
+  int native_fd() override { return socket_.native_handle(); }
   std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
 
  protected:
@@ -74,6 +85,7 @@ class WsClient : public std::enable_shared_from_this<WsClient> {
   bool process(const char* data, std::size_t size, std::size_t& consumed);
   void schedule_flush();
   void flush();
+  void sent(std::size_t n);  // the kernel took the first n bytes of out_: the rest by an asynchronous write
   void fail(std::string why);
 
   Loop& loop_;

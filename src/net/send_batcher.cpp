@@ -12,7 +12,6 @@
 #include <boost/asio/post.hpp>
 
 #include "net/serial_executor.hpp"
-#include "net/websocket_connection.hpp"
 
 namespace hearth::net {
 namespace asio = boost::asio;
@@ -30,7 +29,7 @@ SendBatcher::SendBatcher(asio::io_context& ioc) : asio::execution_context::servi
   params.flags |= IORING_SETUP_CQSIZE;
   params.cq_entries = 2 * kRingEntries;
   if (const int rc = io_uring_queue_init_params(kRingEntries, ring.get(), &params); rc < 0) {
-    spdlog::info("io_uring unavailable ({}): WebSocket sends go one syscall per socket", std::strerror(-rc));
+    spdlog::info("io_uring unavailable ({}): sends go one syscall per socket", std::strerror(-rc));
     return;
   }
   ring_ = ring.release();
@@ -55,7 +54,7 @@ void SendBatcher::drop_ring() {
   ring_ = nullptr;
 }
 
-void SendBatcher::add(std::shared_ptr<WebSocketConnection> c) {
+void SendBatcher::add(std::shared_ptr<BatchedSender> c) {
   if (queued_.empty()) asio::post(ioc_, [this] { flush(); });
   queued_.push_back(std::move(c));
 }
@@ -110,8 +109,8 @@ void SendBatcher::submit(std::size_t begin, std::size_t end) {
   // Not expected (SUBMIT_ALL submits everything, and sends complete inline). Plain sends from now on; what the
   // ring did not take is sent that way, and a connection whose send's outcome is unknown is closed rather than
   // risk sending its bytes twice.
-  spdlog::warn("io_uring submission failed ({} of {} sends taken): WebSocket sends go one syscall per socket",
-               in_flight, slots.size());
+  spdlog::warn("io_uring submission failed ({} of {} sends taken): sends go one syscall per socket", in_flight,
+               slots.size());
   drop_ring();  // discards the sends it did not take
   for (std::size_t k = 0; k < slots.size(); ++k) {
     if (slots[k] == done) continue;

@@ -1,5 +1,5 @@
 #pragma once
-// SendBatcher: the WebSocket sends of one turn of the event loop, handed to the kernel in one io_uring_enter
+// SendBatcher: the sends of one turn of the event loop, handed to the kernel in one io_uring_enter
 // instead of one send() per socket. A relay reads a burst of messages and queues frames for many sockets; with
 // plain sends each of those sockets costs a syscall, here the whole turn costs one. The sends still run at once
 // and never wait in the ring: MSG_DONTWAIT makes a socket whose buffer is full complete with EAGAIN, and its
@@ -10,6 +10,7 @@
 // Thread safety: the io_context's one thread (the service itself is created under Asio's registry lock).
 #include <cstddef>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
@@ -18,7 +19,21 @@ struct io_uring;
 
 namespace hearth::net {
 
-class WebSocketConnection;
+// What SendBatcher needs from a connection (net::WebSocketConnection, and hearth-bench's client).
+class BatchedSender {
+ public:
+  // At the end of the turn: the bytes to send now; empty if there is nothing to send now (the sender has then
+  // done whatever its own flush does in that case).
+  virtual std::string_view take_batch() = 0;
+  // What the kernel said of those bytes: how many it took, or -errno (-EAGAIN: none, the socket is full).
+  virtual void batch_sent(long result) = 0;
+  // Without io_uring: flush by itself, as a posted flush would.
+  virtual void scheduled_flush() = 0;
+  virtual int native_fd() = 0;
+
+ protected:
+  ~BatchedSender() = default;
+};
 
 class SendBatcher final : public boost::asio::execution_context::service {
  public:
@@ -32,7 +47,7 @@ class SendBatcher final : public boost::asio::execution_context::service {
   static SendBatcher* of(boost::asio::io_context& ioc);
 
   // Queues `c` for the end of this turn; the first of a turn posts the flush.
-  void add(std::shared_ptr<WebSocketConnection> c);
+  void add(std::shared_ptr<BatchedSender> c);
   bool uses_io_uring() const noexcept { return ring_ != nullptr; }
 
  private:
@@ -44,8 +59,8 @@ class SendBatcher final : public boost::asio::execution_context::service {
 
   boost::asio::io_context& ioc_;
   io_uring* ring_ = nullptr;  // null: one send per socket
-  std::vector<std::shared_ptr<WebSocketConnection>> queued_;
-  std::vector<std::shared_ptr<WebSocketConnection>> batch_;  // being flushed; queued_ takes what comes meanwhile
+  std::vector<std::shared_ptr<BatchedSender>> queued_;
+  std::vector<std::shared_ptr<BatchedSender>> batch_;  // being flushed; queued_ takes what comes meanwhile
 };
 
 }  // namespace hearth::net

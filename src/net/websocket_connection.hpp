@@ -19,11 +19,10 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "net/http_handler.hpp"
+#include "net/send_batcher.hpp"
 #include "net/websocket_frame.hpp"
 
 namespace hearth::net {
-
-class SendBatcher;
 
 struct WebSocketLimits {
   std::size_t max_message = 1'000'000;         // Engine.IO's maxPayload default; larger messages close with 1009
@@ -41,7 +40,7 @@ class WebSocketHandler {
   virtual void on_close(CloseReason reason) = 0;
 };
 
-class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnection> {
+class WebSocketConnection final : public std::enable_shared_from_this<WebSocketConnection>, public BatchedSender {
  public:
   WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketLimits limits);
   ~WebSocketConnection();
@@ -57,15 +56,14 @@ class WebSocketConnection : public std::enable_shared_from_this<WebSocketConnect
   bool try_send_here(std::string_view payload, bool binary);
   void close(std::uint16_t code, std::string_view reason);
 
- private:
-  friend class SendBatcher;
-  // For SendBatcher, at the end of the turn: the bytes to send now (empty if none, or if the connection is waiting
-  // for writability), then what the kernel said (bytes sent, or -errno). scheduled_flush() sends them itself.
-  std::string_view take_batch();
-  void batch_sent(long result);
-  void scheduled_flush();
-  int native_fd() { return socket_.native_handle(); }
+  // BatchedSender (for SendBatcher, at the end of the turn). take_batch() is empty while the connection waits for
+  // writability.
+  std::string_view take_batch() override;
+  void batch_sent(long result) override;
+  void scheduled_flush() override;
+  int native_fd() override { return socket_.native_handle(); }
 
+ private:
   void enqueue(ws::Opcode op, std::string_view payload);
   void do_wait();
   void on_readable(boost::system::error_code ec);
