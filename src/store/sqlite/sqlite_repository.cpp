@@ -171,10 +171,10 @@ std::optional<CallSession> SqliteRepository::find(std::string_view session_id, b
 
 void SqliteRepository::update(const CallSession& s) {
   // Inside a transaction, a session known to exist (updated before in it, or cached: the transaction holds the
-  // write lock and began by checking that nobody else wrote) is written once, by write_pending() before COMMIT.
+  // write lock and began by checking that nobody else wrote) is written once, by write_pending() before COMMIT,
+  // which also brings the cache up to date (until then find() answers from pending_).
   if (db_.in_transaction() && (pending_.find(s.session_id) || cache_.find(s.session_id))) {
     pending_.put(s);
-    cache_.put(s);
     return;
   }
   write(s);
@@ -195,7 +195,7 @@ void SqliteRepository::write(const CallSession& s) {
 void SqliteRepository::write_pending() {
   for (const auto* s : pending_.unwritten()) {
     write(*s);
-    cache_.put(*s);  // again: a rolled-back savepoint may have made the cache forget it
+    cache_.put(*s);
     pending_.mark_written(s->session_id);
   }
 }
