@@ -482,20 +482,28 @@ TEST_F(SqliteRepositoryTest, ARolledBackOperationKeepsTheEarlierUpdatesOfItsBatc
   EXPECT_EQ(repo_->committed("s1")->metadata.title, "one");
 }
 
-TEST(SqliteRepositoryCache, AnUpdateWrittenAtOnceIsRolledBackWithItsOperation) {
-  test::TempDir dir;
-  const auto path = dir.file("nocache.db");
-  SqliteRepository repo(path, SqliteOptions{.checkpoints = {}, .cached_sessions = 0});
-  repo.migrate();
-  repo.insert(make_session("s1", "alice"));
+// A repository without a session cache.
+class SqliteRepositoryCache : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    repo_.migrate();
+    repo_.insert(make_session("s1", "alice"));
+  }
+
+  test::TempDir dir_;
+  std::string path_ = dir_.file("nocache.db");
+  SqliteRepository repo_{path_, SqliteOptions{.checkpoints = {}, .cached_sessions = 0}};
+};
+
+TEST_F(SqliteRepositoryCache, AnUpdateWrittenAtOnceIsRolledBackWithItsOperation) {
   auto s = make_session("s1", "alice");
   s.metadata.title = "undone";
-  repo.begin();
-  repo.savepoint();
-  repo.update(s);  // not known to this transaction: written at once
-  repo.rollback_to_savepoint();
-  repo.commit();
-  EXPECT_EQ(stored_title(path, "s1"), "");
+  repo_.begin();
+  repo_.savepoint();
+  repo_.update(s);  // not known to this transaction: written at once
+  repo_.rollback_to_savepoint();
+  repo_.commit();
+  EXPECT_EQ(stored_title(path_, "s1"), "");
 }
 
 TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
@@ -511,15 +519,10 @@ TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
   repo_->commit();
 }
 
-TEST(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
-  test::TempDir dir;
-  const auto path = dir.file("nocache.db");
-  SqliteRepository repo(path, SqliteOptions{.checkpoints = {}, .cached_sessions = 0});
-  repo.migrate();
-  repo.insert(make_session("s1", "alice"));
-  ASSERT_TRUE(repo.find("s1", false));
-  raw_query(path, "DELETE FROM call_sessions WHERE session_id = 's1'");
-  EXPECT_FALSE(repo.find("s1", false));
+TEST_F(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
+  ASSERT_TRUE(repo_.find("s1", false));
+  raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
+  EXPECT_FALSE(repo_.find("s1", false));
 }
 
 TEST_F(SqliteRepositoryTest, CommittedDataSurvivesReopen) {
