@@ -32,7 +32,7 @@ SendBatcher::SendBatcher(asio::io_context& ioc) : asio::execution_context::servi
     spdlog::info("io_uring unavailable ({}): sends go one syscall per socket", std::strerror(-rc));
     return;
   }
-  ring_ = ring.release();
+  ring_ = std::move(ring);
 }
 
 SendBatcher::~SendBatcher() { drop_ring(); }
@@ -49,9 +49,8 @@ void SendBatcher::shutdown() {
 
 void SendBatcher::drop_ring() {
   if (!ring_) return;
-  io_uring_queue_exit(ring_);
-  delete ring_;  // NOLINT(cppcoreguidelines-owning-memory): allocated in the constructor, owned here
-  ring_ = nullptr;
+  io_uring_queue_exit(ring_.get());
+  ring_.reset();
 }
 
 void SendBatcher::add(std::shared_ptr<BatchedSender> c) {
@@ -79,7 +78,7 @@ void SendBatcher::submit(std::size_t begin, std::size_t end) {
   for (std::size_t i = begin; i < end; ++i) {
     const auto data = batch_[i]->take_batch();
     if (data.empty()) continue;
-    io_uring_sqe* sqe = io_uring_get_sqe(ring_);  // never null: at most kRingEntries per submission
+    io_uring_sqe* sqe = io_uring_get_sqe(ring_.get());  // never null: at most kRingEntries per submission
     io_uring_prep_send(sqe, batch_[i]->native_fd(), data.data(), data.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
     io_uring_sqe_set_data64(sqe, slots.size());
     slots.push_back(i);
@@ -87,18 +86,18 @@ void SendBatcher::submit(std::size_t begin, std::size_t end) {
   if (slots.empty()) return;
   int submitted = 0;
   do {
-    submitted = io_uring_submit(ring_);
+    submitted = io_uring_submit(ring_.get());
   } while (submitted == -EINTR);
   const std::size_t in_flight = submitted > 0 ? static_cast<std::size_t>(submitted) : 0;
   // Every send completes during the submission (MSG_DONTWAIT), so these waits return at once.
   for (std::size_t answered = 0; answered < in_flight;) {
     io_uring_cqe* cqe = nullptr;
-    const int rc = io_uring_wait_cqe(ring_, &cqe);
+    const int rc = io_uring_wait_cqe(ring_.get(), &cqe);
     if (rc == -EINTR) continue;
     if (rc < 0) break;
     const auto slot = static_cast<std::size_t>(io_uring_cqe_get_data64(cqe));
     const long result = cqe->res;
-    io_uring_cqe_seen(ring_, cqe);
+    io_uring_cqe_seen(ring_.get(), cqe);
     ++answered;
     if (slot >= slots.size() || slots[slot] == done) continue;
     const std::size_t i = slots[slot];

@@ -58,7 +58,7 @@ class SendBatcher final : public boost::asio::execution_context::service {
   void drop_ring();
 
   boost::asio::io_context& ioc_;
-  io_uring* ring_ = nullptr;  // null: one send per socket
+  std::unique_ptr<io_uring> ring_;  // null: one send per socket
   std::vector<std::shared_ptr<BatchedSender>> queued_;
   std::vector<std::shared_ptr<BatchedSender>> batch_;  // being flushed; queued_ takes what comes meanwhile
 };
