@@ -4,9 +4,9 @@
 #include <sys/socket.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/websocket/rfc6455.hpp>
 
 #include <cerrno>
@@ -17,6 +17,8 @@ namespace http = beast::http;
 namespace asio = boost::asio;
 
 namespace {
+constexpr std::size_t kKeptWireCapacity = 16 * 1024;  // a keep-alive connection keeps a buffer this large
+
 enum class Peek { data, nothing, closed };
 
 // What is waiting on a socket, without consuming it and without blocking.
@@ -137,15 +139,46 @@ void HttpSession::send(Response res) {
   // An answer to HEAD carries the Content-Length of what GET would send, with no body: keep it.
   if (!(res.body().empty() && res.has_content_length())) res.prepare_payload();
   const bool close_after = res.need_eof();
-  response_.emplace(std::move(res));
-  stream_.expires_after(limits_.request_timeout);  // a client that does not read its answer is dropped
-  http::async_write(stream_, *response_, [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) {
-    self->on_write(close_after, ec);
-  });
+  // The answer as it goes on the wire, in one buffer, handed to the kernel at once: it usually takes all of it,
+  // and then no write operation, timer or serializer is involved. What it does not take is written
+  // asynchronously, with the request timeout (a client that does not read its answer is dropped).
+  wire_.clear();
+  wire_ += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  wire_ += std::to_string(res.result_int());
+  wire_ += ' ';
+  wire_ += res.reason();
+  wire_ += "\r\n";
+  for (const auto& field : res) {
+    wire_ += field.name_string();
+    wire_ += ": ";
+    wire_ += field.value();
+    wire_ += "\r\n";
+  }
+  wire_ += "\r\n";
+  wire_ += res.body();
+  std::size_t sent = 0;
+  const int fd = stream_.socket().native_handle();
+  while (sent < wire_.size()) {
+    const ssize_t n = ::send(fd, wire_.data() + sent, wire_.size() - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<std::size_t>(n);
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      break;
+    } else {
+      return close();
+    }
+  }
+  if (sent == wire_.size()) return on_write(close_after, {});
+  stream_.expires_after(limits_.request_timeout);
+  asio::async_write(
+      stream_, asio::buffer(wire_.data() + sent, wire_.size() - sent),
+      [self = shared_from_this(), close_after](beast::error_code ec, std::size_t) { self->on_write(close_after, ec); });
 }
 
 void HttpSession::on_write(bool close_after, beast::error_code ec) {
-  response_.reset();
+  if (wire_.capacity() > kKeptWireCapacity) std::string().swap(wire_);  // a large answer: do not keep its buffer
   if (ec || close_after) return close();
   do_read();
 }

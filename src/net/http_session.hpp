@@ -7,6 +7,7 @@
 #include <atomic>
 #include <memory>
 #include <optional>
+#include <string>
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -55,9 +56,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
-  std::optional<Response> response_;  // the answer being written
-  HttpHandler& handler_;              // owned by the server, outlives all sessions
-  const HttpLimits& limits_;          // owned by the server config
+  std::string wire_;          // the answer being written, as bytes
+  HttpHandler& handler_;      // owned by the server, outlives all sessions
+  const HttpLimits& limits_;  // owned by the server config
   ConnectionInfo conn_;
   ConnectionSlot slot_;
   bool keep_alive_ = false;

@@ -140,6 +140,19 @@ TEST_F(HttpSessionTest, AHeadAnswerKeepsItsContentLengthAndSendsNoBody) {
   EXPECT_EQ(read_response(), "second");  // the next answer starts right after the header: no body was sent
 }
 
+// An answer larger than the kernel takes at once while the client is not reading: the rest is written when the
+// client reads, byte for byte, and the connection then serves the next request.
+TEST_F(HttpSessionTest, AnAnswerTheKernelCannotTakeAtOnceArrivesWhole) {
+  send_request("/poll");
+  std::string big(8 * 1024 * 1024, '\0');
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>('a' + i % 23);
+  held_responder()(LongPollHandler::answer(big));
+  std::this_thread::sleep_for(100ms);  // the server's direct send has filled the socket buffers by now
+  EXPECT_EQ(read_response(), big);
+  send_request("/poll");
+  EXPECT_EQ(read_response(), "second");
+}
+
 TEST_F(HttpSessionTest, AClientThatHangsUpWhileWaitingIsReported) {
   send_request("/poll");
   Responder respond = held_responder();
