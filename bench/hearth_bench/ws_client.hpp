@@ -60,12 +60,6 @@ class WsClient : public std::enable_shared_from_this<WsClient>, public net::Batc
   // Sends a close frame and shuts the connection down (on_closed follows).
   void close();
   bool is_open() const noexcept { return state_ == State::open; }
-
-  // net::BatchedSender: the loop's batcher sends what a round queued.
-  std::string_view take_batch() override;
-  void batch_sent(long result) override;
-  void scheduled_flush() override;
-  int native_fd() override { return socket_.native_handle(); }
   std::uint64_t bytes_sent() const noexcept { return bytes_sent_; }
 
  protected:
@@ -77,6 +71,12 @@ class WsClient : public std::enable_shared_from_this<WsClient>, public net::Batc
 
  private:
   enum class State { idle, connecting, handshaking, open, closed };
+
+  // net::BatchedSender, called by the loop's batcher (through the base class) with what a round queued.
+  std::string_view take_batch() override;
+  void batch_sent(long result) override;
+  void scheduled_flush() override;
+  int native_fd() override { return socket_.native_handle(); }
 
   void on_connected(boost::system::error_code ec);
   void do_wait();

@@ -51,9 +51,7 @@ void give_back_send_buffer(std::string& out) {
     std::string().swap(out);
   }
 }
-}  // namespace
 
-namespace {
 // The batcher, if the connection runs on the io_context's own executor and one thread runs it.
 SendBatcher* batcher_for(tcp::socket& socket) {
   const auto ex = socket.get_executor();

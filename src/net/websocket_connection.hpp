@@ -56,14 +56,14 @@ class WebSocketConnection final : public std::enable_shared_from_this<WebSocketC
   bool try_send_here(std::string_view payload, bool binary);
   void close(std::uint16_t code, std::string_view reason);
 
-  // BatchedSender (for SendBatcher, at the end of the turn). take_batch() is empty while the connection waits for
-  // writability.
+ private:
+  // BatchedSender, called by SendBatcher at the end of the turn (through the base class). take_batch() is empty
+  // while the connection waits for writability.
   std::string_view take_batch() override;
   void batch_sent(long result) override;
   void scheduled_flush() override;
   int native_fd() override { return socket_.native_handle(); }
 
- private:
   void enqueue(ws::Opcode op, std::string_view payload);
   void do_wait();
   void on_readable(boost::system::error_code ec);
