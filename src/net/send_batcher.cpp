@@ -73,8 +73,8 @@ void SendBatcher::flush() {
 
 void SendBatcher::submit(std::size_t begin, std::size_t end) {
   constexpr std::size_t done = SIZE_MAX;
-  std::vector<std::size_t> slots;  // by user_data: the connection's index in batch_, or `done` once answered
-  slots.reserve(end - begin);
+  auto& slots = slots_;  // by user_data: the connection's index in batch_, or `done` once answered
+  slots.clear();
   for (std::size_t i = begin; i < end; ++i) {
     const auto data = batch_[i]->take_batch();
     if (data.empty()) continue;
@@ -90,6 +90,7 @@ void SendBatcher::submit(std::size_t begin, std::size_t end) {
   } while (submitted == -EINTR);
   const std::size_t in_flight = submitted > 0 ? static_cast<std::size_t>(submitted) : 0;
   // Every send completes during the submission (MSG_DONTWAIT), so these waits return at once.
+  std::size_t delivered = 0;  // results handed to their connection
   for (std::size_t answered = 0; answered < in_flight;) {
     io_uring_cqe* cqe = nullptr;
     const int rc = io_uring_wait_cqe(ring_.get(), &cqe);
@@ -102,9 +103,10 @@ void SendBatcher::submit(std::size_t begin, std::size_t end) {
     if (slot >= slots.size() || slots[slot] == done) continue;
     const std::size_t i = slots[slot];
     slots[slot] = done;
+    ++delivered;
     batch_[i]->batch_sent(result);
   }
-  if (in_flight == slots.size() && std::ranges::all_of(slots, [](std::size_t s) { return s == done; })) return;
+  if (delivered == slots.size()) return;
   // Not expected (SUBMIT_ALL submits everything, and sends complete inline). Plain sends from now on; what the
   // ring did not take is sent that way, and a connection whose send's outcome is unknown is closed rather than
   // risk sending its bytes twice.

@@ -61,6 +61,7 @@ class SendBatcher final : public boost::asio::execution_context::service {
   std::unique_ptr<io_uring> ring_;  // null: one send per socket
   std::vector<std::shared_ptr<BatchedSender>> queued_;
   std::vector<std::shared_ptr<BatchedSender>> batch_;  // being flushed; queued_ takes what comes meanwhile
+  std::vector<std::size_t> slots_;                     // submit()'s, kept to reuse its memory
 };
 
 }  // namespace hearth::net
