@@ -52,6 +52,51 @@ bool is_cors_origin(std::string_view origin) {
   return !rest.empty() && rest.find_first_of("/?#@ ") == std::string_view::npos;
 }
 
+// Sizes, counts and timeouts of the transport (net/, Engine.IO, Socket.IO): each limit is a setting.
+void apply_transport_limits(const RawOptions& raw, Config& c) {
+  const auto size = [](std::string_view name, const std::string& value, long long min, long long max) {
+    return static_cast<std::size_t>(parse_int(name, value, min, max));
+  };
+  using std::chrono::milliseconds;
+  using std::chrono::seconds;
+  if (!raw.max_connections.empty())
+    c.http.max_connections = size("MAX_CONNECTIONS", raw.max_connections, 1, 10'000'000);
+  if (!raw.max_connections_per_address.empty())
+    c.http.max_connections_per_address = size("MAX_CONNECTIONS_PER_ADDRESS", raw.max_connections_per_address, 1,
+                                              static_cast<long long>(c.http.max_connections));
+  if (!raw.http_header_limit_bytes.empty())
+    c.http.header_limit = size("HTTP_HEADER_LIMIT_BYTES", raw.http_header_limit_bytes, 1024, 1024 * 1024);
+  if (!raw.rest_body_limit_bytes.empty())
+    c.http.body_limit = size("REST_BODY_LIMIT_BYTES", raw.rest_body_limit_bytes, 1024, 100'000'000);
+  if (!raw.http_request_timeout_seconds.empty())
+    c.http.request_timeout =
+        seconds(parse_int("HTTP_REQUEST_TIMEOUT_SECONDS", raw.http_request_timeout_seconds, 1, 3600));
+  if (!raw.http_idle_timeout_seconds.empty())
+    c.http.idle_timeout = seconds(parse_int("HTTP_IDLE_TIMEOUT_SECONDS", raw.http_idle_timeout_seconds, 1, 86'400));
+  if (!raw.websocket_send_queue_bytes.empty())
+    c.websocket.max_queued_bytes =
+        size("WEBSOCKET_SEND_QUEUE_BYTES", raw.websocket_send_queue_bytes, 64 * 1024, 1'000'000'000);
+  if (!raw.polling_send_queue_bytes.empty())
+    c.engine.max_queued_bytes =
+        size("POLLING_SEND_QUEUE_BYTES", raw.polling_send_queue_bytes, 64 * 1024, 1'000'000'000);
+  if (!raw.websocket_close_timeout_seconds.empty())
+    c.websocket.close_timeout =
+        seconds(parse_int("WEBSOCKET_CLOSE_TIMEOUT_SECONDS", raw.websocket_close_timeout_seconds, 1, 600));
+  if (!raw.upgrade_timeout_ms.empty())
+    c.engine.upgrade_timeout = milliseconds(parse_int("UPGRADE_TIMEOUT_MS", raw.upgrade_timeout_ms, 100, 600'000));
+  if (!raw.engineio_handshakes_per_minute.empty())
+    c.engine.handshakes_per_minute = static_cast<double>(
+        parse_int("ENGINEIO_HANDSHAKES_PER_MINUTE", raw.engineio_handshakes_per_minute, 1, 100'000'000));
+  if (!raw.max_unauthenticated_sessions.empty())
+    c.engine.max_unauthenticated_sessions =
+        size("MAX_UNAUTHENTICATED_SESSIONS", raw.max_unauthenticated_sessions, 1, 10'000'000);
+  if (!raw.max_unauthenticated_per_address.empty())
+    c.engine.max_unauthenticated_per_address =
+        size("MAX_UNAUTHENTICATED_PER_ADDRESS", raw.max_unauthenticated_per_address, 1, 10'000'000);
+  if (!raw.max_sockets_per_user.empty())
+    c.signaling.max_sockets_per_user = size("MAX_SOCKETS_PER_USER", raw.max_sockets_per_user, 1, 10'000);
+}
+
 }  // namespace
 
 void add_database_option(CLI::App& cmd, RawOptions& raw) {
@@ -103,6 +148,34 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
        "per socket, bursts of twice that; default 100"},
       {"--web-root", &raw.web_root, "WEB_ROOT",
        "the web client's folder (default: web/ beside the build directory, then ./web)"},
+      {"--max-connections", &raw.max_connections, "MAX_CONNECTIONS",
+       "open connections at once, HTTP and WebSocket, default 50000"},
+      {"--max-connections-per-address", &raw.max_connections_per_address, "MAX_CONNECTIONS_PER_ADDRESS",
+       "open connections from one client address (IPv6: /64), default 1000"},
+      {"--http-header-limit-bytes", &raw.http_header_limit_bytes, "HTTP_HEADER_LIMIT_BYTES",
+       "request line and headers, default 16384"},
+      {"--rest-body-limit-bytes", &raw.rest_body_limit_bytes, "REST_BODY_LIMIT_BYTES",
+       "REST request bodies, default 65536"},
+      {"--http-request-timeout-seconds", &raw.http_request_timeout_seconds, "HTTP_REQUEST_TIMEOUT_SECONDS",
+       "a request must arrive whole within this, default 30"},
+      {"--http-idle-timeout-seconds", &raw.http_idle_timeout_seconds, "HTTP_IDLE_TIMEOUT_SECONDS",
+       "keep-alive connection without a request, default 75"},
+      {"--websocket-send-queue-bytes", &raw.websocket_send_queue_bytes, "WEBSOCKET_SEND_QUEUE_BYTES",
+       "unsent bytes of a WebSocket client before it is dropped, default 1048576"},
+      {"--polling-send-queue-bytes", &raw.polling_send_queue_bytes, "POLLING_SEND_QUEUE_BYTES",
+       "unsent bytes of a long-polling client before it is dropped, default 4194304"},
+      {"--websocket-close-timeout-seconds", &raw.websocket_close_timeout_seconds, "WEBSOCKET_CLOSE_TIMEOUT_SECONDS",
+       "a closing WebSocket's last bytes wait this long, default 5"},
+      {"--upgrade-timeout-ms", &raw.upgrade_timeout_ms, "UPGRADE_TIMEOUT_MS",
+       "polling to WebSocket upgrade must finish within this, default 10000"},
+      {"--engineio-handshakes-per-minute", &raw.engineio_handshakes_per_minute, "ENGINEIO_HANDSHAKES_PER_MINUTE",
+       "new Socket.IO connections per client address, default 1200"},
+      {"--max-unauthenticated-sessions", &raw.max_unauthenticated_sessions, "MAX_UNAUTHENTICATED_SESSIONS",
+       "connections not yet authenticated, in total, default 10000"},
+      {"--max-unauthenticated-per-address", &raw.max_unauthenticated_per_address, "MAX_UNAUTHENTICATED_PER_ADDRESS",
+       "connections not yet authenticated from one client address, default 1000"},
+      {"--max-sockets-per-user", &raw.max_sockets_per_user, "MAX_SOCKETS_PER_USER",
+       "authenticated Socket.IO connections of one user, default 16"},
   };
   for (const auto& o : opts)
     cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
@@ -215,6 +288,7 @@ Config build_config(const RawOptions& raw) {
       throw ConfigError(fmt::format("WEB_ROOT must be a folder with an index.html (got '{}')", raw.web_root));
     c.web_root = raw.web_root;
   }
+  apply_transport_limits(raw, c);
   c.protocol_conformance = raw.protocol_conformance;
   if (c.protocol_conformance) {
     // The values the official test suites are written against.

@@ -12,6 +12,7 @@
 #include "calls/limits.hpp"
 #include "ice/ice_servers.hpp"
 #include "net/limits.hpp"
+#include "net/websocket_connection.hpp"
 #include "realtime/engineio/options.hpp"
 #include "signaling/service.hpp"
 
@@ -33,6 +34,7 @@ struct Config {
   ice::IceConfig ice;
   calls::Limits limits;
   net::HttpLimits http;
+  net::WebSocketLimits websocket;
   std::vector<std::string> cors_origins;
   bool cors_allow_any = false;
   double rate_limit_per_minute = 120;
@@ -52,7 +54,11 @@ struct RawOptions {
       turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
       call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, auth_failures_per_minute, max_invitees,
       sweep_interval_seconds, threads, log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes,
-      reconnect_grace_seconds, auth_timeout_seconds, socket_events_per_second, web_root;
+      reconnect_grace_seconds, auth_timeout_seconds, socket_events_per_second, web_root, max_connections,
+      max_connections_per_address, http_header_limit_bytes, rest_body_limit_bytes, http_request_timeout_seconds,
+      http_idle_timeout_seconds, websocket_send_queue_bytes, polling_send_queue_bytes, websocket_close_timeout_seconds,
+      upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions, max_unauthenticated_per_address,
+      max_sockets_per_user;
   bool protocol_conformance = false;
 };
 

@@ -60,24 +60,26 @@ struct Server::Impl {
         verifier(jwt_config(cfg)),
         ice(cfg.ice),
         cors(cfg.cors_origins, cfg.cors_allow_any),
+        auth_failures(cfg.auth_failures_per_minute),
         api(store, ice, clock, cfg.limits, cfg.development),
         page(http::StaticFiles::load(cfg.web_root.empty() ? http::find_web_root() : std::filesystem::path(cfg.web_root),
                                      cfg.development)),
         dev_token(cfg.development && !cfg.jwt_secret.empty()
                       ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock)
                       : nullptr),
-        handler(
-            api, verifier, cors, clock,
-            http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.auth_failures_per_minute, cfg.http.body_limit},
-            [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
-        signaling(ioc, store, verifier, ice, clock, cfg.limits, cfg.signaling),
-        engine(ioc, cfg.engine, net::WebSocketLimits{},
+        handler(api, verifier, cors, clock, auth_failures,
+                http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.http.body_limit},
+                [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
+        signaling(ioc, store, verifier, auth_failures, ice, clock, cfg.limits, cfg.signaling),
+        engine(ioc, cfg.engine, cfg.websocket,
                [this](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
                  session->set_handler(std::make_unique<realtime::socketio::Client>(
                      session, sio_options, [this](std::string_view nsp) { return namespace_for(nsp); }));
                }),
         signals(ioc, SIGINT, SIGTERM) {
     net::set_io_threads(ioc, cfg.threads);  // one thread: connections and rooms without strands
+    // A session that connects no namespace is as unauthenticated as one that does not sign in: the same timeout.
+    sio_options.connect_timeout = cfg.signaling.auth_timeout;
     api.set_events(&signaling);
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
@@ -89,7 +91,7 @@ struct Server::Impl {
       realtime::engineio::Options bare = cfg.engine;
       bare.path = "/engine.io/";
       echo_engine = std::make_unique<realtime::engineio::Server>(
-          ioc, bare, net::WebSocketLimits{},
+          ioc, bare, cfg.websocket,
           [](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
             session->set_handler(std::make_unique<EchoSession>(session));
           });
@@ -152,6 +154,7 @@ struct Server::Impl {
   auth::JwtVerifier verifier;
   ice::IceServers ice;
   http::CorsPolicy cors;
+  RateLimiter auth_failures;  // failed authentications per client address, REST and Socket.IO alike
   http::VideoCallApi api;
   std::unique_ptr<http::StaticFiles> page;            // the web client; null when its files are missing
   std::unique_ptr<http::DevTokenEndpoint> dev_token;  // development mode only

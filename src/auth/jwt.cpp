@@ -95,13 +95,9 @@ Result<void> check_header_extras(const boost::json::object& header) {
 }  // namespace
 
 JwtVerifier::JwtVerifier(JwtConfig cfg)
-    : leeway_(cfg.leeway),
-      max_token_length_(cfg.max_token_length),
-      cache_(std::make_shared<TokenCache>(cfg.cached_tokens, cfg.leeway)) {
+    : leeway_(cfg.leeway), cache_(std::make_shared<TokenCache>(cfg.cached_tokens, cfg.leeway)) {
   if (leeway_ < std::chrono::seconds::zero() || leeway_ > std::chrono::hours{24})
     throw std::invalid_argument("JWT leeway must be between 0 and 24 hours");
-  if (max_token_length_ == 0 || max_token_length_ > INT_MAX)
-    throw std::invalid_argument("JWT max token length must be between 1 and INT_MAX");
   if (cfg.secret.size() > INT_MAX) throw std::invalid_argument("JWT secret is too long");
   if (!cfg.secret.empty()) accepted_.push_back({"HS256", std::move(cfg.secret)});
   if (!cfg.public_key_pem.empty()) {
@@ -114,6 +110,7 @@ JwtVerifier::JwtVerifier(JwtConfig cfg)
 }
 
 Result<Principal> JwtVerifier::verify(std::string_view token, TimePoint now) const {
+  if (token.size() > kMaxTokenBytes) return unauthenticated("Token too long");
   try {
     if (auto known = cache_->find(token, now)) return std::move(*known);
     auto principal = verify_unguarded(token, now);
@@ -134,7 +131,6 @@ const JwtVerifier::AcceptedAlg* JwtVerifier::find_alg(std::string_view name) con
 
 Result<Principal> JwtVerifier::verify_unguarded(std::string_view token, TimePoint now) const {
   if (token.empty()) return unauthenticated("Missing token");
-  if (token.size() > max_token_length_) return unauthenticated("Token too long");
   const auto segments = split(token);
   if (!segments) return unauthenticated("Malformed token", "expected three base64url segments");
   auto header = decode_object(segments->header, "header");

@@ -16,6 +16,10 @@
 namespace hearth::auth {
 
 // Who a verified token speaks for.
+// The one limit on a token's length, wherever a token comes from (REST, the Socket.IO handshake or event) and in
+// the cache: a real token is a few hundred bytes, anything far larger is refused before any work is done on it.
+inline constexpr std::size_t kMaxTokenBytes = 8192;
+
 struct Principal {
   std::string user_id;   // sub, else userId, else id (a numeric id becomes its decimal string)
   std::string name;      // name claim, else the user id
@@ -26,11 +30,10 @@ struct Principal {
 class TokenCache;
 
 struct JwtConfig {
-  std::string secret;                   // HS256 shared secret (JWT_SECRET); may be empty if a public key is given
-  std::string public_key_pem;           // optional PEM contents (JWT_PUBLIC_KEY_FILE) to accept RS256 / ES256 tokens
-  std::chrono::seconds leeway{30};      // clock skew allowed on exp / nbf
-  std::size_t max_token_length = 8192;  // a real token is a few hundred bytes; anything far larger is refused
-  std::size_t cached_tokens = 4096;     // verified tokens remembered (auth/token_cache.hpp); 0: verify every time
+  std::string secret;                // HS256 shared secret (JWT_SECRET); may be empty if a public key is given
+  std::string public_key_pem;        // optional PEM contents (JWT_PUBLIC_KEY_FILE) to accept RS256 / ES256 tokens
+  std::chrono::seconds leeway{30};   // clock skew allowed on exp / nbf
+  std::size_t cached_tokens = 4096;  // verified tokens remembered (auth/token_cache.hpp); 0: verify every time
 };
 
 // Verifies compact JWS tokens. The header's `alg` is checked against the algorithms this configuration allows
@@ -42,9 +45,11 @@ class JwtVerifier {
  public:
   // Throws std::invalid_argument if neither a secret nor a usable public key is configured, if the public key
   // PEM is given but unusable (not a public key or certificate, RSA under 2048 bits, EC not on P-256), or if
-  // leeway is outside 0..24 h or max_token_length is 0.
+  // leeway is outside 0..24 h.
   explicit JwtVerifier(JwtConfig cfg);
 
+  // Clock skew allowed on exp and nbf.
+  std::chrono::seconds leeway() const noexcept { return leeway_; }
   // Errors carry errc::unauthenticated with a message naming the rule ("Token expired", ...).
   // Never throws; an unexpected failure (allocation) is reported as errc::internal.
   Result<Principal> verify(std::string_view token, TimePoint now) const;
@@ -60,7 +65,6 @@ class JwtVerifier {
 
   std::vector<AcceptedAlg> accepted_;
   std::chrono::seconds leeway_;
-  std::size_t max_token_length_;
   std::shared_ptr<TokenCache> cache_;  // internally locked
 };
 

@@ -21,8 +21,6 @@ namespace hearth::auth {
 
 class TokenCache {
  public:
-  static constexpr std::size_t kMaxTokenBytes = 2048;  // real tokens are a few hundred bytes
-
   // `capacity` tokens in all (0: the cache is off).
   TokenCache(std::size_t capacity, std::chrono::seconds leeway);
 

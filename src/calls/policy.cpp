@@ -20,23 +20,28 @@ std::size_t characters(std::string_view text) {
 
 Error invalid(std::string message) { return make_error(errc::invalid_argument, std::move(message)); }
 
-Result<void> validate_participants(const InitiateRequest& req, const Caller& caller, const Limits& limits) {
+// The invitees: `participants` without the caller, whom clients written for the original design list too (the
+// caller is the initiator either way, and joins implicitly).
+Result<std::vector<std::string>> invitees_of(const InitiateRequest& req, const Caller& caller, const Limits& limits) {
   const auto& ids = req.participants;
-  if (req.session_type == SessionType::one_to_one) {
-    if (ids.size() != 1) return invalid("participants: a one-to-one call invites exactly 1 other user");
-  } else if (ids.empty() || ids.size() > static_cast<std::size_t>(limits.max_invitees)) {
-    return invalid(fmt::format("participants: must list 1 to {} user ids", limits.max_invitees));
-  }
+  const auto count_error = [&] {
+    return req.session_type == SessionType::one_to_one
+               ? invalid("participants: a one-to-one call invites exactly 1 other user")
+               : invalid(fmt::format("participants: must list 1 to {} user ids", limits.max_invitees));
+  };
+  if (ids.size() > static_cast<std::size_t>(limits.max_invitees) + 1) return count_error();  // before any work
+  std::vector<std::string> invitees;
   std::unordered_set<std::string_view> seen;
   for (std::size_t i = 0; i < ids.size(); ++i) {
     if (!is_valid_id(ids[i]))
       return invalid(
           fmt::format("participants[{}]: must be a non-empty string of at most {} characters", i, kMaxIdLength));
-    if (ids[i] == caller.user_id)
-      return invalid(fmt::format("participants[{}]: must not include the caller, who joins implicitly", i));
     if (!seen.insert(ids[i]).second) return invalid(fmt::format("participants[{}]: duplicate user id", i));
+    if (ids[i] != caller.user_id) invitees.push_back(ids[i]);
   }
-  return {};
+  const std::size_t max = req.session_type == SessionType::one_to_one ? 1 : limits.max_invitees;
+  if (invitees.empty() || invitees.size() > max) return count_error();
+  return invitees;
 }
 
 Result<void> validate_metadata(const Metadata& m, const Limits& limits) {
@@ -74,7 +79,8 @@ Participant make_participant(std::string user_id, std::string name) {
 
 Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, std::string session_id, TimePoint now,
                              const Limits& limits) {
-  if (auto r = validate_participants(req, caller, limits); !r) return r.error();
+  auto invitees = invitees_of(req, caller, limits);
+  if (!invitees) return invitees.error();
   if (auto r = validate_metadata(req.metadata, limits); !r) return r.error();
   if (req.session_type == SessionType::therapy) {
     if (!req.therapy_session_id) return invalid("therapySessionId: required for a therapy call");
@@ -91,10 +97,10 @@ Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, s
   s.session_id = std::move(session_id);
   s.session_type = req.session_type;
   s.initiator_id = caller.user_id;
-  s.invitees = req.participants;
-  s.participants.reserve(1 + req.participants.size());
+  s.invitees = std::move(*invitees);
+  s.participants.reserve(1 + s.invitees.size());
   s.participants.push_back(make_participant(caller.user_id, caller.name));
-  for (const auto& id : req.participants) s.participants.push_back(make_participant(id, id));
+  for (const auto& id : s.invitees) s.participants.push_back(make_participant(id, id));
   s.max_participants = *capacity;
   s.status = Status::waiting;
   s.created_at = now;

@@ -46,7 +46,7 @@ DevTokenEndpoint::DevTokenEndpoint(std::string jwt_secret, const Clock& clock)
 
 bool DevTokenEndpoint::owns(std::string_view target) const { return target.substr(0, target.find('?')) == kPath; }
 
-void DevTokenEndpoint::handle_http(net::Request req, const net::Responder& respond) {
+void DevTokenEndpoint::handle_http(net::Request req, const net::ConnectionInfo&, const net::Responder& respond) {
   if (req.method() != bhttp::verb::post) {
     auto res = error_response(make_error(errc::method_not_allowed, "Method not allowed"), true);
     res.set(bhttp::field::allow, "POST");
@@ -67,10 +67,10 @@ void DevTokenEndpoint::handle_http(net::Request req, const net::Responder& respo
   respond(ok("Development token issued", std::move(data), bhttp::status::created));
 }
 
-void DevTokenEndpoint::handle_upgrade(boost::beast::tcp_stream stream, net::Request req) {
+std::optional<net::Response> DevTokenEndpoint::upgrade_refusal(const net::Request& req, const net::ConnectionInfo&) {
   auto res = error_response(make_error(errc::not_found, "Route not found"), true);
   res.version(req.version());
-  refuse_upgrade(std::move(stream), std::move(res));
+  return res;
 }
 
 }  // namespace hearth::http

@@ -20,8 +20,11 @@ class DevTokenEndpoint final : public net::Endpoint {
 
   bool owns(std::string_view target) const override;
   std::size_t body_limit() const override { return 4 * 1024; }
-  void handle_http(net::Request req, const net::Responder& respond) override;
-  void handle_upgrade(boost::beast::tcp_stream stream, net::Request req) override;
+  void handle_http(net::Request req, const net::ConnectionInfo& conn, const net::Responder& respond) override;
+  // No WebSocket here: every upgrade is refused (404), so handle_upgrade() is never called.
+  std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
+  void handle_upgrade(boost::beast::tcp_stream, net::Request, const net::ConnectionInfo&,
+                      net::ConnectionSlot) override {}
 
  private:
   std::string secret_;

@@ -44,15 +44,16 @@ std::string bearer_token(const net::Request& req) {
 }  // namespace
 
 RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors,
-                               const Clock& clock, RequestHandlerConfig cfg, ReadinessCheck readiness)
+                               const Clock& clock, RateLimiter& auth_failures, RequestHandlerConfig cfg,
+                               ReadinessCheck readiness)
     : api_(api),
       verifier_(verifier),
       cors_(cors),
       clock_(clock),
+      auth_failure_limiter_(auth_failures),
       cfg_(cfg),
       readiness_(std::move(readiness)),
-      user_limiter_(cfg.rate_limit_per_minute),
-      auth_failure_limiter_(cfg.auth_failures_per_minute) {
+      user_limiter_(cfg.rate_limit_per_minute) {
   using bhttp::verb;
   router_.add(verb::post, "/api/video-call/initiate", &VideoCallApi::initiate);
   router_.add(verb::post, "/api/video-call/join/:sessionId", &VideoCallApi::join);
@@ -82,7 +83,7 @@ net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder
 void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) {
   if (auto pre = cors_.preflight(req)) return respond(std::move(*pre));
   respond = with_cors(req, std::move(respond));
-  if (auto* endpoint = endpoint_for(req.target())) return endpoint->handle_http(std::move(req), respond);
+  if (auto* endpoint = endpoint_for(req.target())) return endpoint->handle_http(std::move(req), conn, respond);
   const auto [path, query] = split_target(req.target());
 
   if (req.method() == bhttp::verb::get && path == "/healthz") return respond(ok("ok", json::object{{"status", "up"}}));
@@ -107,13 +108,12 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
 
   const auto now = clock_.now();
   const std::string token = bearer_token(req);
-  if (token.empty() || token.size() > 16 * 1024) {
+  if (token.empty()) {
     return fail(req, respond, make_error(errc::unauthenticated, "Authentication required: Bearer token missing"));
   }
   auto principal = verifier_.verify(token, now);
   if (!principal) {
-    const auto address = conn.remote.address().to_string();
-    if (auth_failure_limiter_.acquire(address, now)) {
+    if (auth_failure_limiter_.acquire(conn.client, now)) {
       auto res = error_response(make_error(errc::rate_limited, "Too many failed authentications"), api_.development());
       res.set(bhttp::field::retry_after, "60");
       return respond(std::move(res));
@@ -132,13 +132,16 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   (api_.*(*match.handler))(std::move(api_req));
 }
 
-net::Response RequestHandler::transport_error(errc code, const net::Request* req) {
-  std::string message = "Malformed request";
-  if (code == errc::payload_too_large)
-    message =
-        req && req->payload_size() ? "Request body too large" : "Request too large (body or headers over the limit)";
-  if (code == errc::not_found) message = "Route not found";
-  auto res = error_response(make_error(code, message), api_.development());
+net::Response RequestHandler::transport_error(errc code, const net::Request* req, std::string_view message) {
+  std::string text(message);
+  if (text.empty()) {
+    text = "Malformed request";
+    if (code == errc::payload_too_large)
+      text =
+          req && req->payload_size() ? "Request body too large" : "Request too large (body or headers over the limit)";
+    if (code == errc::not_found) text = "Route not found";
+  }
+  auto res = error_response(make_error(code, std::move(text)), api_.development());
   if (req) cors_.decorate(*req, res);
   return res;
 }
@@ -154,10 +157,23 @@ std::size_t RequestHandler::body_limit(const net::Request& header) {
   return cfg_.body_limit;
 }
 
-bool RequestHandler::accepts_upgrade(const net::Request& req) { return endpoint_for(req.target()) != nullptr; }
+std::size_t RequestHandler::max_body_limit() const {
+  std::size_t limit = cfg_.body_limit;
+  for (const auto* e : endpoints_) limit = std::max(limit, e->body_limit());
+  return limit;
+}
 
-void RequestHandler::upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo&) {
-  if (auto* endpoint = endpoint_for(req.target())) endpoint->handle_upgrade(std::move(stream), std::move(req));
+std::optional<net::Response> RequestHandler::upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) {
+  auto* endpoint = endpoint_for(req.target());
+  auto refusal = endpoint ? endpoint->upgrade_refusal(req, conn) : transport_error(errc::not_found, &req, {});
+  if (refusal && endpoint) cors_.decorate(req, *refusal);
+  return refusal;
+}
+
+void RequestHandler::upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
+                             net::ConnectionSlot slot) {
+  if (auto* endpoint = endpoint_for(req.target()))
+    endpoint->handle_upgrade(std::move(stream), std::move(req), conn, std::move(slot));
 }
 
 }  // namespace hearth::http

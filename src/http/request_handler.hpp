@@ -9,35 +9,38 @@
 
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
+#include "core/rate_limiter.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/middleware/cors.hpp"
-#include "http/middleware/rate_limiter.hpp"
 #include "http/router.hpp"
 #include "net/http_handler.hpp"
 
 namespace hearth::http {
 
 struct RequestHandlerConfig {
-  double rate_limit_per_minute = 120;    // per user, REST API
-  double auth_failures_per_minute = 60;  // per client address: slows down token guessing
-  std::size_t body_limit = 64 * 1024;    // REST request bodies
+  double rate_limit_per_minute = 120;  // per user, REST API
+  std::size_t body_limit = 64 * 1024;  // REST request bodies
 };
 
 class RequestHandler final : public net::HttpHandler {
  public:
   using ReadinessCheck = std::function<void(std::function<void(bool)>)>;
 
+  // `auth_failures`: failed authentications per client address, shared with the Socket.IO sign-in (so a guesser
+  // cannot switch protocols to go on).
   RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors, const Clock& clock,
-                 RequestHandlerConfig cfg, ReadinessCheck readiness);
+                 RateLimiter& auth_failures, RequestHandlerConfig cfg, ReadinessCheck readiness);
 
   // Mounts an endpoint (Engine.IO) beside the REST routes; not owned; must outlive this handler. CORS applies.
   void mount(net::Endpoint& endpoint) { endpoints_.push_back(&endpoint); }
 
   void handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) override;
   std::size_t body_limit(const net::Request& header) override;
-  net::Response transport_error(errc code, const net::Request* req) override;
-  bool accepts_upgrade(const net::Request& req) override;
-  void upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn) override;
+  std::size_t max_body_limit() const override;
+  net::Response transport_error(errc code, const net::Request* req, std::string_view message) override;
+  std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
+  void upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
+               net::ConnectionSlot slot) override;
 
  private:
   using Route = void (VideoCallApi::*)(ApiRequest);
@@ -48,13 +51,13 @@ class RequestHandler final : public net::HttpHandler {
   const auth::JwtVerifier& verifier_;  // owned by the server
   const CorsPolicy& cors_;             // owned by the server
   const Clock& clock_;                 // owned by the server
+  RateLimiter& auth_failure_limiter_;  // owned by the server, shared with signaling
   RequestHandlerConfig cfg_;
   ReadinessCheck readiness_;
   net::Endpoint* endpoint_for(std::string_view target) const;
   std::vector<net::Endpoint*> endpoints_;  // mounted endpoints, not owned
   Router<Route> router_;
   RateLimiter user_limiter_;
-  RateLimiter auth_failure_limiter_;
 };
 
 }  // namespace hearth::http

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/beast/http/field.hpp>
-#include <boost/beast/http/write.hpp>
 
 #include "core/result.hpp"
 #include "http/response.hpp"
@@ -177,7 +176,7 @@ const StaticFile* StaticFiles::find(std::string_view target) const {
 
 bool StaticFiles::owns(std::string_view target) const { return find(target) != nullptr; }
 
-void StaticFiles::handle_http(net::Request req, const net::Responder& respond) {
+void StaticFiles::handle_http(net::Request req, const net::ConnectionInfo&, const net::Responder& respond) {
   const StaticFile* file = find(req.target());
   const bool head = req.method() == bhttp::verb::head;
   if (!file || (!head && req.method() != bhttp::verb::get)) {
@@ -205,10 +204,10 @@ void StaticFiles::handle_http(net::Request req, const net::Responder& respond) {
   respond(std::move(res));
 }
 
-void StaticFiles::handle_upgrade(boost::beast::tcp_stream stream, net::Request req) {
+std::optional<net::Response> StaticFiles::upgrade_refusal(const net::Request& req, const net::ConnectionInfo&) {
   auto res = error_response(make_error(errc::not_found, "Route not found"), development_);
   res.version(req.version());
-  refuse_upgrade(std::move(stream), std::move(res));
+  return res;
 }
 
 fs::path find_web_root() {
@@ -220,22 +219,6 @@ fs::path find_web_root() {
   for (const auto& dir : candidates)
     if (fs::is_regular_file(dir / "index.html", ec)) return fs::weakly_canonical(dir, ec);
   return {};
-}
-
-void refuse_upgrade(boost::beast::tcp_stream stream, net::Response res) {
-  struct Pending {
-    boost::beast::tcp_stream stream;
-    net::Response res;
-  };
-  auto p = std::make_shared<Pending>(Pending{std::move(stream), std::move(res)});
-  p->res.keep_alive(false);
-  p->res.prepare_payload();
-  p->stream.expires_after(std::chrono::seconds(10));
-  bhttp::async_write(p->stream, p->res, [p](boost::system::error_code, std::size_t) {
-    boost::system::error_code ignored;
-    p->stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
-    p->stream.close();
-  });
 }
 
 }  // namespace hearth::http

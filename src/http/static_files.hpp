@@ -31,8 +31,11 @@ class StaticFiles final : public net::Endpoint {
 
   bool owns(std::string_view target) const override;
   std::size_t body_limit() const override { return 0; }
-  void handle_http(net::Request req, const net::Responder& respond) override;
-  void handle_upgrade(boost::beast::tcp_stream stream, net::Request req) override;
+  void handle_http(net::Request req, const net::ConnectionInfo& conn, const net::Responder& respond) override;
+  // No WebSocket here: every upgrade is refused (404), so handle_upgrade() is never called.
+  std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
+  void handle_upgrade(boost::beast::tcp_stream, net::Request, const net::ConnectionInfo&,
+                      net::ConnectionSlot) override {}
 
   std::size_t file_count() const { return files_.size(); }
 
@@ -45,8 +48,5 @@ class StaticFiles final : public net::Endpoint {
 
 // The default web root: <directory of the executable>/../web, then ./web; empty when neither has an index.html.
 std::filesystem::path find_web_root();
-
-// Answers a WebSocket upgrade that an endpoint does not take with `res` (keep-alive off), then closes the stream.
-void refuse_upgrade(boost::beast::tcp_stream stream, net::Response res);
 
 }  // namespace hearth::http

@@ -3,6 +3,7 @@
 // net/ knows nothing of JSON, routes or Socket.IO: it reads a request, hands it over, writes the answer.
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <boost/asio/ip/tcp.hpp>
@@ -12,6 +13,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "core/errors.hpp"
+#include "net/connection_limits.hpp"
 
 namespace hearth::net {
 
@@ -20,6 +22,7 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 
 struct ConnectionInfo {
   boost::asio::ip::tcp::endpoint remote;
+  std::string client;    // address_key(remote.address()): what per-address limits count by
   std::uint64_t id = 0;  // process-unique connection number, for logs
 };
 
@@ -52,8 +55,12 @@ class Endpoint {
   virtual ~Endpoint() = default;
   virtual bool owns(std::string_view target) const = 0;
   virtual std::size_t body_limit() const = 0;
-  virtual void handle_http(Request req, const Responder& respond) = 0;
-  virtual void handle_upgrade(boost::beast::tcp_stream stream, Request req) = 0;
+  virtual void handle_http(Request req, const ConnectionInfo& conn, const Responder& respond) = 0;
+  // The answer to an upgrade request the endpoint will not take (written by the HTTP session like any answer, so
+  // nothing blocks), or nullopt: then handle_upgrade() takes the stream and the connection's slot.
+  virtual std::optional<Response> upgrade_refusal(const Request& req, const ConnectionInfo& conn) = 0;
+  virtual void handle_upgrade(boost::beast::tcp_stream stream, Request req, const ConnectionInfo& conn,
+                              ConnectionSlot slot) = 0;
 };
 
 class HttpHandler {
@@ -61,14 +68,19 @@ class HttpHandler {
   virtual ~HttpHandler() = default;
   // Answers `req`. Must eventually call `respond` exactly once (possibly from another thread).
   virtual void handle(Request req, const ConnectionInfo& conn, Responder respond) = 0;
-  // The body limit for a request, decided from its header (the REST API and Engine.IO polling differ).
+  // The body limit for a request, decided from its header (the REST API and Engine.IO polling differ), and the
+  // largest of them all (in force while the header is read, so no framing is refused before its limit is known).
   virtual std::size_t body_limit(const Request& header) = 0;
-  // The answer to a request the transport refused itself (too large, malformed) — protocol-level errors
-  // still get the application's error shape. `req` may be partially parsed (headers only) or null.
-  virtual Response transport_error(errc code, const Request* req) = 0;
-  // WebSocket upgrades: accepts_upgrade() decides (false answers 404); upgrade() takes the stream over.
-  virtual bool accepts_upgrade(const Request& req) = 0;
-  virtual void upgrade(boost::beast::tcp_stream stream, Request req, const ConnectionInfo& conn) = 0;
+  virtual std::size_t max_body_limit() const = 0;
+  // The answer to a request the transport refused itself (too large, malformed, over a connection limit) —
+  // protocol-level errors still get the application's error shape. `req` may be partially parsed (headers only)
+  // or null; `message` replaces the default message of `code` when not empty.
+  virtual Response transport_error(errc code, const Request* req, std::string_view message) = 0;
+  // WebSocket upgrades: upgrade_refusal() answers a request that will not be upgraded (no endpoint: 404; the
+  // endpoint's refusals); otherwise upgrade() takes the stream over, with the connection's slot.
+  virtual std::optional<Response> upgrade_refusal(const Request& req, const ConnectionInfo& conn) = 0;
+  virtual void upgrade(boost::beast::tcp_stream stream, Request req, const ConnectionInfo& conn,
+                       ConnectionSlot slot) = 0;
 };
 
 }  // namespace hearth::net

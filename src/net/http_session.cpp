@@ -1,5 +1,7 @@
 #include "net/http_session.hpp"
 
+#include "net/http_wire.hpp"
+
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <boost/asio/dispatch.hpp>
@@ -35,8 +37,13 @@ Peek peek_socket(int fd) {
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits,
-                         ConnectionInfo conn, ConnectionSlot slot)
-    : stream_(std::move(socket)), handler_(handler), limits_(limits), conn_(conn), slot_(std::move(slot)) {}
+                         ConnectionInfo conn, ConnectionSlot slot, std::string refusal)
+    : stream_(std::move(socket)),
+      handler_(handler),
+      limits_(limits),
+      conn_(std::move(conn)),
+      slot_(std::move(slot)),
+      refusal_(std::move(refusal)) {}
 
 void HttpSession::run() {
   asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read(); });
@@ -44,7 +51,9 @@ void HttpSession::run() {
 
 void HttpSession::do_read() {
   parser_.emplace();
-  parser_->body_limit(limits_.body_limit);
+  // The largest body any endpoint takes until the header says which one it is for: a limit in force while the
+  // header is read would refuse a Content-Length that the endpoint allows (Engine.IO polling takes maxPayload).
+  parser_->body_limit(handler_.max_body_limit());
   parser_->header_limit(static_cast<std::uint32_t>(limits_.header_limit));
   // Waiting for the next request of a keep-alive connection: the idle timeout.
   stream_.expires_after(limits_.idle_timeout);
@@ -54,7 +63,12 @@ void HttpSession::do_read() {
 
 void HttpSession::on_header(beast::error_code ec) {
   if (ec) return on_read(ec);
-  parser_->body_limit(handler_.body_limit(parser_->get()));
+  if (!refusal_.empty()) return fail_with(errc::unavailable, &parser_->get(), refusal_);  // the body is not read
+  // The endpoint's own limit, the same whatever the framing: a declared length over it is refused now, and a
+  // chunked body is refused when it grows past it.
+  const std::size_t limit = handler_.body_limit(parser_->get());
+  if (const auto length = parser_->content_length(); length && *length > limit) return on_read(http::error::body_limit);
+  parser_->body_limit(limit);
   // The rest of the request must arrive within the request timeout.
   stream_.expires_after(limits_.request_timeout);
   http::async_read(stream_, buffer_, *parser_,
@@ -80,9 +94,12 @@ void HttpSession::dispatch() {
   Request req = parser_->release();
   keep_alive_ = req.keep_alive();
   if (beast::websocket::is_upgrade(req)) {
-    if (!handler_.accepts_upgrade(req)) return fail_with(errc::not_found, &req);
+    if (auto refusal = handler_.upgrade_refusal(req, conn_)) {
+      keep_alive_ = false;
+      return send(std::move(*refusal));
+    }
     stream_.expires_never();
-    handler_.upgrade(std::move(stream_), std::move(req), conn_);
+    handler_.upgrade(std::move(stream_), std::move(req), conn_, std::move(slot_));
     return;  // the stream belongs to the WebSocket session now; this session ends here
   }
   // No timer while the handler works: the store answers every operation (or fails it) on its own, and a
@@ -143,19 +160,7 @@ void HttpSession::send(Response res) {
   // and then no write operation, timer or serializer is involved. What it does not take is written
   // asynchronously, with the request timeout (a client that does not read its answer is dropped).
   wire_.clear();
-  wire_ += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
-  wire_ += std::to_string(res.result_int());
-  wire_ += ' ';
-  wire_ += res.reason();
-  wire_ += "\r\n";
-  for (const auto& field : res) {
-    wire_ += field.name_string();
-    wire_ += ": ";
-    wire_ += field.value();
-    wire_ += "\r\n";
-  }
-  wire_ += "\r\n";
-  wire_ += res.body();
+  append_wire(wire_, res);
   std::size_t sent = 0;
   const int fd = stream_.socket().native_handle();
   while (sent < wire_.size()) {
@@ -183,9 +188,9 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
   do_read();
 }
 
-void HttpSession::fail_with(errc code, const Request* req) {
+void HttpSession::fail_with(errc code, const Request* req, std::string_view message) {
   keep_alive_ = false;  // the rest of the stream cannot be trusted after a transport error
-  send(handler_.transport_error(code, req));
+  send(handler_.transport_error(code, req, message));
 }
 
 void HttpSession::close() {

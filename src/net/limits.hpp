@@ -10,7 +10,10 @@ struct HttpLimits {
   std::size_t header_limit = 16 * 1024;      // generous for cookies + a long bearer token
   std::chrono::seconds request_timeout{30};  // whole request must arrive within this (slowloris guard)
   std::chrono::seconds idle_timeout{75};     // keep-alive connection with no request (above typical LB 60 s)
-  std::size_t max_connections = 50'000;      // accepted sockets at once; beyond, new ones are closed at once
+  std::size_t max_connections = 50'000;      // open connections at once, HTTP and WebSocket (file descriptors, memory)
+  // From one client address (an IPv6 /64): a clinic behind one NAT, several tabs each; a single host past it is a
+  // flood. Past either limit a new connection is answered 503 and closed.
+  std::size_t max_connections_per_address = 1'000;
 };
 
 }  // namespace hearth::net

@@ -17,7 +17,9 @@ Listener::Listener(asio::io_context& ioc, const tcp::endpoint& endpoint, HttpHan
       acceptor_(strand_),
       backoff_(strand_),
       handler_(handler),
-      limits_(limits) {
+      limits_(limits),
+      connections_(std::make_shared<ConnectionCounter>(limits.max_connections, limits.max_connections_per_address)),
+      refusing_(std::make_shared<ConnectionCounter>(kMaxRefusing, kMaxRefusing / 8)) {
   acceptor_.open(endpoint.protocol());
   acceptor_.set_option(asio::socket_base::reuse_address(true));
   acceptor_.bind(endpoint);
@@ -54,14 +56,26 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     });
     return;
   }
-  if (connections_->load(std::memory_order_relaxed) >= limits_.max_connections) {
-    boost::system::error_code ignored;
-    socket.close(ignored);
+  boost::system::error_code opt_ec;
+  const auto remote = socket.remote_endpoint(opt_ec);
+  if (opt_ec) {  // already gone
+    socket.close(opt_ec);
+    return do_accept();
+  }
+  socket.set_option(tcp::no_delay(true), opt_ec);
+  ConnectionInfo conn{remote, address_key(remote.address()), next_id_++};
+  ConnectionCounter::Refusal why{};
+  if (auto slot = connections_->acquire(conn.client, why)) {
+    std::make_shared<HttpSession>(std::move(socket), handler_, limits_, std::move(conn), std::move(*slot))->run();
+  } else if (auto refusal_slot = refusing_->acquire(conn.client, why)) {
+    std::string message = why == ConnectionCounter::Refusal::address
+                              ? "Too many connections from this address"
+                              : "Too many connections: the server is at its connection limit";
+    std::make_shared<HttpSession>(std::move(socket), handler_, limits_, std::move(conn), std::move(*refusal_slot),
+                                  std::move(message))
+        ->run();
   } else {
-    boost::system::error_code opt_ec;
-    socket.set_option(tcp::no_delay(true), opt_ec);
-    ConnectionInfo conn{socket.remote_endpoint(opt_ec), next_id_++};
-    std::make_shared<HttpSession>(std::move(socket), handler_, limits_, conn, ConnectionSlot(connections_))->run();
+    socket.close(opt_ec);
   }
   do_accept();
 }

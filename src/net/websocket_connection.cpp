@@ -7,9 +7,9 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "net/http_wire.hpp"
 #include "net/send_batcher.hpp"
 #include "net/serial_executor.hpp"
 
@@ -60,35 +60,43 @@ SendBatcher* batcher_for(tcp::socket& socket) {
 }
 }  // namespace
 
-WebSocketConnection::WebSocketConnection(tcp::socket socket, WebSocketLimits limits)
-    : socket_(std::move(socket)), limits_(limits), batcher_(batcher_for(socket_)), parser_(limits.max_message) {}
+WebSocketConnection::WebSocketConnection(tcp::socket socket, WebSocketLimits limits, ConnectionSlot slot)
+    : socket_(std::move(socket)),
+      limits_(limits),
+      slot_(std::move(slot)),
+      batcher_(batcher_for(socket_)),
+      parser_(limits.max_message) {}
 
 WebSocketConnection::~WebSocketConnection() = default;
 
 bool WebSocketConnection::accept(const Request& req) {
-  boost::system::error_code ec;
   if (auto why = ws::check_upgrade(req)) {
-    const std::string res =
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: " + std::to_string(why->size()) +
-        "\r\nConnection: close\r\n\r\n" + *why;
-    asio::write(socket_, asio::buffer(res), ec);
-    socket_.close(ec);
-    finished_ = true;
+    Response res{boost::beast::http::status::bad_request, 11};
+    res.set(boost::beast::http::field::content_type, "text/plain");
+    res.set(boost::beast::http::field::connection, "close");
+    res.body() = std::move(*why);
+    res.prepare_payload();
+    refuse(res);
     return false;
   }
-  // 129 bytes on a fresh socket: the kernel buffer takes them at once, so this write does not block.
-  const std::string res =
-      "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-      "Sec-WebSocket-Accept: " +
-      ws::accept_key(req[boost::beast::http::field::sec_websocket_key]) + "\r\n\r\n";
-  asio::write(socket_, asio::buffer(res), ec);
-  if (ec) {
-    socket_.close(ec);
-    finished_ = true;
-    return false;
-  }
+  boost::system::error_code ec;
   socket_.non_blocking(true, ec);
+  take_send_buffer(out_);
+  out_ += "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ";
+  out_ += ws::accept_key(req[boost::beast::http::field::sec_websocket_key]);
+  out_ += "\r\n\r\n";
+  schedule_write();
   return true;
+}
+
+void WebSocketConnection::refuse(const Response& res) {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+  take_send_buffer(out_);
+  append_wire(out_, res);
+  finished_ = true;  // flush() closes the socket once the answer is out, or the close timer does
+  arm_close_timer();
+  schedule_write();
 }
 
 void WebSocketConnection::start(std::weak_ptr<WebSocketHandler> handler) {
@@ -112,24 +120,31 @@ void WebSocketConnection::on_readable(boost::system::error_code ec) {
   if (finished_) return;
   if (ec) return finish(CloseReason::io_error);
   char* buf = thread_read_buffer();
-  for (;;) {
-    const std::size_t n = socket_.read_some(asio::buffer(buf, kReadChunk), ec);
-    if (ec == asio::error::would_block || ec == asio::error::try_again) break;
-    if (ec) return finish(ec == asio::error::eof ? CloseReason::client_closed : CloseReason::io_error);
-    std::size_t consumed = 0;
-    if (partial_.empty()) {
-      if (!process(buf, n, consumed)) return;
-      if (consumed < n) partial_.assign(buf + consumed, n - consumed);
-    } else {
-      partial_.append(buf, n);
-      if (!process(partial_.data(), partial_.size(), consumed)) return;
-      partial_.erase(0, consumed);
-      if (partial_.empty()) std::string().swap(partial_);  // give the memory back while idle
-    }
-    if (finished_) return;
-    if (n < kReadChunk) break;  // drained for now
+  const std::size_t n = socket_.read_some(asio::buffer(buf, kReadChunk), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) return do_wait();
+  if (ec) return finish(ec == asio::error::eof ? CloseReason::client_closed : CloseReason::io_error);
+  std::size_t consumed = 0;
+  if (partial_.empty()) {
+    if (!process(buf, n, consumed)) return;
+    if (consumed < n) partial_.assign(buf + consumed, n - consumed);
+  } else {
+    partial_.append(buf, n);
+    if (!process(partial_.data(), partial_.size(), consumed)) return;
+    partial_.erase(0, consumed);
+    if (partial_.empty()) std::string().swap(partial_);  // give the memory back while idle
   }
-  do_wait();
+  if (finished_) return;
+  if (n < kReadChunk) return do_wait();  // drained for now
+  // Maybe more: read it in a later turn, after the other connections of this thread have had theirs. (A new wait
+  // would not fire for bytes already there: the reactor reports edges.)
+  asio::post(socket_.get_executor(), [self = shared_from_this()] {
+    try {
+      self->on_readable({});
+    } catch (const std::exception& e) {
+      spdlog::error("websocket: {}", e.what());
+      self->finish(CloseReason::io_error);
+    }
+  });
 }
 
 // Handles every complete frame in [data, data+size); returns false if the connection ended.
@@ -275,13 +290,28 @@ void WebSocketConnection::close_socket() {
   boost::system::error_code ignored;
   socket_.shutdown(tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);
+  if (close_timer_) close_timer_->cancel();
 }
 
 void WebSocketConnection::finish(CloseReason reason) {
   if (finished_) return;
   finished_ = true;
-  if (out_.empty()) close_socket();  // else flush() closes it once the queued frames (our close frame) are out
+  if (out_.empty()) {
+    close_socket();
+  } else {
+    arm_close_timer();  // flush() closes it once the queued frames (our close frame) are out, or the timer does
+  }
   if (auto h = handler_.lock()) h->on_close(reason);
+}
+
+void WebSocketConnection::arm_close_timer() {
+  if (close_timer_) return;
+  close_timer_ = std::make_unique<asio::steady_timer>(socket_.get_executor(), limits_.close_timeout);
+  close_timer_->async_wait([self = shared_from_this()](boost::system::error_code ec) {
+    if (ec || !self->socket_.is_open()) return;
+    give_back_send_buffer(self->out_);
+    self->close_socket();  // a peer that does not read its last bytes
+  });
 }
 
 }  // namespace hearth::net

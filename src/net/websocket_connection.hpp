@@ -7,8 +7,12 @@
 // everything queued during one turn of the event loop leaves in one non-blocking send (with one thread, the sends
 // of all connections of the turn go to the kernel together: net/send_batcher); only a socket whose kernel buffer is
 // full waits for writability.
+// Fairness: a connection reads at most one chunk (kReadChunk) per turn of the event loop, then yields to the
+// others (a client that keeps its socket full cannot starve the thread). Nothing blocks: the 101 answer leaves
+// through the same non-blocking send as the frames after it, and a connection that ends with bytes still queued
+// for a peer that does not read is closed after close_timeout at the latest.
 // Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
-// only while it is still alive.
+// only while it is still alive. Holds its ConnectionSlot (the server's connection count) until destroyed.
 // Thread safety: runs on its socket's executor (net/serial_executor); send()/close() may be called from any thread.
 #include <chrono>
 #include <cstdint>
@@ -17,7 +21,9 @@
 #include <string_view>
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 
+#include "net/connection_limits.hpp"
 #include "net/http_handler.hpp"
 #include "net/send_batcher.hpp"
 #include "net/websocket_frame.hpp"
@@ -27,6 +33,7 @@ namespace hearth::net {
 struct WebSocketLimits {
   std::size_t max_message = 1'000'000;         // Engine.IO's maxPayload default; larger messages close with 1009
   std::size_t max_queued_bytes = 1024 * 1024;  // outbound backlog of a client that stops reading: then closed
+  std::chrono::seconds close_timeout{5};       // a closing connection's last bytes (the close frame) wait this long
 };
 
 enum class CloseReason { client_closed, protocol_error, too_big, slow_reader, io_error, server_closed };
@@ -42,11 +49,14 @@ class WebSocketHandler {
 
 class WebSocketConnection final : public std::enable_shared_from_this<WebSocketConnection>, public BatchedSender {
  public:
-  WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketLimits limits);
+  WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketLimits limits, ConnectionSlot slot = {});
   ~WebSocketConnection();
 
-  // Checks the upgrade request and answers it (101, or 400 and close). Call on the executor, before start().
+  // Checks the upgrade request and queues its answer (101, or 400 and close); false if refused. Call on the
+  // executor, before start(). Never blocks: the answer leaves with the first send.
   bool accept(const Request& req);
+  // Answers the upgrade request with `res` (an error) instead, and closes. Call on the executor, instead of accept().
+  void refuse(const Response& res);
   void start(std::weak_ptr<WebSocketHandler> handler);
 
   void send(std::shared_ptr<const std::string> payload, bool binary);
@@ -74,14 +84,17 @@ class WebSocketConnection final : public std::enable_shared_from_this<WebSocketC
   void fail(CloseReason reason);
   void close_socket();
   void finish(CloseReason reason);
+  void arm_close_timer();
 
   boost::asio::ip::tcp::socket socket_;
   WebSocketLimits limits_;
+  ConnectionSlot slot_;
   SendBatcher* batcher_;  // null: each connection posts its own flush
   std::weak_ptr<WebSocketHandler> handler_;
   ws::FrameParser parser_;
   std::string partial_;  // bytes of an incomplete frame
   std::string out_;      // frames not yet sent (headers and payloads back to back); pooled, empty when idle
+  std::unique_ptr<boost::asio::steady_timer> close_timer_;  // only while closing with bytes still queued
   bool write_scheduled_ = false;
   bool waiting_writable_ = false;  // the kernel's send buffer was full: flush when the socket is writable
   bool close_sent_ = false;

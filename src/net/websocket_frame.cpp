@@ -80,6 +80,8 @@ bool valid_utf8(std::string_view s) noexcept {
 }
 
 FrameEvent FrameParser::next(char* data, std::size_t size) {
+  // The last assembled message has been handled (its view is valid until this call): free it, it may be large.
+  if (done_.capacity() != 0) std::string().swap(done_);
   FrameEvent ev;
   auto fail = [&](std::uint16_t code) {
     ev.kind = FrameEvent::error;

@@ -47,7 +47,7 @@ class FrameParser {
   bool fragmented_ = false;
   bool fragmented_binary_ = false;
   std::string assembled_;
-  std::string done_;  // the last assembled message, kept alive for the returned view
+  std::string done_;  // the last assembled message, kept alive for the returned view until the next call
 };
 
 bool valid_utf8(std::string_view s) noexcept;

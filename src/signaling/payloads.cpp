@@ -61,17 +61,23 @@ std::optional<std::string> token_from_argument(std::string_view arg) {
   return std::nullopt;
 }
 
-std::optional<std::string> token_from_auth(std::string_view auth_json) {
-  if (auth_json.empty()) return std::nullopt;
+Result<std::optional<std::string>> token_from_auth(std::string_view auth_json) {
+  if (auth_json.empty()) return std::optional<std::string>();
   boost::system::error_code ec;
   auto v = json::parse(auth_json, ec);
-  if (ec || !v.is_object()) return std::nullopt;
+  if (ec || !v.is_object()) return std::optional<std::string>();
   const auto* t = v.get_object().if_contains("token");
-  if (!t || !t->is_string()) return std::nullopt;
-  std::string token(t->get_string());
-  if (token.starts_with("Bearer ")) token.erase(0, 7);
-  if (token.empty()) return std::nullopt;
-  return token;
+  if (!t) return std::optional<std::string>();
+  if (!t->is_string()) return invalid("token: must be a string");
+  constexpr std::string_view blank = " \t\r\n";
+  auto trimmed = [&](std::string_view s) {
+    const auto b = s.find_first_not_of(blank);
+    return b == std::string_view::npos ? std::string_view() : s.substr(b, s.find_last_not_of(blank) - b + 1);
+  };
+  std::string_view token = trimmed(t->get_string());
+  if (token == "Bearer" || token.starts_with("Bearer ")) token = trimmed(token.substr(6));
+  if (token.empty()) return invalid("token: must be a non-blank string");
+  return std::optional<std::string>(std::string(token));
 }
 
 Result<JoinRequest> parse_join(std::string_view arg) {
@@ -145,9 +151,11 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
                                 std::string_view ice_json) {
   json::array others;
   for (const auto& m : const_cast<CallRoom&>(room).members()) {
-    if (!m.connected || m.socket_id == self_socket) continue;
+    if (m.socket_id == self_socket) continue;
     auto o = member_json(s.session_id, m);
     o.erase("sessionId");
+    // Within its reconnect grace: listed, so a rejoining client keeps its connection until user_reconnected.
+    if (!m.connected) o["reconnecting"] = true;
     others.emplace_back(std::move(o));
   }
   json::object o{{"sessionId", s.session_id},

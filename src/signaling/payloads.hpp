@@ -22,8 +22,11 @@ std::string_view first_argument(std::string_view args);
 
 // The token of an `authenticate` argument: a JSON string, or an object with a string "token".
 std::optional<std::string> token_from_argument(std::string_view arg);
-// The token of a CONNECT auth payload ({"token":...}); nullopt when absent.
-std::optional<std::string> token_from_auth(std::string_view auth_json);
+// The token of a CONNECT auth payload ({"token":...}, "Bearer " allowed), a tri-state:
+//   a token                 -> verify it now;
+//   nullopt                 -> no "token" member (or no auth object): the client may send `authenticate` later;
+//   invalid_argument error  -> a "token" member that is not a non-blank string: refuse the CONNECT at once.
+Result<std::optional<std::string>> token_from_auth(std::string_view auth_json);
 
 struct JoinRequest {
   std::string session_id;
@@ -46,7 +49,8 @@ std::string ice_servers_json(const std::vector<ice::IceServer>& servers);
 std::string replaced_json(std::string_view session_id);
 // The entry of a participant as other participants see it.
 boost::json::object member_json(std::string_view session_id, const Member& m);
-// call_session_joined: {sessionId, sessionType, participants (the others), callSettings, iceServers}.
+// call_session_joined: {sessionId, sessionType, participants (the others), callSettings, iceServers}. Members in
+// their reconnect grace are listed with "reconnecting": true.
 std::string session_joined_json(const calls::CallSession& s, const CallRoom& room, std::string_view self_socket,
                                 std::string_view ice_json);
 

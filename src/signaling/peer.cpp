@@ -32,18 +32,15 @@ std::vector<std::string> Peer::sessions() const {
   return {sessions_.begin(), sessions_.end()};
 }
 
+bool Peer::in_session(std::string_view id) const {
+  std::lock_guard lock(mutex_);
+  return sessions_.find(id) != sessions_.end();
+}
+
 bool Peer::take_event_token(TimePoint now, double per_second, double burst) {
   std::lock_guard lock(mutex_);
-  if (tokens_ < 0) {
-    tokens_ = burst;
-  } else {
-    const double elapsed = static_cast<double>((now - tokens_at_).count()) / 1000.0;
-    tokens_ = std::min(burst, tokens_ + std::max(0.0, elapsed) * per_second);
-  }
-  tokens_at_ = now;
-  if (tokens_ < 1.0) return false;
-  tokens_ -= 1.0;
-  return true;
+  if (!events_) events_.emplace(burst, now);
+  return !events_->take(now, per_second / 1000.0, burst);
 }
 
 Registry::Shard& Registry::shard(const std::string& key) const {
@@ -73,11 +70,17 @@ std::shared_ptr<Peer> Registry::find(const std::string& socket_id) const {
   return it == s.by_socket.end() ? nullptr : it->second;
 }
 
-void Registry::bind_user(const std::string& user_id, const std::string& socket_id) {
+bool Registry::bind_user(const std::string& user_id, const std::string& socket_id, std::size_t max_sockets) {
   auto& s = shard(user_id);
   std::lock_guard lock(s.mutex);
   auto& ids = s.sockets_by_user[user_id];
-  if (std::find(ids.begin(), ids.end(), socket_id) == ids.end()) ids.push_back(socket_id);
+  if (std::find(ids.begin(), ids.end(), socket_id) != ids.end()) return true;
+  if (ids.size() >= max_sockets) {
+    if (ids.empty()) s.sockets_by_user.erase(user_id);
+    return false;
+  }
+  ids.push_back(socket_id);
+  return true;
 }
 
 void Registry::unbind_user(const std::string& user_id, const std::string& socket_id) {

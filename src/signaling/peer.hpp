@@ -3,6 +3,7 @@
 // Thread safety: Peer's fields are guarded by its mutex (touched by its socket's strand and by call rooms);
 // the Registry is sharded behind mutexes and touched once per connect, auth, join or lookup.
 #include <array>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +16,7 @@
 
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
+#include "core/token_bucket.hpp"
 #include "realtime/socketio/socket.hpp"
 
 namespace hearth::signaling {
@@ -32,20 +34,27 @@ class Peer {
   void add_session(const std::string& id);
   void remove_session(const std::string& id);
   std::vector<std::string> sessions() const;
+  bool in_session(std::string_view id) const;
+
+  // Set when the socket disconnects, before its calls are told: a join that completes later sees it.
+  void mark_closed() noexcept { closed_.store(true, std::memory_order_release); }
+  bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }
 
   // Token bucket of client events; false when over the rate.
   bool take_event_token(TimePoint now, double per_second, double burst);
 
-  std::optional<boost::asio::steady_timer> auth_timer;  // on the socket's strand only
+  // On the socket's strand only: the authentication timeout until the socket authenticates, then its token's
+  // expiry (plus the verifier's leeway).
+  std::optional<boost::asio::steady_timer> auth_timer;
 
  private:
   const std::string socket_id_;
   std::weak_ptr<realtime::socketio::Socket> socket_;  // the Socket.IO client owns the socket
   mutable std::mutex mutex_;
   std::shared_ptr<const auth::Principal> principal_;
-  std::set<std::string> sessions_;
-  double tokens_ = -1;  // -1: bucket not started
-  TimePoint tokens_at_{};
+  std::set<std::string, std::less<>> sessions_;
+  std::atomic<bool> closed_{false};
+  std::optional<TokenBucket> events_;  // started by the first event
 };
 
 class Registry {
@@ -53,7 +62,8 @@ class Registry {
   void add(const std::shared_ptr<Peer>& peer);
   std::shared_ptr<Peer> remove(const std::string& socket_id);
   std::shared_ptr<Peer> find(const std::string& socket_id) const;
-  void bind_user(const std::string& user_id, const std::string& socket_id);
+  // Adds `socket_id` to the user's sockets; false (nothing changed) if the user has `max_sockets` already.
+  bool bind_user(const std::string& user_id, const std::string& socket_id, std::size_t max_sockets);
   void unbind_user(const std::string& user_id, const std::string& socket_id);
   std::vector<std::shared_ptr<Peer>> peers_of(const std::string& user_id) const;
   std::size_t size() const;

@@ -112,6 +112,9 @@ Result<BinaryRelay> encode_binary_relay(std::string_view event, std::string_view
   v.get_object()["fromUserId"] = from_user_id;
   auto out = realtime::socketio::make_binary_event("/", event, json::array{std::move(v)}, attachments);
   if (!out) return make_error(errc::invalid_argument, "payload: a binary placeholder names no attachment");
+  // Each attachment is relayed once: as many placeholders as attachments, each naming its own.
+  if (out->attachments.size() != attachments.size())
+    return make_error(errc::invalid_argument, "payload: every attachment must be named by one placeholder");
   return BinaryRelay{std::move(out->text), {out->attachments.begin(), out->attachments.end()}};
 }
 

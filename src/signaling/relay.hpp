@@ -32,7 +32,8 @@ void encode_relay(std::string& out, std::string_view event, std::string_view obj
 
 // An event that came with binary attachments, for its target: the Socket.IO BINARY_EVENT text (no Engine.IO "4")
 // and the attachments its placeholders name, renumbered in order. Binary relays are rare, so this one parses and
-// re-serialises the object. Errors: invalid_argument (not an object, a placeholder naming no attachment).
+// re-serialises the object. Errors: invalid_argument (not an object, a placeholder naming no attachment, an
+// attachment named by no placeholder or by several: each is copied once, never once per placeholder).
 struct BinaryRelay {
   std::string text;
   std::vector<std::string> attachments;

@@ -76,20 +76,31 @@ struct SignalingService::Context {
 };
 
 SignalingService::SignalingService(boost::asio::io_context& ioc, store::Store& store, const auth::JwtVerifier& verifier,
-                                   const ice::IceServers& ice, const Clock& clock, calls::Limits limits,
-                                   SignalingOptions options)
-    : ioc_(ioc), store_(store), verifier_(verifier), ice_(ice), clock_(clock), limits_(limits), options_(options) {}
+                                   RateLimiter& auth_failures, const ice::IceServers& ice, const Clock& clock,
+                                   calls::Limits limits, SignalingOptions options)
+    : ioc_(ioc),
+      store_(store),
+      verifier_(verifier),
+      auth_failures_(auth_failures),
+      ice_(ice),
+      clock_(clock),
+      limits_(limits),
+      options_(options) {}
 
 // --- connection lifecycle ----------------------------------------------------------------------------------------
 
 Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_view auth) {
   auto peer = std::make_shared<Peer>(socket);
-  if (auto token = token_from_auth(auth)) {
-    auto principal = verifier_.verify(*token, clock_.now());
-    if (!principal) return make_error(errc::unauthenticated, "Authentication failed: " + principal.error().message);
-    peer->set_principal(*principal);
+  auto token = token_from_auth(auth);
+  if (!token) return refuse_sign_in(socket, "Authentication failed: " + token.error().message);
+  if (*token) {
+    auto principal = verifier_.verify(**token, clock_.now());
+    if (!principal) return refuse_sign_in(socket, "Authentication failed: " + principal.error().message);
     registry_.add(peer);
-    registry_.bind_user(principal->user_id, socket->id());
+    if (auto signed_in = sign_in(peer, *principal); !signed_in) {
+      registry_.remove(socket->id());
+      return signed_in.error();
+    }
     // After the CONNECT answer, which the Socket.IO client queues right after this returns.
     boost::asio::post(socket->executor(), [socket, p = *principal] { socket->emit("authenticated", {user_json(p)}); });
     return {};
@@ -102,15 +113,70 @@ Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_v
     if (ec || !p || p->principal()) return;
     if (auto s = p->socket()) {
       s->emit("authentication_error", {R"({"message":"Authentication timeout"})"});
-      s->disconnect();
+      s->disconnect(true);  // the whole session: an unauthenticated client holds nothing after the timeout
     }
   });
   return {};
 }
 
+Error SignalingService::refuse_sign_in(const SocketPtr& socket, std::string message) {
+  if (auth_failures_.acquire(socket->client(), clock_.now())) {
+    // Over the failed-authentication limit of its address (shared with REST): the connection ends after the
+    // refusal, so one connection cannot go on guessing.
+    boost::asio::post(socket->executor(), [socket] { socket->disconnect(true); });
+    return make_error(errc::rate_limited, "Too many failed authentications from this address, retry later");
+  }
+  return make_error(errc::unauthenticated, std::move(message));
+}
+
+Result<void> SignalingService::sign_in(const std::shared_ptr<Peer>& peer, const auth::Principal& principal) {
+  if (!registry_.bind_user(principal.user_id, peer->socket_id(), options_.max_sockets_per_user)) {
+    return make_error(errc::rate_limited,
+                      fmt::format("Too many connections for this user (limit {})", options_.max_sockets_per_user));
+  }
+  peer->set_principal(principal);
+  if (auto s = peer->socket()) {
+    s->mark_authenticated();
+    arm_expiry(peer, s);
+  }
+  return {};
+}
+
+// A socket lives no longer than its token: at exp (plus the verifier's leeway) it is told and disconnected, unless
+// it has authenticated again with a newer token meanwhile (which re-arms the timer).
+void SignalingService::arm_expiry(const std::shared_ptr<Peer>& peer, const SocketPtr& socket) {
+  const auto principal = peer->principal();
+  if (!principal) return;
+  const auto deadline = principal->expires_at + verifier_.leeway();
+  // At most a day at a time: a far-off exp would overflow the steady clock.
+  const auto wait = std::clamp<Millis>(deadline - clock_.now(), Millis(0), std::chrono::hours(24));
+  if (!peer->auth_timer) peer->auth_timer.emplace(socket->executor());
+  peer->auth_timer->expires_after(wait);
+  peer->auth_timer->async_wait([this, weak_peer = std::weak_ptr<Peer>(peer)](boost::system::error_code ec) {
+    if (ec) return;
+    auto p = weak_peer.lock();
+    if (!p || p->closed()) return;
+    if (auto s = p->socket()) {
+      if (!token_expired(*p)) return arm_expiry(p, s);  // a far-off exp: another day
+      disconnect_expired(*s);
+    }
+  });
+}
+
+bool SignalingService::token_expired(const Peer& peer) const {
+  const auto principal = peer.principal();
+  return principal && clock_.now() >= principal->expires_at + verifier_.leeway();
+}
+
+void SignalingService::disconnect_expired(const realtime::socketio::Socket& socket) {
+  socket.emit("authentication_error", {R"({"message":"Token expired"})"});
+  socket.disconnect(true);
+}
+
 void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) {
   auto peer = registry_.remove(socket->id());
   if (!peer) return;
+  peer->mark_closed();
   if (peer->auth_timer) peer->auth_timer->cancel();
   if (auto p = peer->principal()) registry_.unbind_user(p->user_id, socket->id());
   on_socket_lost(peer);
@@ -133,6 +199,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "authenticate") return authenticate(ctx);
   auto who = peer->principal();
   if (!who) return ctx.fail(not_authenticated());
+  if (token_expired(*peer)) return disconnect_expired(*socket);  // the timer may not have fired yet
   ctx.principal = std::move(who);
   if (ctx.event == "webrtc_offer" || ctx.event == "webrtc_answer" || ctx.event == "webrtc_ice_candidate")
     return relay(ctx, ev.attachments);
@@ -147,18 +214,17 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
 
 void SignalingService::authenticate(Context& ctx) {
   auto token = token_from_argument(ctx.payload);
-  auto fail = [&](const std::string& message) {
-    ctx.socket->emit("authentication_error", {json::serialize(json::object{{"message", message}})});
-    if (ctx.ack_id) ctx.socket->ack(*ctx.ack_id, {failure_ack_json(make_error(errc::unauthenticated, message))});
+  auto fail = [&](const Error& e) {
+    ctx.socket->emit("authentication_error", {json::serialize(json::object{{"message", e.message}})});
+    if (ctx.ack_id) ctx.socket->ack(*ctx.ack_id, {failure_ack_json(e)});
   };
-  if (!token) return fail("Authentication failed: a token string or {token} is required");
+  if (!token) return fail(refuse_sign_in(ctx.socket, "Authentication failed: a token string or {token} is required"));
   auto principal = verifier_.verify(*token, clock_.now());
-  if (!principal) return fail("Authentication failed: " + principal.error().message);
+  if (!principal) return fail(refuse_sign_in(ctx.socket, "Authentication failed: " + principal.error().message));
   if (auto current = ctx.peer->principal(); current && current->user_id != principal->user_id)
-    return fail("Authentication failed: this socket is authenticated as another user");
-  ctx.peer->set_principal(*principal);
-  if (ctx.peer->auth_timer) ctx.peer->auth_timer->cancel();
-  registry_.bind_user(principal->user_id, ctx.socket->id());
+    return fail(
+        make_error(errc::unauthenticated, "Authentication failed: this socket is authenticated as another user"));
+  if (auto signed_in = sign_in(ctx.peer, *principal); !signed_in) return fail(signed_in.error());
   const std::string user = user_json(*principal);
   ctx.socket->emit("authenticated", {user});
   ctx.succeed("Authenticated", user);
@@ -217,6 +283,11 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     me->joined_at = p && p->joined_at ? *p->joined_at : clock_.now();
     me->connected = true;
     me->grace.reset();  // cancels a running reconnect grace
+    if (c.peer->closed()) {
+      // The socket went away while the store completed the join: the member gets the reconnect grace like any
+      // dropped socket, so the participant is not left active for ever.
+      return start_grace(rm, *me, existed);
+    }
 
     const std::string joined = session_joined_json(session, rm, c.socket->id(), ice);
     c.socket->emit("call_session_joined", {joined});
@@ -281,18 +352,23 @@ void SignalingService::on_socket_lost(const std::shared_ptr<Peer>& peer) {
     auto r = room(session_id, false);
     if (!r) continue;
     r->run([this, socket_id = peer->socket_id()](CallRoom& rm) {
-      Member* m = rm.find_socket(socket_id);
-      if (!m) return;
-      m->connected = false;
-      json::object o{{"sessionId", rm.session_id()}, {"userId", m->user_id}, {"socketId", socket_id}};
-      rm.broadcast(packet("user_disconnected", o));
-      m->grace = std::make_unique<boost::asio::steady_timer>(rm.executor(), options_.reconnect_grace);
-      m->grace->async_wait(
-          [this, session_id = rm.session_id(), user_id = m->user_id, socket_id](boost::system::error_code ec) {
-            if (!ec) expire_grace(session_id, user_id, socket_id);
-          });
+      if (Member* m = rm.find_socket(socket_id)) start_grace(rm, *m, true);
     });
   }
+}
+
+// On the room's strand: `m`'s socket is gone; it keeps its place for the reconnect grace.
+void SignalingService::start_grace(CallRoom& rm, Member& m, bool announce) {
+  m.connected = false;
+  if (announce) {
+    json::object o{{"sessionId", rm.session_id()}, {"userId", m.user_id}, {"socketId", m.socket_id}};
+    rm.broadcast(packet("user_disconnected", o));
+  }
+  m.grace = std::make_unique<boost::asio::steady_timer>(rm.executor(), options_.reconnect_grace);
+  m.grace->async_wait(
+      [this, session_id = rm.session_id(), user_id = m.user_id, socket_id = m.socket_id](boost::system::error_code ec) {
+        if (!ec) expire_grace(session_id, user_id, socket_id);
+      });
 }
 
 void SignalingService::expire_grace(const std::string& session_id, const std::string& user_id,
@@ -356,6 +432,10 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   }
   std::shared_ptr<const std::string> frame;
   std::shared_ptr<const BinaryRelay> binary;
+  // A binary relay is parsed and its attachments copied: only for a sender who is in the call (the room checks
+  // again, as for every relay).
+  if (!attachments.empty() && !ctx.peer->in_session(fields->session_id))
+    return ctx.fail(make_error(errc::forbidden, "Both sockets must be active participants of this call"));
   if (attachments.empty()) {
     frame =
         std::make_shared<const std::string>(encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id));

@@ -20,6 +20,7 @@
 #include "calls/events.hpp"
 #include "calls/limits.hpp"
 #include "core/clock.hpp"
+#include "core/rate_limiter.hpp"
 #include "core/string_hash.hpp"
 #include "ice/ice_servers.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
@@ -34,12 +35,17 @@ struct SignalingOptions {
   std::chrono::milliseconds reconnect_grace{15'000};  // RECONNECT_GRACE_SECONDS
   double events_per_second = 100;                     // per socket, sustained
   double event_burst = 200;                           // per socket, burst
+  // Sockets one user may have open (tabs, devices, a reconnect overlapping the old socket): the per-socket limits
+  // must not multiply without bound. MAX_SOCKETS_PER_USER.
+  std::size_t max_sockets_per_user = 16;
 };
 
 class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {
  public:
+  // `auth_failures`: failed authentications per client address, shared with REST.
   SignalingService(boost::asio::io_context& ioc, store::Store& store, const auth::JwtVerifier& verifier,
-                   const ice::IceServers& ice, const Clock& clock, calls::Limits limits, SignalingOptions options);
+                   RateLimiter& auth_failures, const ice::IceServers& ice, const Clock& clock, calls::Limits limits,
+                   SignalingOptions options);
 
   Result<void> on_connect(const std::shared_ptr<realtime::socketio::Socket>& socket, std::string_view auth) override;
   void on_event(const std::shared_ptr<realtime::socketio::Socket>& socket,
@@ -57,6 +63,14 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   struct Context;  // one client event being handled
 
   void authenticate(Context& ctx);
+  // A failed sign-in, counted against the client's address: the error to answer (rate_limited past the limit,
+  // and then the connection is closed after the answer).
+  Error refuse_sign_in(const SocketPtr& socket, std::string message);
+  // Binds the peer to `principal` within the per-user socket limit and arms its token's expiry.
+  Result<void> sign_in(const std::shared_ptr<Peer>& peer, const auth::Principal& principal);
+  void arm_expiry(const std::shared_ptr<Peer>& peer, const SocketPtr& socket);
+  bool token_expired(const Peer& peer) const;
+  static void disconnect_expired(const realtime::socketio::Socket& socket);
   void join(Context& ctx);
   void leave(Context& ctx);
   void relay(Context& ctx, std::span<const std::string> attachments);
@@ -66,6 +80,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, calls::CallSession session,
                  std::string peer_id, Context ctx);
   void on_socket_lost(const std::shared_ptr<Peer>& peer);
+  void start_grace(CallRoom& rm, Member& m, bool announce);
   void expire_grace(const std::string& session_id, const std::string& user_id, const std::string& socket_id);
   void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id);
 
@@ -79,6 +94,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   boost::asio::io_context& ioc_;
   store::Store& store_;                // owned by the app
   const auth::JwtVerifier& verifier_;  // owned by the app
+  RateLimiter& auth_failures_;         // owned by the app, shared with REST
   const ice::IceServers& ice_;         // owned by the app
   const Clock& clock_;                 // owned by the app
   calls::Limits limits_;

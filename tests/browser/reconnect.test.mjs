@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  acceptCall, closeClients, dumpLogs, expectMediaFrom, launchBrowser, openClient, signIn, sleep, startCall,
-  waitUntil,
+  acceptCall, closeClients, dumpLogs, eventNames, expectMediaFrom, launchBrowser, openClient, signIn, sleep,
+  socketId, startCall, waitUntil,
 } from './lib/browser.mjs';
 import { makeUser, startHearth, stopAll } from './lib/server.mjs';
 
@@ -23,7 +23,7 @@ after(async () => {
   await stopAll();
 });
 
-/** Alice calls Bob, Bob accepts, media flows; both pages record the call events they receive. */
+/** Alice calls Bob, Bob accepts, media flows (every page records the events it receives: eventNames). */
 async function establishedCall(t, srv = server) {
   const alice = makeUser('Alice');
   const bob = makeUser('Bob');
@@ -32,7 +32,6 @@ async function establishedCall(t, srv = server) {
   t.after(() => closeClients([a, b]));
   await signIn(a, alice);
   await signIn(b, bob);
-  for (const c of [a, b]) await recordEvents(c);
   await startCall(a, [bob]);
   await acceptCall(b);
   await expectMediaFrom(a, [bob]);
@@ -40,20 +39,16 @@ async function establishedCall(t, srv = server) {
   return { alice, bob, a, b };
 }
 
-function recordEvents(client) {
-  return client.page.evaluate(() => {
-    window.testEvents = [];
-    window.hearth.signaling.socket.onAny((event) => window.testEvents.push(event));
-  });
-}
+const eventsOf = eventNames;
 
-const eventsOf = (client) => client.page.evaluate(() => window.testEvents);
-
-/** The page's connection to `userId`: its id and the remote ICE username fragment. */
+/** The page's connection to `userId` (the one feeding its tile): which one it is, and the remote ICE ufrag. */
 function linkOf(client, userId) {
   return client.page.evaluate((id) => {
-    const link = window.hearth.call.peers.get(id);
-    return { id: link.id, remoteUfrag: /a=ice-ufrag:(\S+)/.exec(link.pc.remoteDescription?.sdp ?? '')?.[1] };
+    const pc = window.hearthTest.connectionOf(id);
+    return {
+      id: window.hearthTest.connections.indexOf(pc),
+      remoteUfrag: /a=ice-ufrag:(\S+)/.exec(pc?.remoteDescription?.sdp ?? '')?.[1],
+    };
   }, userId);
 }
 
@@ -61,7 +56,7 @@ test('a page offline for a few seconds rejoins; ICE restarts on the same connect
   const { alice, bob, a, b } = await establishedCall(t);
   try {
     const initial = { a: await linkOf(a, bob.userId), b: await linkOf(b, alice.userId) };
-    const socketBefore = await b.page.evaluate(() => window.hearth.signaling.socket.id);
+    const socketBefore = await socketId(b);
 
     await b.context.setOffline(true);
     await b.page.getByText('Connection lost, reconnecting…').waitFor();
@@ -71,7 +66,7 @@ test('a page offline for a few seconds rejoins; ICE restarts on the same connect
 
     await waitUntil(async () => (await eventsOf(a)).includes('user_reconnected'), { what: 'user_reconnected on A' });
     await b.page.getByText('2 people in the call').waitFor();
-    assert.notEqual(await b.page.evaluate(() => window.hearth.signaling.socket.id), socketBefore);
+    assert.notEqual(await socketId(b), socketBefore);
 
     // The same RTCPeerConnections, renegotiated with new ICE credentials.
     await waitUntil(async () => (await linkOf(a, bob.userId)).remoteUfrag !== initial.a.remoteUfrag, { what: 'ICE restart (A)' });
@@ -94,7 +89,7 @@ test('a closed Engine.IO connection reconnects at once and the call goes on', as
   try {
     // This time the impolite side (Alice, the smaller user id) reconnects: it restarts ICE itself.
     const initial = await linkOf(b, alice.userId);
-    await a.page.evaluate(() => window.hearth.signaling.socket.io.engine.close());
+    await a.page.evaluate(() => window.hearthTest.sockets.at(-1).close());
     await waitUntil(async () => (await eventsOf(b)).includes('user_reconnected'), { what: 'user_reconnected on B' });
     await waitUntil(async () => (await linkOf(b, alice.userId)).remoteUfrag !== initial.remoteUfrag, { what: 'ICE restart' });
     assert.equal((await linkOf(b, alice.userId)).id, initial.id);
@@ -143,5 +138,70 @@ test('a page back after the reconnect grace is a participant again and media flo
     throw err;
   } finally {
     await shortGrace.stop();
+  }
+});
+
+test('a page that rejoins while another is in its reconnect grace keeps that tile and connection', async (t) => {
+  const longGrace = await startHearth({ PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '1000', RECONNECT_GRACE_SECONDS: '60' });
+  const { alice, bob, a, b } = await establishedCall(t, longGrace);
+  const count = async (client, name) => (await eventsOf(client)).filter((e) => e === name).length;
+  try {
+    const initial = { a: await linkOf(a, bob.userId), b: await linkOf(b, alice.userId) };
+    await b.context.setOffline(true);
+    await waitUntil(async () => (await eventsOf(a)).includes('user_disconnected'), { what: 'user_disconnected on A' });
+
+    // Alice's page loses its connection too, and rejoins while Bob is still away: Bob is listed as reconnecting.
+    const joinedBefore = await count(a, 'call_session_joined');
+    await a.page.evaluate(() => window.hearthTest.sockets.at(-1).close());
+    await waitUntil(async () => (await count(a, 'call_session_joined')) > joinedBefore, { what: "A's rejoin" });
+    const listed = await a.page.evaluate(() => window.hearthTest.events.findLast((e) => e.name === 'call_session_joined').payload.participants);
+    assert.deepEqual(listed.map((p) => [p.userId, p.reconnecting]), [[bob.userId, true]]);
+    const tile = a.page.locator(`.tile[data-user-id="${bob.userId}"]`);
+    assert.ok(await tile.isVisible(), "Bob's tile stays on Alice's page");
+    assert.equal(await tile.getAttribute('data-connection'), 'reconnecting');
+    await a.page.getByText('2 people in the call').waitFor();
+
+    await b.context.setOffline(false);
+    await waitUntil(async () => (await eventsOf(a)).includes('user_reconnected'), { what: 'user_reconnected on A' });
+    await expectMediaFrom(a, [bob]);
+    await expectMediaFrom(b, [alice]);
+    // The same RTCPeerConnections on both sides: nothing was torn down and rebuilt.
+    assert.equal((await linkOf(a, bob.userId)).id, initial.a.id);
+    assert.equal((await linkOf(b, alice.userId)).id, initial.b.id);
+    for (const c of [a, b]) assert.ok(!(await eventsOf(c)).includes('user_left_call'), `${c.name}: nobody left`);
+  } catch (err) {
+    dumpLogs([a, b]);
+    throw err;
+  } finally {
+    await longGrace.stop();
+  }
+});
+
+test('a page reloaded while another is in its reconnect grace shows that one waiting, then connects to it', async (t) => {
+  const longGrace = await startHearth({ PING_INTERVAL_MS: '1000', PING_TIMEOUT_MS: '1000', RECONNECT_GRACE_SECONDS: '60' });
+  const { alice, bob, a, b } = await establishedCall(t, longGrace);
+  try {
+    await b.context.setOffline(true);
+    await waitUntil(async () => (await eventsOf(a)).includes('user_disconnected'), { what: 'user_disconnected on A' });
+
+    // A new page of Alice's: it has no connection to Bob yet, and builds none to his lost socket.
+    await a.page.reload();
+    await a.page.locator('#call-view').waitFor({ state: 'visible' });
+    const tile = a.page.locator(`.tile[data-user-id="${bob.userId}"]`);
+    await tile.waitFor();
+    assert.equal(await tile.getAttribute('data-connection'), 'reconnecting');
+    await a.page.getByText('2 people in the call').waitFor();
+    assert.equal(await a.page.evaluate(() => window.hearthTest.connections.length), 0, 'no connection to a lost socket');
+
+    await b.context.setOffline(false);
+    await waitUntil(async () => (await eventsOf(a)).includes('user_reconnected'), { what: 'user_reconnected on A' });
+    await expectMediaFrom(a, [bob]);
+    await expectMediaFrom(b, [alice]);
+    for (const c of [a, b]) assert.ok(!(await eventsOf(c)).includes('user_left_call'), `${c.name}: nobody left`);
+  } catch (err) {
+    dumpLogs([a, b]);
+    throw err;
+  } finally {
+    await longGrace.stop();
   }
 });

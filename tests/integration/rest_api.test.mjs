@@ -108,6 +108,16 @@ describe('POST /initiate', () => {
     assert.equal(data.session.therapySessionId, 'therapy-42');
   });
 
+  it('a participants list that includes the caller (as clients of the original design send it): the caller is the initiator, not an invitee', async () => {
+    const one = await initiate(alice, { sessionType: 'one-to-one', participants: ['alice', 'bob'] });
+    assert.equal(one.session.initiatorId, 'alice');
+    assert.deepEqual(one.session.invitedUsers, ['bob']);
+    assert.deepEqual(one.session.participants.map((p) => p.userId), ['alice', 'bob']);
+    const many = await initiate(alice, { sessionType: 'group', participants: ['bob', 'alice', 'carol'] });
+    assert.deepEqual(many.session.invitedUsers, ['bob', 'carol']);
+    assert.deepEqual(many.session.participants.map((p) => p.userId), ['alice', 'bob', 'carol']);
+  });
+
   it('every session gets a distinct id', async () => {
     const ids = [];
     for (let i = 0; i < 5; i++) ids.push((await group(alice, ['bob'])).sessionId);

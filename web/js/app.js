@@ -9,9 +9,13 @@ import { Signaling } from './signaling.js';
 
 const TOKEN_KEY = 'hearth-call.token'; // per tab, so two tabs can be two different users
 
-// The live state; also reachable as window.hearth for debugging in the console (and for the browser tests).
+// The live state. Module-private on purpose: it holds the token (through api and signaling), so nothing puts it on
+// `window` where any script in the page could read it.
 const app = { signaling: null, api: null, call: null, user: null };
-window.hearth = app;
+
+// One call at a time: true from a click on Call / Join / Accept (or a #call= link) until that call has joined or
+// failed. Another request meanwhile is ignored (its buttons are disabled), so one socket never builds two calls.
+let joining = false;
 
 // --- messages ------------------------------------------------------------------------------------------------------
 
@@ -91,10 +95,12 @@ async function demoSignIn(userId, name) {
 }
 
 async function signOut(message) {
-  await app.call?.leave();
-  app.signaling?.close();
+  const { signaling, call } = app;
+  if (!signaling) return; // already signed out (several events can report the same loss)
   Object.assign(app, { signaling: null, api: null, call: null, user: null });
   sessionStorage.removeItem(TOKEN_KEY);
+  await call?.leave();
+  signaling.close();
   lobby.showSignIn({ demo: await devTokensAvailable() });
   if (message) notify(message, 'error');
 }
@@ -110,7 +116,9 @@ function listen(signaling) {
     refreshHistory();
   });
   signaling.on('disconnect', (reason) => {
-    if (reason !== 'io client disconnect' && !app.call) notify('Connection lost, reconnecting…');
+    // The server closed this socket itself (it does not when it restarts): socket.io-client will not reconnect.
+    if (reason === 'io server disconnect') signOut('Signed out: the server closed the connection.');
+    else if (reason !== 'io client disconnect' && !app.call) notify('Connection lost, reconnecting…');
   });
   signaling.on('connect', () => !app.call && clearNotice());
   signaling.on('connect_error', (err) => {
@@ -121,30 +129,54 @@ function listen(signaling) {
 
 // --- calls ---------------------------------------------------------------------------------------------------------
 
-async function startCall(request) {
+async function oneCallAtATime(task) {
+  if (joining) return;
+  joining = true;
+  lobby.setJoining(true);
   try {
-    const { sessionId } = await app.api.initiate(request);
-    await enterCall(sessionId);
-  } catch (err) {
-    notify(`Could not start the call: ${err.message}`, 'error');
+    await task();
+  } finally {
+    joining = false;
+    lobby.setJoining(false);
   }
 }
 
-async function enterCall(sessionId) {
+function startCall(request) {
+  return oneCallAtATime(async () => {
+    let sessionId;
+    try {
+      ({ sessionId } = await app.api.initiate(request));
+    } catch (err) {
+      return notify(`Could not start the call: ${err.message}`, 'error');
+    }
+    await openCall(sessionId);
+  });
+}
+
+function enterCall(sessionId) {
+  return oneCallAtATime(() => openCall(sessionId));
+}
+
+// Leaves the current call (if another) and joins this one. Only through oneCallAtATime.
+async function openCall(sessionId) {
   if (app.call?.sessionId === sessionId) return;
   await app.call?.leave();
+  const { signaling, api } = app;
+  if (!signaling) return; // signed out meanwhile
   lobby.hide();
   let session, iceServers;
   try {
-    ({ session } = await app.api.session(sessionId));
-    ({ iceServers } = await app.api.join(sessionId)); // 403 not invited, 409 full, 410 ended
+    ({ session } = await api.session(sessionId));
+    ({ iceServers } = await api.join(sessionId)); // 403 not invited, 409 full, 410 ended
   } catch (err) {
+    if (app.signaling !== signaling) return;
     setCallLink(null);
     lobby.showLobby(app.user);
     return notify(joinErrorMessage(err), 'error');
   }
+  if (app.signaling !== signaling) return; // signed out while asking
   const call = new Call({
-    signaling: app.signaling, api: app.api, session, iceServers, view: callView, notify,
+    signaling, api, session, iceServers, view: callView, notify,
     onClosed: (message, kind) => {
       if (app.call !== call) return;
       app.call = null;

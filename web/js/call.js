@@ -24,6 +24,7 @@ export class Call {
     this.me = signaling.user;
     this.peerId = `peer-${crypto.randomUUID()}`; // this page; a reloaded page joins with another one
     this.peers = new Map(); // userId -> PeerLink
+    this.away = new Map(); // userId -> remote info: in their reconnect grace, a tile but no PeerLink yet
     this.names = new Map(session.participants.map((p) => [p.userId, p.name]));
     this.local = { stream: new MediaStream(), camera: null, screen: null, audio: false, video: false };
     this.unsubscribe = [];
@@ -116,6 +117,7 @@ export class Call {
     for (const off of this.unsubscribe) off();
     for (const link of this.peers.values()) link.close();
     this.peers.clear();
+    this.away.clear();
     this.local.screen?.stop();
     for (const track of this.local.stream.getTracks()) track.stop();
     this.view.close();
@@ -165,10 +167,13 @@ export class Call {
     }
   }
 
-  /** The participants call_session_joined lists are the truth: drop the others, add or resync these. */
+  /**
+   * The participants call_session_joined lists are the truth: drop the others, add or resync these. Those marked
+   * `reconnecting` are in their reconnect grace: keep their tile and connection, and wait for user_reconnected.
+   */
   #reconcile(participants, rejoin) {
     const listed = new Set(participants.map((p) => p.userId));
-    for (const userId of [...this.peers.keys()]) if (!listed.has(userId)) this.#removePeer(userId);
+    for (const userId of [...this.peers.keys(), ...this.away.keys()]) if (!listed.has(userId)) this.#removePeer(userId);
     for (const p of participants) this.#upsertPeer(p, { resync: rejoin });
   }
 
@@ -176,7 +181,8 @@ export class Call {
     if (info.name) this.names.set(info.userId, info.name);
     const remote = { userId: info.userId, socketId: info.socketId, peerId: info.peerId, name: this.#name(info.userId) };
     const link = this.peers.get(info.userId);
-    if (!link) this.#addPeer(remote);
+    if (info.reconnecting) this.#keepWaiting(link, remote);
+    else if (!link) this.#addPeer(remote);
     else if (info.peerId && link.remote.peerId && info.peerId !== link.remote.peerId) this.#rebuild(link, remote);
     else {
       Object.assign(link.remote, remote);
@@ -186,6 +192,17 @@ export class Call {
     this.view.setName(info.userId, remote.name);
     if ('hasAudio' in info) this.view.setMedia(info.userId, info);
     this.#updateStatus();
+  }
+
+  // Their socket is gone for now: nothing to resync through. A connection we have stays as it is (user_reconnected
+  // resyncs it); without one (this page is new), their tile waits and the connection is built when they return.
+  #keepWaiting(link, remote) {
+    if (link) Object.assign(link.remote, remote);
+    else if (!this.away.has(remote.userId)) {
+      this.away.set(remote.userId, remote);
+      this.view.addTile(remote.userId, remote.name);
+    }
+    this.view.setConnection(remote.userId, 'reconnecting');
   }
 
   #onRelayed(message) {
@@ -210,6 +227,7 @@ export class Call {
       onRemoteStream: (stream) => this.view.setStream(remote.userId, stream),
       onStateChange: (state) => this.view.setConnection(remote.userId, state),
     });
+    this.away.delete(remote.userId);
     this.peers.set(remote.userId, link);
     this.view.addTile(remote.userId, remote.name);
     this.view.setConnection(remote.userId, 'new');
@@ -226,6 +244,7 @@ export class Call {
   #removePeer(userId) {
     this.peers.get(userId)?.close();
     this.peers.delete(userId);
+    this.away.delete(userId);
     this.view.removeTile(userId);
     this.#updateStatus();
   }
@@ -280,7 +299,7 @@ export class Call {
   }
 
   #updateStatus() {
-    const others = this.peers.size;
+    const others = this.peers.size + this.away.size;
     this.view.setStatus(others === 0 ? 'Waiting for others to join…' : `${others + 1} people in the call`);
   }
 

@@ -12,6 +12,7 @@ export class LobbyView {
   constructor(actions) {
     this.actions = actions;
     this.invitation = null;
+    this.joining = false;
     this.dialog = $('ring-dialog');
 
     $('token-form').onsubmit = (e) => {
@@ -48,10 +49,22 @@ export class LobbyView {
   showLobby(user) {
     $('loading').hidden = true;
     $('sign-in-view').hidden = true;
+    $('token-input').value = ''; // the page keeps the token in sessionStorage only, not in a hidden form
     $('whoami-name').textContent = user.name;
     $('whoami-id').textContent = `(${user.userId})`;
     $('whoami').hidden = false;
     $('lobby-view').hidden = false;
+  }
+
+  /**
+   * While a call is being joined, the buttons that would start or join another (Call, Join, Accept) are disabled:
+   * one call at a time. The body's `data-joining` attribute says so too (for styles and tests).
+   */
+  setJoining(joining) {
+    this.joining = joining;
+    document.body.toggleAttribute('data-joining', joining);
+    for (const button of document.querySelectorAll('#start-form button[type=submit], #history-list button, #ring-accept'))
+      button.disabled = joining;
   }
 
   /** Hides the lobby while a call is on screen. */
@@ -115,6 +128,7 @@ export class LobbyView {
     if (session.status !== 'ended') {
       const join = element('button', { type: 'button', className: 'primary small' }, 'Join');
       join.setAttribute('aria-label', `Join ${callTitle(session, myUserId)}`);
+      join.disabled = this.joining;
       join.onclick = () => this.actions.joinCall(session.sessionId);
       item.append(join);
     }

@@ -11,20 +11,44 @@ export class SignalingError extends Error {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+// Longer than the server's authentication timeout (10 s by default), which answers first when it is the cause.
+const SIGN_IN_TIMEOUT_MS = 15_000;
 
 export class Signaling {
-  /** Connects and resolves once the server has accepted the token; rejects with the server's reason. */
+  /**
+   * Connects and resolves once the server has accepted the token. Rejects (SignalingError 'unauthenticated', a
+   * sentence as message) however the socket fails before that: the server refuses the token (connect_error), the
+   * server cannot be reached, the server says why and closes the socket (authentication_error, disconnect), or
+   * nothing happens in time. The socket is closed then, so it does not retry on its own.
+   */
   static connect(token) {
     const socket = io({ auth: { token } });
     return new Promise((resolve, reject) => {
-      socket.once('authenticated', (user) => {
-        socket.off('connect_error');
-        resolve(new Signaling(socket, user));
-      });
-      socket.once('connect_error', (err) => {
-        socket.disconnect();
-        reject(new SignalingError('unauthenticated', err.message));
-      });
+      const handlers = {
+        authenticated: (user) => settle(() => resolve(new Signaling(socket, user))),
+        // socket.active: a transport error, which the client would retry; otherwise the server refused.
+        connect_error: (err) => fail(socket.active ? `the server cannot be reached (${err.message}).` : err.message),
+        // Sent just before the server closes the socket (the authentication timeout): the better reason.
+        authentication_error: (e) => fail(e?.message || 'Authentication failed'),
+        disconnect: (why) =>
+          fail(why === 'io server disconnect' ? 'the server closed the connection.' : `the connection was lost (${why}).`),
+      };
+      const timer = setTimeout(() => fail('the server did not answer in time.'), SIGN_IN_TIMEOUT_MS);
+      let settled = false;
+      function settle(done) {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        for (const [event, handler] of Object.entries(handlers)) socket.off(event, handler);
+        done();
+      }
+      function fail(message) {
+        settle(() => {
+          socket.disconnect();
+          reject(new SignalingError('unauthenticated', message));
+        });
+      }
+      for (const [event, handler] of Object.entries(handlers)) socket.on(event, handler);
     });
   }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Engine.IO server options, with the reference server's defaults.
+// Engine.IO server options, with the reference server's defaults, and the limits on new sessions.
 #include <chrono>
 #include <cstddef>
 #include <string>
@@ -14,6 +14,13 @@ struct Options {
   std::size_t max_payload = 1'000'000;                // bytes per message / polling request (maxHttpBufferSize)
   std::size_t max_queued_bytes = 4 * 1024 * 1024;     // per session: a client that stops reading is dropped
   bool allow_upgrades = true;
+  // New sessions per client address (an IPv6 /64) per minute, bursts of as many: a page load or a reconnect is
+  // one; a whole clinic behind one NAT reconnecting after a restart fits. Past it: 429 with Retry-After.
+  double handshakes_per_minute = 1'200;
+  // Sessions not yet authenticated by the layer above (Session::mark_authenticated), in total and per address:
+  // they cost memory before anyone is known. Past either: 503.
+  std::size_t max_unauthenticated_sessions = 10'000;
+  std::size_t max_unauthenticated_per_address = 1'000;
 };
 
 }  // namespace hearth::realtime::engineio

@@ -1,5 +1,6 @@
 #include "realtime/engineio/packet.hpp"
 
+#include "core/buffers.hpp"
 #include "realtime/engineio/base64.hpp"
 
 namespace hearth::realtime::engineio {
@@ -139,6 +140,11 @@ Result<std::span<const Packet>> PayloadDecoder::decode(std::string_view body, st
     pos = sep + 1;
   }
   return std::span<const Packet>(packets_);
+}
+
+void PayloadDecoder::release() {
+  clear_and_shrink(binary_);
+  clear_and_shrink(packets_);
 }
 
 }  // namespace hearth::realtime::engineio

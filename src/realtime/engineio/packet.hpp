@@ -77,6 +77,8 @@ class PayloadDecoder {
   // Empty body, empty packet, unknown type digit, bad base64 → invalid_argument; body over max_payload or more
   // than max_packets packets → payload_too_large.
   Result<std::span<const Packet>> decode(std::string_view body, std::size_t max_payload);
+  // Frees buffers a large body left (the packets of the last decode() are gone after it).
+  void release();
 
  private:
   std::size_t max_packets_;

@@ -3,12 +3,12 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/http/field.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "core/query.hpp"
 #include "core/random.hpp"
 #include "net/serial_executor.hpp"
+#include "net/websocket_frame.hpp"
 
 namespace hearth::realtime::engineio {
 namespace asio = boost::asio;
@@ -26,15 +26,21 @@ enum class EngineError {
   unsupported_protocol_version = 5
 };
 
+net::Response answer(bhttp::status status, int code, std::string_view message) {
+  net::Response res{status, 11};
+  res.set(bhttp::field::content_type, "application/json");
+  res.body() = boost::json::serialize(boost::json::object{{"success", false}, {"code", code}, {"message", message}});
+  res.prepare_payload();
+  return res;
+}
+
 net::Response error_answer(EngineError e) {
   static constexpr std::string_view messages[] = {
       "Transport unknown", "Session ID unknown", "Bad handshake method",
       "Bad request",       "Forbidden",          "Unsupported protocol version"};
   const auto code = static_cast<int>(e);
-  net::Response res{e == EngineError::forbidden ? bhttp::status::forbidden : bhttp::status::bad_request, 11};
-  res.set(bhttp::field::content_type, "application/json");
-  res.body() = boost::json::serialize(boost::json::object{{"code", code}, {"message", messages[code]}});
-  return res;
+  return answer(e == EngineError::forbidden ? bhttp::status::forbidden : bhttp::status::bad_request, code,
+                messages[code]);
 }
 
 struct Query {
@@ -61,7 +67,10 @@ Server::Server(asio::io_context& ioc, Options options, net::WebSocketLimits ws_l
       options_(std::move(options)),
       ws_limits_(ws_limits),
       on_session_(std::move(on_session)),
-      registry_(std::make_shared<Registry>()) {
+      registry_(std::make_shared<Registry>()),
+      handshakes_(options_.handshakes_per_minute),
+      unauthenticated_(std::make_shared<net::ConnectionCounter>(options_.max_unauthenticated_sessions,
+                                                                options_.max_unauthenticated_per_address)) {
   ws_limits_.max_message = std::min(ws_limits_.max_message, options_.max_payload);
 }
 
@@ -82,29 +91,50 @@ std::shared_ptr<Session> Server::find(const std::string& sid) const {
   return it == registry_->sessions.end() ? nullptr : it->second.lock();
 }
 
-std::shared_ptr<Session> Server::create(asio::any_io_executor strand) {
+std::variant<net::ConnectionSlot, net::Response> Server::admit(const std::string& client) {
+  const auto now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
+  if (auto wait = handshakes_.acquire(client, now)) {
+    auto res = answer(bhttp::status::too_many_requests, static_cast<int>(EngineError::forbidden),
+                      "Too many connection attempts from this address, retry later");
+    res.set(bhttp::field::retry_after, std::to_string(wait->count()));
+    return res;
+  }
+  net::ConnectionCounter::Refusal why{};
+  if (auto slot = unauthenticated_->acquire(client, why)) return std::move(*slot);
+  return answer(bhttp::status::service_unavailable, static_cast<int>(EngineError::forbidden),
+                why == net::ConnectionCounter::Refusal::address
+                    ? "Too many unauthenticated connections from this address"
+                    : "Too many unauthenticated connections, retry later");
+}
+
+std::shared_ptr<Session> Server::create(asio::any_io_executor strand, const std::string& client,
+                                        net::ConnectionSlot unauthenticated) {
   std::weak_ptr<Registry> weak_registry = registry_;
-  auto session = std::make_shared<Session>(std::move(strand), random_base36(20), options_,
-                                           [weak_registry](const std::string& sid) {
-                                             if (auto r = weak_registry.lock()) {
-                                               std::lock_guard lock(r->mutex);
-                                               r->sessions.erase(sid);
-                                             }
-                                           });
+  auto session = std::make_shared<Session>(
+      std::move(strand), random_base36(20), options_,
+      [weak_registry](const std::string& sid) {
+        if (auto r = weak_registry.lock()) {
+          std::lock_guard lock(r->mutex);
+          r->sessions.erase(sid);
+        }
+      },
+      client, std::move(unauthenticated));
   std::lock_guard lock(registry_->mutex);
   registry_->sessions.emplace(session->sid(), session);
   spdlog::debug("engine.io session {} opened", session->sid());
   return session;
 }
 
-void Server::handle_http(net::Request req, const net::Responder& respond) {
+void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, const net::Responder& respond) {
   const auto q = parse_query(req.target());
   if (auto err = check_query(q, "polling")) {
     return respond(error_answer(q.transport == "websocket" && !q.eio.empty() ? EngineError::bad_request : *err));
   }
   if (q.sid.empty()) {
     if (req.method() != bhttp::verb::get) return respond(error_answer(EngineError::bad_handshake_method));
-    auto session = create(net::serial_executor(ioc_));
+    auto admitted = admit(conn.client);
+    if (auto* refusal = std::get_if<net::Response>(&admitted)) return respond(std::move(*refusal));
+    auto session = create(net::serial_executor(ioc_), conn.client, std::get<net::ConnectionSlot>(std::move(admitted)));
     asio::dispatch(session->executor(), [this, session, req = std::move(req), respond] {
       if (on_session_) on_session_(session, req);
       session->open_polling(respond);
@@ -124,28 +154,48 @@ void Server::handle_http(net::Request req, const net::Responder& respond) {
   }
 }
 
-void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req) {
+std::optional<net::Response> Server::upgrade_refusal(const net::Request& req, const net::ConnectionInfo&) {
   const auto q = parse_query(req.target());
-  auto refuse = [&](EngineError e) {
-    // Before the handshake, so a plain HTTP error answer is what the client sees.
-    auto res = error_answer(e);
-    res.prepare_payload();
-    boost::system::error_code ec;
-    bhttp::write(stream, res, ec);
-    stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ec);
-  };
-  if (auto err = check_query(q, "websocket")) return refuse(*err);
+  if (auto err = check_query(q, "websocket")) return error_answer(*err);
+  if (auto why = net::ws::check_upgrade(req)) return answer(bhttp::status::bad_request, 3, *why);
+  if (!q.sid.empty()) {
+    auto session = find(q.sid);
+    if (!session || !session->is_polling()) return error_answer(EngineError::unknown_sid);
+  }
+  return std::nullopt;
+}
+
+void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
+                            net::ConnectionSlot slot) {
+  const auto q = parse_query(req.target());
   std::shared_ptr<Session> session = q.sid.empty() ? nullptr : find(q.sid);
-  if (!q.sid.empty() && (!session || !session->is_polling())) return refuse(EngineError::unknown_sid);
-  if (!session) session = create(stream.get_executor());
+  net::ConnectionSlot unauthenticated;
+  std::optional<net::Response> refusal;
+  if (!q.sid.empty() && (!session || !session->is_polling())) {
+    refusal = error_answer(EngineError::unknown_sid);  // gone since upgrade_refusal() looked
+  } else if (!session) {
+    auto admitted = admit(conn.client);
+    if (auto* r = std::get_if<net::Response>(&admitted))
+      refusal = std::move(*r);
+    else
+      unauthenticated = std::get<net::ConnectionSlot>(std::move(admitted));
+  }
   // Home the socket on the session's strand, so WebSocket callbacks and session state share one strand.
+  const auto strand = session ? session->executor() : net::serial_executor(ioc_);
   auto native = stream.release_socket();
   const auto protocol = native.local_endpoint().protocol();
-  asio::ip::tcp::socket socket(session->executor(), protocol, native.release());
-  auto ws = std::make_shared<net::WebSocketConnection>(std::move(socket), ws_limits_);
+  asio::ip::tcp::socket socket(strand, protocol, native.release());
+  auto ws = std::make_shared<net::WebSocketConnection>(std::move(socket), ws_limits_, std::move(slot));
+  if (refusal) {
+    // Answered like a failed handshake, without blocking: the connection sends it and closes.
+    refusal->set(bhttp::field::connection, "close");
+    asio::dispatch(strand, [ws, res = std::move(*refusal)] { ws->refuse(res); });
+    return;
+  }
+  if (!session) session = create(strand, conn.client, std::move(unauthenticated));
   const bool fresh = q.sid.empty();
   asio::dispatch(session->executor(), [this, session, ws, req = std::move(req), fresh] {
-    if (!ws->accept(req)) return;  // the handshake answer failed; the connection is closed
+    if (!ws->accept(req)) return;  // refused (the checks ran before, so not expected); the connection closes
     if (fresh) {
       if (on_session_) on_session_(session, req);
       session->open_websocket(ws);

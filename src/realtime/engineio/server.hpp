@@ -1,6 +1,8 @@
 #pragma once
 // The Engine.IO endpoint: the handshake, routing of polling requests and WebSocket upgrades to sessions by sid,
-// and the error answers of the reference server ({"code":N,"message":...} with HTTP 400/403).
+// and the error answers of the reference server ({"code":N,"message":...} with HTTP 400/403, plus
+// "success":false like every other error answer of the server). New sessions are limited per client address
+// (handshakes per minute: 429) and while unauthenticated (in total and per address: 503), see Options.
 // Ownership: owned by the application; outlives the sessions' use of it (sessions keep only a weak registry).
 // Thread safety: handle_*() run on connection strands; the registry is behind a mutex (touched once per poll,
 // upgrade or session, never per relayed message).
@@ -9,10 +11,12 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <variant>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 
+#include "core/rate_limiter.hpp"
 #include "net/http_handler.hpp"
 #include "net/websocket_connection.hpp"
 #include "realtime/engineio/options.hpp"
@@ -30,8 +34,10 @@ class Server final : public net::Endpoint {
 
   bool owns(std::string_view target) const override;  // the request is for this endpoint
   std::size_t body_limit() const override { return options_.max_payload; }
-  void handle_http(net::Request req, const net::Responder& respond) override;
-  void handle_upgrade(boost::beast::tcp_stream stream, net::Request req) override;
+  void handle_http(net::Request req, const net::ConnectionInfo& conn, const net::Responder& respond) override;
+  std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
+  void handle_upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
+                      net::ConnectionSlot slot) override;
 
   std::size_t session_count() const;
   void close_all();
@@ -44,13 +50,19 @@ class Server final : public net::Endpoint {
   };
 
   std::shared_ptr<Session> find(const std::string& sid) const;
-  std::shared_ptr<Session> create(boost::asio::any_io_executor strand);
+  // Admits a new session from `client` (the handshake limits): its place among the unauthenticated sessions, or
+  // the error answer.
+  std::variant<net::ConnectionSlot, net::Response> admit(const std::string& client);
+  std::shared_ptr<Session> create(boost::asio::any_io_executor strand, const std::string& client,
+                                  net::ConnectionSlot unauthenticated);
 
   boost::asio::io_context& ioc_;
   Options options_;
   net::WebSocketLimits ws_limits_;
   OnSession on_session_;
   std::shared_ptr<Registry> registry_;
+  RateLimiter handshakes_;  // per client address
+  std::shared_ptr<net::ConnectionCounter> unauthenticated_;
 };
 
 }  // namespace hearth::realtime::engineio

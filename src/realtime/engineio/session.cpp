@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "core/buffers.hpp"
 #include "net/serial_executor.hpp"
 
 namespace hearth::realtime::engineio {
@@ -28,14 +29,20 @@ Outgoing control_packet(PacketType type, std::string_view data = {}) {
 
 }  // namespace
 
-Session::Session(asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed)
+Session::Session(asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed,
+                 std::string client, net::ConnectionSlot unauthenticated)
     : strand_(std::move(strand)),
       sid_(std::move(sid)),
+      client_(std::move(client)),
+      unauthenticated_(std::move(unauthenticated)),
       options_(options),
       on_closed_(std::move(on_closed)),
       heartbeat_(strand_) {}
 
-Session::~Session() = default;
+// A session that never opened (its upgrade failed before it started) leaves the registry here.
+Session::~Session() {
+  if (state_ != State::closed && on_closed_) on_closed_(sid_);
+}
 
 void Session::set_handler(std::unique_ptr<SessionHandler> handler) { handler_ = std::move(handler); }
 
@@ -80,6 +87,14 @@ void Session::close(std::string reason) {
       self->ws_->close(1000, "");
     } else if (self->pending_get_) {
       self->answer_poll(encode_text_frame(PacketType::close));
+    } else if (!self->queue_.empty() && !self->closing_) {
+      // Polling with packets the client has not fetched yet (the reason it is closed, say): its next poll takes
+      // them, the one after it the close packet, as the reference server drains before closing (in one answer,
+      // socket.io-client would act on the close before the packets); ping_timeout at the latest.
+      self->closing_ = true;
+      self->closing_reason_ = std::move(reason);
+      self->heartbeat_.expires_after(self->options_.ping_timeout);
+      return self->wait_heartbeat();
     }
     self->close_now(reason, false);
   });
@@ -92,7 +107,7 @@ void Session::with_handler(std::function<void(SessionHandler&)> fn) {
 }
 
 void Session::enqueue(Outgoing packet) {
-  if (state_ == State::closed) return;
+  if (state_ == State::closed || closing_) return;
   if (send_here(*packet.data, packet.binary)) return;
   if (transport_ == Transport::websocket && ws_) {
     ws_->send(std::move(packet.data), packet.binary);  // the connection bounds its own queue
@@ -161,6 +176,7 @@ void Session::on_poll_get(const net::Responder& respond) {
       });
   });
   if (upgrading_ && queue_.empty()) return answer_poll(encode_text_frame(PacketType::noop));
+  if (closing_ && queue_.empty()) return close_now(closing_reason_, false);  // answers the poll with "close"
   flush();
 }
 
@@ -170,8 +186,10 @@ void Session::on_poll_post(std::string body, const net::Responder& respond) {
     respond(net::Response{bhttp::status::bad_request, 11});
     return;
   }
+  if (closing_) return respond(text_response("ok", "text/html"));  // nobody listens any more
   auto packets = decoder_.decode(body, options_.max_payload);
   if (!packets) {
+    decoder_.release();
     respond(net::Response{
         packets.error().code == errc::payload_too_large ? bhttp::status::payload_too_large : bhttp::status::bad_request,
         11});
@@ -182,6 +200,7 @@ void Session::on_poll_post(std::string body, const net::Responder& respond) {
     if (state_ == State::closed) break;
     handle_packet(p);
   }
+  decoder_.release();  // a large POST must not leave its buffers behind
 }
 
 // --- websocket -------------------------------------------------------------------------------------------------
@@ -224,6 +243,7 @@ void Session::on_message(std::string_view data, bool binary) {
     return close_now("parse error", false);
   }
   handle_packet(*p);
+  clear_and_shrink(scratch_);
 }
 
 void Session::on_probe_message(std::string_view data, bool binary) {
@@ -304,6 +324,7 @@ void Session::wait_heartbeat() {
 
 void Session::on_heartbeat() {
   if (state_ == State::closed) return;
+  if (closing_) return close_now(closing_reason_, false);  // the client did not come for its last packets
   if (awaiting_pong_) return close_now("ping timeout", false);
   awaiting_pong_ = true;
   enqueue(control_packet(PacketType::ping));
@@ -331,6 +352,7 @@ void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
   }
   queue_.clear();
   queued_bytes_ = 0;
+  unauthenticated_ = {};
   if (on_closed_) on_closed_(sid_);
   if (handler_) {
     auto handler = std::move(handler_);  // on_close may drop the last reference to things the handler owns

@@ -42,10 +42,16 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
  public:
   using OnClosed = std::function<void(const std::string& sid)>;
 
-  Session(boost::asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed);
+  // `client`: the address key of the client (net::address_key), for per-address limits above; `unauthenticated`:
+  // the session's place among those not yet authenticated, given back by mark_authenticated() or when it closes.
+  Session(boost::asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed,
+          std::string client = {}, net::ConnectionSlot unauthenticated = {});
   ~Session() override;
 
   const std::string& sid() const noexcept { return sid_; }
+  const std::string& client() const noexcept { return client_; }
+  // The layer above has authenticated the client: the session no longer counts as unauthenticated. On the strand.
+  void mark_authenticated() { unauthenticated_ = {}; }
   const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
   void set_handler(std::unique_ptr<SessionHandler> handler);
 
@@ -95,6 +101,8 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
 
   boost::asio::any_io_executor strand_;
   std::string sid_;
+  std::string client_;
+  net::ConnectionSlot unauthenticated_;
   const Options& options_;  // owned by the Server, which outlives its sessions' strands (see Server)
   OnClosed on_closed_;
   std::unique_ptr<SessionHandler> handler_;
@@ -115,6 +123,8 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   boost::asio::steady_timer heartbeat_;  // the next ping, then the pong deadline
   std::chrono::steady_clock::time_point pong_deadline_ = std::chrono::steady_clock::time_point::max();
   bool awaiting_pong_ = false;
+  bool closing_ = false;  // polling: closed, but the client's next poll takes the queued packets first
+  std::string closing_reason_;
   std::string scratch_;
 };
 

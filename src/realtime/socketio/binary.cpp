@@ -6,6 +6,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include "core/buffers.hpp"
 #include "realtime/socketio/json_check.hpp"
 
 namespace hearth::realtime::socketio {
@@ -13,7 +14,7 @@ namespace {
 
 // Buffers bigger than this are released between packets rather than kept for reuse, so one large upload does
 // not pin memory for the life of the connection.
-constexpr std::size_t kKeepCapacity = 64 * 1024;
+constexpr std::size_t kKeepCapacity = kKeptBufferCapacity;
 
 // Copies `v` into `s`, dropping a large old buffer when `v` is small. Safe when `v` views `s`.
 void assign_bounded(std::string& s, std::string_view v) {
@@ -44,28 +45,43 @@ bool is_placeholder_object(const boost::json::object& o) noexcept {
   return flag != nullptr && flag->is_bool() && flag->get_bool();
 }
 
-// Visits placeholders in document order, collecting their buffers; when V is mutable, renumbers them too.
+// Visits placeholders in document order, collecting their buffers; when V is mutable, renumbers them too. Each
+// buffer may be named once: a sender names every attachment exactly once (socket.io-client sends a buffer used
+// twice twice), and a buffer named many times would be copied as many times (an amplification).
 template <class V>
-Result<void> walk(V& v, std::span<const std::string> buffers, std::vector<std::string_view>& out, std::size_t depth) {
+Result<void> walk(V& v, std::span<const std::string> buffers, std::vector<std::string_view>& out,
+                  std::vector<bool>& named, std::size_t depth) {
   if (depth > kMaxJsonDepth) return illegal("nested too deeply");
   if (auto* array = v.if_array()) {
     for (auto& element : *array) {
-      if (auto r = walk(element, buffers, out, depth + 1); !r) return r;
+      if (auto r = walk(element, buffers, out, named, depth + 1); !r) return r;
     }
   } else if (auto* object = v.if_object()) {
     if (is_placeholder_object(*object)) {
       const boost::json::value* num = object->if_contains("num");
       const auto index = num == nullptr ? std::nullopt : index_below(*num, buffers.size());
       if (!index) return illegal("placeholder num does not name an attachment");
+      if (named[*index]) return illegal("an attachment is named by more than one placeholder");
+      named[*index] = true;
       if constexpr (!std::is_const_v<V>) (*object)["num"] = out.size();
       out.push_back(buffers[*index]);
       return {};
     }
     for (auto& entry : *object) {
-      if (auto r = walk(entry.value(), buffers, out, depth + 1); !r) return r;
+      if (auto r = walk(entry.value(), buffers, out, named, depth + 1); !r) return r;
     }
   }
   return {};
+}
+
+// The buffers of `data`'s placeholders, each attachment named at most once (with `all`, exactly once).
+template <class V>
+Result<std::vector<std::string_view>> collect(V& data, std::span<const std::string> buffers, bool all) {
+  std::vector<std::string_view> out;
+  std::vector<bool> named(buffers.size(), false);
+  if (auto r = walk(data, buffers, out, named, 0); !r) return r.error();
+  if (all && out.size() != buffers.size()) return illegal("an attachment is named by no placeholder");
+  return out;
 }
 
 Result<OutgoingBinary> make_binary(PacketType type, std::string_view nsp, std::string_view name,
@@ -140,8 +156,9 @@ void BinaryReassembler::reset() noexcept {
   expected_ = 0;
   received_ = 0;
   bytes_ = 0;
-  nsp_.clear();
-  data_.clear();
+  clear_and_shrink(nsp_);
+  clear_and_shrink(data_);
+  for (auto& a : attachments_) clear_and_shrink(a);
 }
 
 Result<bool> BinaryReassembler::fail(Error error) {
@@ -165,9 +182,7 @@ boost::json::value make_placeholder(std::size_t num, boost::json::storage_ptr sp
 
 Result<std::vector<std::string_view>> reconstruct(const boost::json::value& data,
                                                   std::span<const std::string> attachments) {
-  std::vector<std::string_view> out;
-  if (auto r = walk(data, attachments, out, 0); !r) return r.error();
-  return out;
+  return collect(data, attachments, true);
 }
 
 Result<std::string_view> attachment_of(const boost::json::value& placeholder,
@@ -179,9 +194,7 @@ Result<std::string_view> attachment_of(const boost::json::value& placeholder,
 }
 
 Result<std::vector<std::string_view>> deconstruct(boost::json::value& data, std::span<const std::string> incoming) {
-  std::vector<std::string_view> out;
-  if (auto r = walk(data, incoming, out, 0); !r) return r.error();
-  return out;
+  return collect(data, incoming, false);
 }
 
 Result<OutgoingBinary> make_binary_event(std::string_view nsp, std::string_view name, boost::json::array args,

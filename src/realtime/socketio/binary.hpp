@@ -26,7 +26,8 @@ inline constexpr std::size_t kDefaultMaxBinaryBytes = 1'000'000;
 
 // Collects one binary packet: start() with its decoded header, then add() each attachment. The reassembler
 // copies what it keeps (namespace, data, attachments), so the frames' buffers can be reused at once; its own
-// buffers keep their capacity from packet to packet (up to 64 KiB each).
+// buffers keep their capacity from packet to packet up to core/buffers.hpp's kKeptBufferCapacity each, and
+// reset() (call it once a completed packet is handled) frees larger ones.
 // Thread safety: none; one per connection, used from its read loop.
 class BinaryReassembler {
  public:
@@ -74,16 +75,17 @@ std::optional<std::size_t> placeholder_index(const boost::json::value& v) noexce
 boost::json::value make_placeholder(std::size_t num, boost::json::storage_ptr sp = {});
 
 // The buffer of each placeholder in `data`, in document order (arrays by index, objects in key order).
-// Every object whose "_placeholder" is true must have an integer num < attachments.size() (invalid_argument
-// otherwise, socket.io-parser's "illegal attachments"); nesting beyond kMaxJsonDepth is refused.
+// Every object whose "_placeholder" is true must have an integer num < attachments.size(), and every attachment
+// must be named by exactly one placeholder (invalid_argument otherwise, socket.io-parser's "illegal
+// attachments"); nesting beyond kMaxJsonDepth is refused.
 Result<std::vector<std::string_view>> reconstruct(const boost::json::value& data,
                                                   std::span<const std::string> attachments);
 // The buffer a single placeholder stands for.
 Result<std::string_view> attachment_of(const boost::json::value& placeholder, std::span<const std::string> attachments);
 
 // Prepares `data` for sending: its placeholders (naming buffers of `incoming`) are renumbered 0, 1, … in
-// document order, and the matching buffers are returned in that order (a buffer used twice is sent twice, as
-// socket.io-client does). Same validation as reconstruct().
+// document order, and the matching buffers are returned in that order. Same validation as reconstruct(), except
+// that `data` may leave attachments out (the server echoes part of what it received); none may be named twice.
 Result<std::vector<std::string_view>> deconstruct(boost::json::value& data, std::span<const std::string> incoming);
 
 // A complete outgoing binary packet: send `text` as a text message, then each attachment as a binary message.

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "core/buffers.hpp"
 #include "core/random.hpp"
 #include "realtime/socketio/data.hpp"
 #include "realtime/socketio/json_text.hpp"
@@ -15,15 +16,20 @@ Client::Client(std::weak_ptr<engineio::Session> session, const Options& options,
       options_(options),
       lookup_(std::move(lookup)),
       reassembler_(BinaryReassembler::Limits{options.max_attachments, options.max_binary_bytes}) {
-  if (auto s = session_.lock()) {
-    connect_timer_.emplace(s->executor());
-    connect_timer_->expires_after(options_.connect_timeout);
-    connect_timer_->async_wait([weak = session_](boost::system::error_code ec) {
-      // The timer belongs to the Client, which the session owns: reach it through the session.
-      if (ec) return;
-      if (auto owner = weak.lock()) owner->close("connect timeout");
-    });
-  }
+  arm_connect_timer();
+}
+
+// A session with no namespace socket (new, or whose last socket left) is closed after connect_timeout.
+void Client::arm_connect_timer() {
+  auto s = session_.lock();
+  if (!s) return;
+  connect_timer_.emplace(s->executor());
+  connect_timer_->expires_after(options_.connect_timeout);
+  connect_timer_->async_wait([weak = session_](boost::system::error_code ec) {
+    // The timer belongs to the Client, which the session owns: reach it through the session.
+    if (ec) return;
+    if (auto owner = weak.lock()) owner->close("connect timeout");
+  });
 }
 
 Client::~Client() {
@@ -47,6 +53,7 @@ void Client::on_message(std::string_view data, bool binary) {
     if (*done) {
       const Header h = reassembler_.header();
       dispatch_event(h, reassembler_.attachments());
+      reassembler_.reset();  // frees what a large packet left
     }
     return;
   }
@@ -67,7 +74,10 @@ void Client::on_text(std::string_view packet) {
     case PacketType::binary_event: {
       auto complete = reassembler_.start(*h);
       if (!complete) return fail("parse error");
-      if (*complete) dispatch_event(reassembler_.header(), reassembler_.attachments());
+      if (*complete) {
+        dispatch_event(reassembler_.header(), reassembler_.attachments());
+        reassembler_.reset();
+      }
       return;
     }
     case PacketType::ack:
@@ -109,6 +119,7 @@ void Client::dispatch_event(const Header& h, std::span<const std::string> attach
   if (!ev) return fail("parse error");
   const auto socket = entry->socket;  // keep it alive across the handler call
   entry->handler->on_event(socket, IncomingEvent{ev->name, ev->args, h.data, h.ack_id, attachments});
+  clear_and_shrink(scratch_);
 }
 
 void Client::disconnect_socket(std::string_view nsp, std::string_view reason, bool notify_client) {
@@ -118,6 +129,7 @@ void Client::disconnect_socket(std::string_view nsp, std::string_view reason, bo
   sockets_.erase(it);
   if (notify_client)
     if (auto s = session_.lock()) s->send(engineio::Outgoing{make_engine_packet(encode_disconnect(nsp)), false});
+  if (sockets_.empty()) arm_connect_timer();  // a session must not outlive its last namespace for long
   entry.handler->on_disconnect(entry.socket, reason);
 }
 

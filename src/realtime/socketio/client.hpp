@@ -1,7 +1,7 @@
 #pragma once
 // The Socket.IO side of one Engine.IO session: decodes packets, keeps the session's namespace sockets,
 // reassembles binary packets and dispatches to the namespaces' handlers. A session that connects no namespace
-// within connect_timeout is closed.
+// within connect_timeout, or is left without one for that long, is closed.
 // Ownership: owned by its engineio::Session (as its SessionHandler); owns its Sockets.
 // Thread safety: runs on the session's strand only.
 #include <chrono>
@@ -45,6 +45,7 @@ class Client final : public engineio::SessionHandler {
     NamespaceHandler* handler;  // owned by the application, outlives every session
   };
 
+  void arm_connect_timer();
   void on_text(std::string_view packet);
   void on_connect(const Header& h);
   void dispatch_event(const Header& h, std::span<const std::string> attachments);

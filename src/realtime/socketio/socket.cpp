@@ -62,13 +62,23 @@ void Socket::send_with_attachments(std::string sio_packet, std::span<const std::
   });
 }
 
-void Socket::disconnect() const {
+void Socket::disconnect(bool close_transport) const {
   auto s = session_.lock();
   if (!s) return;
   s->with_handler([nsp = nsp_](engineio::SessionHandler& handler) {
     // The only SessionHandler of a Socket.IO session is its Client.
     static_cast<Client&>(handler).disconnect_socket(nsp, "server namespace disconnect", true);
   });
+  if (close_transport) s->close("server disconnect");  // after the DISCONNECT: both go through the strand in order
+}
+
+std::string Socket::client() const {
+  auto s = session_.lock();
+  return s ? s->client() : std::string();
+}
+
+void Socket::mark_authenticated() const {
+  if (auto s = session_.lock()) boost::asio::dispatch(s->executor(), [s] { s->mark_authenticated(); });
 }
 
 }  // namespace hearth::realtime::socketio

@@ -34,8 +34,13 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void send_encoded(std::string_view engine_packet) const;
   // A text packet followed by binary attachments, in order.
   void send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const;
-  // Server-side disconnect of this namespace socket (the client gets DISCONNECT).
-  void disconnect() const;
+  // Server-side disconnect of this namespace socket (the client gets DISCONNECT); with `close_transport`, the
+  // whole Engine.IO session is closed after it (the client does not reconnect by itself).
+  void disconnect(bool close_transport = false) const;
+  // The client's address key (net::address_key) from its Engine.IO session; empty once the session is gone.
+  std::string client() const;
+  // The client has authenticated: its session no longer counts among the unauthenticated ones.
+  void mark_authenticated() const;
 
  private:
   std::string id_;

@@ -33,12 +33,79 @@ export function launchBrowser() {
 }
 
 /**
+ * What the tests see of a page, installed before its scripts run. The page keeps its state to itself (nothing on
+ * `window`), so the tests watch the browser APIs it uses instead, as `window.hearthTest`:
+ * - `events`: the Socket.IO events received ({name, payload}), read off the Engine.IO transports;
+ * - `socketIds`: the socket id of each namespace CONNECT answer (the last is the current socket);
+ * - `sockets`: the Socket.IO WebSockets (closing the last one drops the Engine.IO connection);
+ * - `connections`: every RTCPeerConnection; `connectionOf(userId)` finds the one feeding that user's tile;
+ * - `cameras`: every getUserMedia stream (a live one still holds the camera).
+ */
+function instrumentPage() {
+  const t = { events: [], socketIds: [], sockets: [], connections: [], cameras: [] };
+  Object.defineProperty(window, 'hearthTest', { value: t });
+  const record = (data) => {
+    if (typeof data !== 'string') return;
+    try {
+      if (data.startsWith('42[')) {
+        const [name, payload] = JSON.parse(data.slice(2));
+        t.events.push({ name, payload });
+      } else if (data.startsWith('40{')) {
+        t.socketIds.push(JSON.parse(data.slice(2)).sid);
+      }
+    } catch {
+      // not an event
+    }
+  };
+  const NativeWebSocket = window.WebSocket;
+  window.WebSocket = class extends NativeWebSocket {
+    constructor(...args) {
+      super(...args);
+      if (!String(args[0]).includes('/socket.io/')) return;
+      t.sockets.push(this);
+      this.addEventListener('message', (e) => record(e.data));
+    }
+  };
+  const open = XMLHttpRequest.prototype.open;
+  XMLHttpRequest.prototype.open = function (method, url, ...rest) {
+    if (method === 'GET' && String(url).includes('/socket.io/'))
+      this.addEventListener('load', () => String(this.responseText).split('\x1e').forEach(record));
+    return open.call(this, method, url, ...rest);
+  };
+  const NativePeerConnection = window.RTCPeerConnection;
+  window.RTCPeerConnection = class extends NativePeerConnection {
+    constructor(...args) {
+      super(...args);
+      t.connections.push(this);
+    }
+  };
+  const media = navigator.mediaDevices;
+  if (media) {
+    const getUserMedia = media.getUserMedia;
+    media.getUserMedia = async function (...args) {
+      const stream = await getUserMedia.apply(this, args);
+      t.cameras.push(stream);
+      return stream;
+    };
+  }
+  t.connectionOf = (userId) => {
+    const tile = document.querySelector(`#tiles .tile[data-user-id="${CSS.escape(userId)}"]`);
+    const ids = new Set((tile?.querySelector('video')?.srcObject?.getTracks() ?? []).map((track) => track.id));
+    const feeding = t.connections.filter((pc) => pc.getReceivers().some((r) => ids.has(r.track?.id)));
+    return feeding.find((pc) => pc.connectionState !== 'closed') ?? feeding.at(-1) ?? null;
+  };
+  t.liveCameras = () => t.cameras.filter((s) => s.getTracks().some((track) => track.readyState === 'live')).length;
+  t.openConnections = () => t.connections.filter((pc) => pc.connectionState !== 'closed').length;
+}
+
+/**
  * Opens the web client of `server` in a new browser context, at `path` (e.g. "/#call=<id>"), after running the
  * `init` script (page.addInitScript) if given. Resolves {context, page, logs, name}; `logs` collects the page's
  * console output and errors (printed by dumpLogs when a test fails).
  */
 export async function openClient(browser, server, name = 'page', { path = '/', init } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+  await context.addInitScript(instrumentPage);
   const page = await context.newPage();
   const logs = [];
   page.on('console', (m) => logs.push(`[${name}] ${m.type()}: ${m.text()}`));
@@ -81,9 +148,22 @@ export async function acceptCall(client) {
   await page.locator('#call-view').waitFor({ state: 'visible' });
 }
 
-/** The session id of the page's current call. */
+/** The session id of the page's current call (the page keeps it in its address: #call=<sessionId>). */
 export function currentSessionId(client) {
-  return client.page.evaluate(() => window.hearth.call?.sessionId ?? null);
+  return client.page.evaluate(() => {
+    const linked = /^#call=(.+)$/.exec(location.hash)?.[1];
+    return linked && !document.getElementById('call-view').hidden ? decodeURIComponent(linked) : null;
+  });
+}
+
+/** The names of the Socket.IO events the page has received since it loaded. */
+export function eventNames(client) {
+  return client.page.evaluate(() => window.hearthTest.events.map((e) => e.name));
+}
+
+/** The page's current socket id. */
+export function socketId(client) {
+  return client.page.evaluate(() => window.hearthTest.socketIds.at(-1) ?? null);
 }
 
 /**
@@ -93,9 +173,13 @@ export function currentSessionId(client) {
 export function remoteMedia(client) {
   return client.page.evaluate(async () => {
     const out = {};
-    for (const [userId, link] of window.hearth.call?.peers ?? []) {
-      const entry = { framesDecoded: 0, audioPackets: 0, frameWidth: 0, frameHeight: 0, connectionState: link.pc.connectionState };
-      (await link.pc.getStats()).forEach((s) => {
+    const tiles = document.querySelectorAll('#tiles .tile:not(.local)');
+    for (const userId of [...tiles].map((tile) => tile.dataset.userId)) {
+      const pc = window.hearthTest.connectionOf(userId);
+      const entry = { framesDecoded: 0, audioPackets: 0, frameWidth: 0, frameHeight: 0, connectionState: pc?.connectionState ?? 'new' };
+      out[userId] = entry;
+      if (!pc) continue;
+      (await pc.getStats()).forEach((s) => {
         if (s.type !== 'inbound-rtp') return;
         if (s.kind === 'video') {
           entry.framesDecoded += s.framesDecoded ?? 0;
@@ -105,7 +189,6 @@ export function remoteMedia(client) {
           entry.audioPackets += s.packetsReceived ?? 0;
         }
       });
-      out[userId] = entry;
     }
     return out;
   });

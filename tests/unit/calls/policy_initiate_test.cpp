@@ -115,10 +115,18 @@ class EveryTypeInitiate : public ::testing::TestWithParam<SessionType> {
   bool multi() const { return GetParam() != SessionType::one_to_one; }
 };
 
-TEST_P(EveryTypeInitiate, RefusesTheCallerAsAnInvitee) {
-  const auto r = run(with({"alice"}));
-  expect_invalid(r, "participants[0]");
-  if (multi()) expect_invalid(run(with({"bob", "alice"})), "participants[1]");
+TEST_P(EveryTypeInitiate, TheCallerListedAmongTheParticipantsIsTheInitiatorNotAnInvitee) {
+  // Clients written for the original design list the caller too.
+  auto r = run(with({"alice", "bob"}));
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->initiator_id, "alice");
+  EXPECT_EQ(r->invitees, std::vector<std::string>{"bob"});
+  ASSERT_EQ(r->participants.size(), 2U);
+  EXPECT_EQ(r->participants[0].user_id, "alice");
+  EXPECT_EQ(r->participants[1].user_id, "bob");
+  // The caller alone invites nobody; listed twice is a duplicate like any other.
+  expect_invalid(run(with({"alice"})), "participants");
+  expect_invalid(run(with({"alice", "bob", "alice"})), "participants[2]");
 }
 
 TEST_P(EveryTypeInitiate, RefusesDuplicateInvitees) {

@@ -82,7 +82,7 @@ net::Request request(bhttp::verb method, std::string_view target, std::string_vi
 net::Response serve(StaticFiles& files, net::Request req) {
   int calls = 0;
   net::Response out;
-  files.handle_http(std::move(req), net::Responder([&](net::Response res) {
+  files.handle_http(std::move(req), net::ConnectionInfo{}, net::Responder([&](net::Response res) {
                       ++calls;
                       out = std::move(res);
                     }));

@@ -47,9 +47,14 @@ struct LongPollHandler : HttpHandler {
     }
   }
   std::size_t body_limit(const Request&) override { return 1024; }
-  Response transport_error(errc, const Request*) override { return Response{bhttp::status::bad_request, 11}; }
-  bool accepts_upgrade(const Request&) override { return false; }
-  void upgrade(boost::beast::tcp_stream, Request, const ConnectionInfo&) override {}
+  std::size_t max_body_limit() const override { return 1024; }
+  Response transport_error(errc, const Request*, std::string_view) override {
+    return Response{bhttp::status::bad_request, 11};
+  }
+  std::optional<Response> upgrade_refusal(const Request&, const ConnectionInfo&) override {
+    return Response{bhttp::status::not_found, 11};
+  }
+  void upgrade(boost::beast::tcp_stream, Request, const ConnectionInfo&, ConnectionSlot) override {}
 
   static Response answer(std::string body) {
     Response res{bhttp::status::ok, 11};
@@ -66,8 +71,9 @@ class HttpSessionTest : public ::testing::Test {
     client_.connect(acceptor.local_endpoint());
     tcp::socket server_side(ioc_);
     acceptor.accept(server_side);
+    ConnectionCounter::Refusal why{};
     std::make_shared<HttpSession>(std::move(server_side), handler_, limits_, ConnectionInfo{},
-                                  ConnectionSlot(connections_))
+                                  std::move(*connections_->acquire("client", why)))
         ->run();
     runner_ = std::thread([this] { ioc_.run(); });
   }
@@ -107,7 +113,7 @@ class HttpSessionTest : public ::testing::Test {
   asio::executor_work_guard<asio::io_context::executor_type> guard_ = asio::make_work_guard(ioc_);
   LongPollHandler handler_;
   HttpLimits limits_;
-  std::shared_ptr<std::atomic<std::size_t>> connections_ = std::make_shared<std::atomic<std::size_t>>(0);
+  std::shared_ptr<ConnectionCounter> connections_ = std::make_shared<ConnectionCounter>(10, 10);
   tcp::socket client_{ioc_};
   asio::streambuf buffer_;
   std::thread runner_;

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/json/parse.hpp>
+
 #include "signaling/errors.hpp"
+#include "signaling/room.hpp"
 
 namespace hearth::signaling {
 namespace {
@@ -22,10 +26,33 @@ TEST(Tokens, FromArgumentStringOrObject) {
 }
 
 TEST(Tokens, FromConnectAuth) {
-  EXPECT_EQ(token_from_auth(R"({"token":"abc"})"), "abc");
-  EXPECT_EQ(token_from_auth(R"({"token":"Bearer abc"})"), "abc");
-  EXPECT_FALSE(token_from_auth("{}"));
-  EXPECT_FALSE(token_from_auth(""));
+  EXPECT_EQ(token_from_auth(R"({"token":"abc"})").value(), "abc");
+  EXPECT_EQ(token_from_auth(R"({"token":"Bearer abc"})").value(), "abc");
+  EXPECT_EQ(token_from_auth(R"({"token":"  abc\n"})").value(), "abc");
+}
+
+TEST(Tokens, ConnectAuthWithoutTokenAuthenticatesLater) {
+  for (std::string_view auth : {"", "{}", R"({"other":1})", "[1]", "not json"}) {
+    auto t = token_from_auth(auth);
+    ASSERT_TRUE(t.ok()) << auth;
+    EXPECT_FALSE(t->has_value()) << auth;
+  }
+}
+
+// A token member that cannot be a token is refused at once (CONNECT_ERROR), not left to the authentication timeout.
+TEST(Tokens, ConnectAuthWithABlankOrNonStringTokenIsRefused) {
+  for (std::string_view auth : {R"({"token":""})", R"({"token":"   "})", R"({"token":"\t\n"})",
+                                R"({"token":"Bearer "})", R"({"token":"Bearer    "})"}) {
+    auto t = token_from_auth(auth);
+    ASSERT_FALSE(t.ok()) << auth;
+    EXPECT_EQ(t.error().code, errc::invalid_argument) << auth;
+    EXPECT_EQ(t.error().message, "token: must be a non-blank string") << auth;
+  }
+  for (std::string_view auth : {R"({"token":1})", R"({"token":null})", R"({"token":{"jwt":"abc"}})"}) {
+    auto t = token_from_auth(auth);
+    ASSERT_FALSE(t.ok()) << auth;
+    EXPECT_EQ(t.error().message, "token: must be a string") << auth;
+  }
 }
 
 TEST(ParseJoin, RequiresSessionIdAndChecksPeerId) {
@@ -53,6 +80,38 @@ TEST(ParseMedia, BooleansOnlyAndAtLeastOne) {
   auto bad = parse_media(R"({"sessionId":"s","hasVideo":"yes"})");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("hasVideo"), std::string::npos);
+}
+
+// A rejoining client must keep its links to members in their reconnect grace: they are listed, flagged.
+TEST(SessionJoined, ListsMembersInTheirReconnectGraceAsReconnecting) {
+  boost::asio::io_context ioc;  // never run: the room is only read here
+  auto room = std::make_shared<CallRoom>(ioc.get_executor(), "s1");
+  const auto member = [](std::string user, std::string socket, bool connected) {
+    Member m;
+    m.user_id = user;
+    m.name = user;
+    m.socket_id = std::move(socket);
+    m.peer_id = "peer-" + user;
+    m.connected = connected;
+    return m;
+  };
+  room->add(member("alice", "sock-a", true));
+  room->add(member("bob", "sock-b", false));  // disconnected, within the grace
+  room->add(member("carol", "sock-c", true));
+  calls::CallSession session;
+  session.session_id = "s1";
+
+  const auto joined = boost::json::parse(session_joined_json(session, *room, "sock-a", "[]")).as_object();
+  const auto& others = joined.at("participants").as_array();
+  ASSERT_EQ(others.size(), 2u);
+  const auto& bob = others.at(0).as_object();
+  EXPECT_EQ(bob.at("userId"), "bob");
+  EXPECT_EQ(bob.at("socketId"), "sock-b");
+  EXPECT_EQ(bob.at("peerId"), "peer-bob");
+  EXPECT_EQ(bob.at("reconnecting"), true);
+  const auto& carol = others.at(1).as_object();
+  EXPECT_EQ(carol.at("userId"), "carol");
+  EXPECT_FALSE(carol.contains("reconnecting"));  // connected members' entries are unchanged
 }
 
 TEST(Errors, OneMappingForClients) {

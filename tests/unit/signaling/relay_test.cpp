@@ -75,8 +75,8 @@ TEST(EncodeRelay, EscapesIdentifiers) {
 }
 
 TEST(EncodeBinaryRelay, RenumbersThePlaceholdersAndKeepsTheirBuffers) {
-  // The sender's placeholders name attachments 1 and 0 (in that document order); attachment 2 is unused here.
-  const std::string attachments[] = {"zero", "one", "two"};
+  // The sender's placeholders name attachments 1 and 0 (in that document order).
+  const std::string attachments[] = {"zero", "one"};
   const std::string_view o =
       R"({"sessionId":"s","offer":{"a":{"_placeholder":true,"num":1},"b":[{"_placeholder":true,"num":0}]},"fromUserId":"mallory"})";
   auto r = encode_binary_relay("webrtc_offer", o, "sock", "bob", attachments);
@@ -97,6 +97,25 @@ TEST(EncodeBinaryRelay, RefusesAPlaceholderWithoutItsAttachment) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, errc::invalid_argument);
   EXPECT_FALSE(encode_binary_relay("webrtc_offer", "[1]", "s", "u", attachments).ok());
+}
+
+TEST(EncodeBinaryRelay, EveryAttachmentIsNamedExactlyOnce) {
+  // The amplification: one attachment named by a thousand placeholders would be copied a thousand times.
+  const std::string one[] = {std::string(1000, 'x')};
+  std::string many = R"({"sessionId":"s","offer":[)";
+  for (int i = 0; i < 1000; ++i) many += std::string(i ? "," : "") + R"({"_placeholder":true,"num":0})";
+  many += "]}";
+  auto r = encode_binary_relay("webrtc_offer", many, "s", "u", one);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, errc::invalid_argument);
+  // An attachment no placeholder names.
+  const std::string two[] = {"a", "b"};
+  EXPECT_FALSE(encode_binary_relay("webrtc_offer", R"({"offer":{"_placeholder":true,"num":0}})", "s", "u", two).ok());
+  // Each once: accepted.
+  EXPECT_TRUE(encode_binary_relay("webrtc_offer",
+                                  R"({"offer":[{"_placeholder":true,"num":1},{"_placeholder":true,"num":0}]})", "s",
+                                  "u", two)
+                  .ok());
 }
 
 }  // namespace

@@ -91,9 +91,9 @@ class SignalingServiceTest : public ::testing::Test {
  protected:
   SignalingServiceTest()
       : store_(migrated_memory_repository()),
-        verifier_(auth::JwtConfig{std::string(kSecret), {}, std::chrono::seconds(30), 8192}),
+        verifier_(auth::JwtConfig{std::string(kSecret), {}, std::chrono::seconds(30)}),
         ice_(ice::IceConfig{{"stun:stun.example.org:3478"}, {}, {}, {}, {}, std::chrono::hours(1)}),
-        service_(ioc_, store_, verifier_, ice_, clock_, limits_,
+        service_(ioc_, store_, verifier_, auth_failures_, ice_, clock_, limits_,
                  SignalingOptions{std::chrono::milliseconds(300), std::chrono::milliseconds(200), 1000, 2000}) {
     engine_options_.ping_interval = std::chrono::hours(1);
   }
@@ -183,6 +183,7 @@ class SignalingServiceTest : public ::testing::Test {
   calls::Limits limits_;
   store::Store store_;
   auth::JwtVerifier verifier_;
+  RateLimiter auth_failures_{60};
   ice::IceServers ice_;
   SignalingService service_;
   realtime::engineio::Options engine_options_;

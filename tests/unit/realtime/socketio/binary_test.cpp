@@ -113,20 +113,36 @@ TEST(BinaryPlaceholders, MakeAndRecognise) {
 
 TEST(BinaryPlaceholders, ReconstructResolvesBuffersInDocumentOrder) {
   boost::json::monotonic_resource mr;
-  const std::vector<std::string> buffers = {"zero", "one"};
+  const std::vector<std::string> buffers = {"zero", "one", "two"};
   const auto data = parse_data(
-      R"(["up",{"meta":{"_placeholder":true,"num":1},"list":[{"_placeholder":true,"num":0}]},{"_placeholder":true,"num":1}])",
+      R"(["up",{"meta":{"_placeholder":true,"num":1},"list":[{"_placeholder":true,"num":0}]},{"_placeholder":true,"num":2}])",
       &mr);
   ASSERT_TRUE(data);
   const auto views = reconstruct(*data, buffers);
   ASSERT_TRUE(views);
-  EXPECT_EQ(*views, (std::vector<std::string_view>{"one", "zero", "one"}));
-  EXPECT_EQ(*attachment_of(data->at(2), buffers), "one");
+  EXPECT_EQ(*views, (std::vector<std::string_view>{"one", "zero", "two"}));
+  EXPECT_EQ(*attachment_of(data->at(2), buffers), "two");
   EXPECT_FALSE(attachment_of(data->at(0), buffers));
-  EXPECT_TRUE(reconstruct(boost::json::parse(R"(["x",1])"), buffers)->empty());
+  EXPECT_TRUE(reconstruct(boost::json::parse(R"(["x",1])"), std::span<const std::string>())->empty());
   // Duplicate keys: the last one wins, as with JSON.parse and decode_header().
-  EXPECT_TRUE(
-      reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":9,"_placeholder":false}])"), buffers)->empty());
+  EXPECT_TRUE(reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":9,"_placeholder":false}])"),
+                          std::span<const std::string>())
+                  ->empty());
+}
+
+TEST(BinaryPlaceholders, EveryAttachmentIsNamedByExactlyOnePlaceholder) {
+  const std::vector<std::string> two = {"zero", "one"};
+  // Named twice: refused (each placeholder would cost a copy of the attachment).
+  EXPECT_FALSE(reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":0},{"_placeholder":true,"num":0}])"),
+                           std::span<const std::string>(two.data(), 1)));
+  // Not named at all: refused.
+  EXPECT_FALSE(reconstruct(boost::json::parse(R"([{"_placeholder":true,"num":0}])"), two));
+  EXPECT_FALSE(reconstruct(boost::json::parse(R"(["x",1])"), two));
+  // Leaving some out is fine when the server builds a packet, naming one twice is not.
+  boost::json::value part = boost::json::parse(R"([{"_placeholder":true,"num":1}])");
+  EXPECT_TRUE(deconstruct(part, two));
+  boost::json::value twice = boost::json::parse(R"([{"_placeholder":true,"num":1},{"_placeholder":true,"num":1}])");
+  EXPECT_FALSE(deconstruct(twice, two));
 }
 
 TEST(BinaryPlaceholders, ReconstructRejectsIllegalAttachments) {
@@ -145,10 +161,10 @@ TEST(BinaryPlaceholders, ReconstructRejectsIllegalAttachments) {
 TEST(BinaryPlaceholders, DeconstructRenumbersAndPicksBuffers) {
   const std::vector<std::string> incoming = {"A", "B", "C"};
   boost::json::value data = boost::json::parse(
-      R"([{"_placeholder":true,"num":2},{"x":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":2}])");
+      R"([{"_placeholder":true,"num":2},{"x":{"_placeholder":true,"num":0}},{"_placeholder":true,"num":1}])");
   const auto out = deconstruct(data, incoming);
   ASSERT_TRUE(out);
-  EXPECT_EQ(*out, (std::vector<std::string_view>{"C", "A", "C"}));
+  EXPECT_EQ(*out, (std::vector<std::string_view>{"C", "A", "B"}));
   EXPECT_EQ(boost::json::serialize(data),
             R"([{"_placeholder":true,"num":0},{"x":{"_placeholder":true,"num":1}},{"_placeholder":true,"num":2}])");
   boost::json::value bad = boost::json::parse(R"([{"_placeholder":true,"num":3}])");

@@ -1,4 +1,4 @@
-#include "http/middleware/rate_limiter.hpp"
+#include "core/rate_limiter.hpp"
 
 #include <functional>
 #include <string>
@@ -7,7 +7,7 @@
 
 // Token buckets per key with explicit time: burst, refill, the wait handed out as Retry-After, and the cap on
 // the number of keys remembered.
-namespace hearth::http {
+namespace hearth {
 namespace {
 using namespace std::chrono_literals;
 
@@ -116,4 +116,4 @@ TEST(RateLimiterMemory, ATableFullOfLimitedKeysStartsOver) {
 }
 
 }  // namespace
-}  // namespace hearth::http
+}  // namespace hearth
