@@ -1,4 +1,5 @@
 // hearth-call: serve | token | migrate. Arguments -> config -> run; configuration errors exit 2 with a message.
+#include <csignal>
 #include <iostream>
 
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -71,6 +72,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     auto cfg = hearth::app::build_config(serve_raw);
+    // A file-size limit (RLIMIT_FSIZE) reached by the database must fail that write (EFBIG: the store answers 503,
+    // "Storage full"), not kill the process.
+    std::signal(SIGXFSZ, SIG_IGN);
     setup_logging(cfg.log_level);
     print_dev_banner(cfg);
     hearth::app::Server server(std::move(cfg));

@@ -142,7 +142,11 @@ net::Response RequestHandler::transport_error(errc code, const net::Request* req
     if (code == errc::not_found) text = "Route not found";
   }
   auto res = error_response(make_error(code, std::move(text)), api_.development());
-  if (req) cors_.decorate(*req, res);
+  if (req) {
+    cors_.decorate(*req, res);
+    if (code == errc::payload_too_large)
+      if (auto* endpoint = endpoint_for(req->target())) endpoint->request_refused(*req);
+  }
   return res;
 }
 

@@ -61,6 +61,8 @@ class Endpoint {
   virtual std::optional<Response> upgrade_refusal(const Request& req, const ConnectionInfo& conn) = 0;
   virtual void handle_upgrade(boost::beast::tcp_stream stream, Request req, const ConnectionInfo& conn,
                               ConnectionSlot slot) = 0;
+  // The transport refused a request for this endpoint before it was handed over: its body is over body_limit().
+  virtual void request_refused(const Request& header) { (void)header; }
 };
 
 class HttpHandler {

@@ -80,7 +80,10 @@ void HttpSession::on_read(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == asio::error::operation_aborted ||
         ec == asio::error::connection_reset || ec == asio::error::eof)
       return close();
-    if (ec == http::error::body_limit || ec == http::error::header_limit || ec == http::error::buffer_overflow)
+    // A body over its limit is known once the header is whole (Beast reports a Content-Length over it before it
+    // calls the header done); a header over its limit is not whole.
+    if (ec == http::error::body_limit) return fail_with(errc::payload_too_large, &parser_->get());
+    if (ec == http::error::header_limit || ec == http::error::buffer_overflow)
       return fail_with(errc::payload_too_large, parser_->is_header_done() ? &parser_->get() : nullptr);
     if (ec) return fail_with(errc::invalid_argument, nullptr);
     dispatch();

@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "calls/call_session.hpp"
@@ -16,13 +17,19 @@
 
 namespace hearth::store {
 
+// what(): the diagnostic (the SQL, the database's own message), shown to clients only in development mode.
+// message(): what clients are told when the cause is one an operator must fix ("Storage full"); empty: the
+// Store's default for the code.
 class StoreError : public std::runtime_error {
  public:
-  StoreError(errc code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  StoreError(errc code, const std::string& what, std::string message = {})
+      : std::runtime_error(what), code_(code), message_(std::move(message)) {}
   errc code() const noexcept { return code_; }
+  const std::string& message() const noexcept { return message_; }
 
  private:
   errc code_;
+  std::string message_;
 };
 
 struct HistoryQuery {

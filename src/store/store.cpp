@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 #include <exception>
+#include <string>
+
+#include <spdlog/spdlog.h>
 
 namespace hearth::store {
 
@@ -31,8 +34,9 @@ std::size_t Store::pending() const {
 }
 
 Error Store::to_error(const StoreError& e) {
-  const char* message = e.code() == errc::unavailable ? "store unavailable" : "store error";
-  return make_error(e.code(), message, e.what());
+  std::string message = e.message();
+  if (message.empty()) message = e.code() == errc::unavailable ? "store unavailable" : "store error";
+  return make_error(e.code(), std::move(message), e.what());
 }
 
 void Store::finish(Job& job, const Error* failure) noexcept {
@@ -107,12 +111,15 @@ void Store::run_batch(std::deque<Job>& batch) {
         repo_->rollback_to_savepoint();
     }
     repo_->commit();
+  } catch (const StoreError& e) {
+    failure = make_error(errc::unavailable, e.message().empty() ? "store unavailable" : e.message(), e.what());
   } catch (const std::exception& e) {
     failure = make_error(errc::unavailable, "store unavailable", e.what());
   } catch (...) {
     failure = make_error(errc::unavailable, "store unavailable", "transaction failed");
   }
   if (failure) {
+    spdlog::warn("store: a batch of {} operation(s) failed and was rolled back: {}", batch.size(), failure->detail);
     try {
       repo_->rollback();
     } catch (

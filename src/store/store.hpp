@@ -33,8 +33,9 @@ class Store {
   Store& operator=(const Store&) = delete;
 
   // Runs `op` on the store thread inside a transaction. A Result error from `op` rolls back its savepoint
-  // and is passed to `done` as is; a thrown StoreError becomes its code (unavailable by default), any other
-  // exception errc::internal. If the commit fails, every operation of the batch completes with unavailable.
+  // and is passed to `done` as is; a thrown StoreError becomes its code (unavailable by default) and message
+  // ("Storage full"...), any other exception errc::internal. If the transaction fails, every operation of the batch
+  // completes with unavailable (and the StoreError's message, if it has one), and the failure is logged.
   // When `max_queue` operations are pending, or the store is shutting down, `done` gets unavailable at once.
   // `done` should not throw; if it does, the exception is reported on stderr and swallowed.
   template <class T>

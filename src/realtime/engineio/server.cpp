@@ -205,6 +205,12 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
   });
 }
 
+void Server::request_refused(const net::Request& header) {
+  const auto q = parse_query(header.target());
+  if (q.sid.empty() || header.method() != bhttp::verb::post) return;
+  if (auto session = find(q.sid)) session->close("payload too large");
+}
+
 std::size_t Server::session_count() const {
   std::lock_guard lock(registry_->mutex);
   return registry_->sessions.size();

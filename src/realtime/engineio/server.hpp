@@ -38,6 +38,8 @@ class Server final : public net::Endpoint {
   std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
   void handle_upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
                       net::ConnectionSlot slot) override;
+  // A polling POST over maxPayload: the session it was for is closed, as when its payload fails to decode.
+  void request_refused(const net::Request& header) override;
 
   std::size_t session_count() const;
   void close_all();

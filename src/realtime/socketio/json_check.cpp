@@ -11,6 +11,8 @@
 #endif
 #include <limits>
 
+#include <boost/json/parse.hpp>
+
 namespace hearth::realtime::socketio {
 namespace {
 
@@ -19,7 +21,8 @@ namespace {
 // buffer for its handler) made validating one offer cost ~6 µs, the largest single cost of a call set-up. Here a
 // string is only checked, byte by byte; nothing is unescaped except the few short names the rules look at.
 // It accepts exactly what Boost.JSON's parser accepts (the unit test compares both on a large generated corpus):
-// no comments, trailing commas, single quotes, NaN, leading zeros or lone UTF-16 surrogates, and valid UTF-8 only.
+// no comments, trailing commas, single quotes, NaN, leading zeros or lone UTF-16 surrogates, and valid UTF-8 only;
+// except numbers Boost.JSON would read as infinite or NaN (see number()), which it refuses.
 
 constexpr std::array<std::string_view, 6> kReservedEvents = {"connect",       "connect_error", "disconnect",
                                                              "disconnecting", "newListener",   "removeListener"};
@@ -81,6 +84,13 @@ int hex_digit(char c) noexcept {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// Whether Boost.JSON reads `number` (valid JSON number text) as a finite value.
+bool finite_number(std::string_view number) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(number, ec);
+  return !ec && (!v.is_double() || std::isfinite(v.get_double()));
 }
 
 class Scanner {
@@ -432,6 +442,7 @@ class Scanner {
       return fail(start == p_ ? "invalid JSON: unexpected character" : "invalid JSON: bad number");
     }
     bool integer = true;
+    std::int64_t exponent = 0;  // as written (the sign applied)
     if (p_ != end_ && *p_ == '.') {
       ++p_;
       integer = false;
@@ -440,16 +451,23 @@ class Scanner {
     if (p_ != end_ && (*p_ == 'e' || *p_ == 'E')) {
       ++p_;
       integer = false;
+      const bool negative = p_ != end_ && *p_ == '-';
       if (p_ != end_ && (*p_ == '+' || *p_ == '-')) ++p_;
       // Boost.JSON refuses an exponent past INT_MAX (JSON.parse would make it Infinity or 0); so do we.
-      std::int64_t exponent = 0;
       const char* from = p_;
       for (; p_ != end_ && *p_ >= '0' && *p_ <= '9'; ++p_) {
         exponent = 10 * exponent + (*p_ - '0');
         if (exponent > std::numeric_limits<int>::max()) return fail("invalid JSON: exponent overflow");
       }
       if (p_ == from) return fail("invalid JSON: bad exponent");
+      if (negative) exponent = -exponent;
     }
+    // Boost.JSON reads a number past the double range as infinity (and 0e400 as NaN) and would write it back as
+    // Infinity or NaN, which no JSON parser accepts: relayed or echoed, it would close the receiving client. No
+    // JSON.stringify writes such a number, so it is refused. Only a long number or a large exponent gets there: only
+    // then is Boost.JSON asked.
+    if ((p_ - start >= 290 || exponent + (p_ - start) >= 290) && !finite_number(std::string_view(start, p_ - start)))
+      return fail("invalid JSON: number out of range");
     if (check_.placeholders) attachment_index = names_attachment(start, integer);
     return true;
   }

@@ -1,5 +1,6 @@
 #include "store/sqlite/sqlite_connection.hpp"
 
+#include <cerrno>
 #include <cstdint>
 #include <filesystem>
 #include <system_error>
@@ -28,6 +29,21 @@ void create_parent_directory(const std::string& path) {
 }
 
 }  // namespace
+
+std::string_view sqlite_failure_message(int rc, int os_errno) noexcept {
+  switch (rc & 0xff) {
+    case SQLITE_FULL:
+      return "Storage full";
+    case SQLITE_READONLY:
+      return "Storage is read-only";
+    case SQLITE_IOERR:
+      if (os_errno == ENOSPC || os_errno == EDQUOT || os_errno == EFBIG) return "Storage full";
+      if (os_errno == EROFS) return "Storage is read-only";
+      return "Storage I/O error";
+    default:
+      return {};
+  }
+}
 
 SqliteConnection::SqliteConnection(const std::string& path) {
   // An empty name would silently open a private temporary database.
@@ -84,9 +100,11 @@ void SqliteConnection::exec_script(const std::string& sql) {
   char* message = nullptr;
   const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message);
   if (rc == SQLITE_OK) return;
+  const int os_errno = errno;  // as in fail()
   const std::string text = message ? message : sqlite3_errstr(rc);
   sqlite3_free(message);
-  throw StoreError(errc::unavailable, "sqlite: " + text);
+  last_failure_message_ = sqlite_failure_message(sqlite3_extended_errcode(db_), os_errno);
+  throw StoreError(errc::unavailable, "sqlite: " + text, std::string(last_failure_message_));
 }
 
 std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }
@@ -112,10 +130,14 @@ void SqliteConnection::checkpoint() {
 }
 
 void SqliteConnection::fail(int rc, std::string_view context) const {
+  // The OS error of the call that failed. sqlite3_system_errno is not set when a COMMIT fails (nor reset after),
+  // and nothing SQLite does between the failed call and its return sets errno unless it fails too.
+  const int os_errno = errno;
   const bool duplicate = rc == SQLITE_CONSTRAINT_PRIMARYKEY || rc == SQLITE_CONSTRAINT_UNIQUE;
   std::string message = "sqlite: ";
   message.append(context).append(": ").append(sqlite3_errmsg(db_));
-  throw StoreError(duplicate ? errc::conflict : errc::unavailable, message);
+  last_failure_message_ = sqlite_failure_message(rc, os_errno);
+  throw StoreError(duplicate ? errc::conflict : errc::unavailable, message, std::string(last_failure_message_));
 }
 
 SqliteQuery::~SqliteQuery() {

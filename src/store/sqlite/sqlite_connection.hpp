@@ -1,7 +1,8 @@
 #pragma once
 // A thin RAII layer over one sqlite3 connection: opening with the durability settings, prepared statements
 // cached for the life of the connection, and every SQLite error turned into a StoreError (conflict for a
-// duplicate key, unavailable otherwise) whose message includes sqlite3_errmsg.
+// duplicate key, unavailable otherwise) whose detail includes sqlite3_errmsg and whose message names a storage
+// failure (sqlite_failure_message).
 // Thread safety: none; the connection is used by one thread at a time (the store thread), so it is opened
 // without SQLite's own mutex (SQLITE_OPEN_NOMUTEX).
 #include <cstdint>
@@ -16,6 +17,12 @@ struct sqlite3_stmt;
 namespace hearth::store {
 
 class SqliteConnection;
+
+// What clients are told when the storage under SQLite fails, for (extended) result code `rc` and the OS error
+// behind it: "Storage full", "Storage is read-only", "Storage I/O error"; empty for other failures (the Store's
+// default message). SQLite reports ENOSPC as SQLITE_FULL but other failed writes (a read-only remount, a quota, a
+// file size limit) only as SQLITE_IOERR_*, so `os_errno` (errno after the failed call) tells those apart.
+std::string_view sqlite_failure_message(int rc, int os_errno) noexcept;
 
 // One use of a cached prepared statement: bind (1-based), step, read columns (0-based). The statement is
 // reset and its bindings cleared when the SqliteQuery dies, so no read stays open by accident.
@@ -72,6 +79,8 @@ class SqliteConnection {
 
   // Throws the StoreError for result code `rc` of the last call, naming `context`.
   [[noreturn]] void fail(int rc, std::string_view context) const;
+  // The client message (sqlite_failure_message) of the last StoreError thrown, empty if it named no storage failure.
+  std::string_view last_failure_message() const noexcept { return last_failure_message_; }
 
  private:
   struct SqlHash {
@@ -80,6 +89,7 @@ class SqliteConnection {
   };
 
   sqlite3* db_ = nullptr;
+  mutable std::string_view last_failure_message_;  // a string literal of sqlite_failure_message
   std::function<bool(int)> wal_hook_;
   std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;  // owned; finalized first
 };

@@ -129,6 +129,11 @@ void SqliteRepository::release_savepoint() {
 void SqliteRepository::rollback_to_savepoint() {
   cache_.rollback_to_savepoint();
   pending_.rollback_to_savepoint();
+  // After a full disk or an I/O error inside a statement SQLite may roll back the whole transaction, savepoints
+  // included: the batch's earlier operations are undone too, so the batch fails, with the cause.
+  if (!db_.in_transaction())
+    throw StoreError(errc::unavailable, "sqlite: the transaction was rolled back after an error",
+                     std::string(db_.last_failure_message()));
   // ROLLBACK TO keeps the savepoint open (in SQLite and PostgreSQL alike); release it too.
   db_.exec("ROLLBACK TO SAVEPOINT op");
   db_.exec("RELEASE SAVEPOINT op");

@@ -324,3 +324,85 @@ export async function rawSocket(server, { token, timeoutMs = DEFAULT_TIMEOUT_MS 
     emit: (event, ...args) => ws.send(`42${JSON.stringify([event, ...args])}`),
   };
 }
+
+/**
+ * For floods (tests/e2e/floods*.test.mjs): a raw Engine.IO WebSocket (the `ws` package) from `localAddress` (a
+ * 127.x.y.z source address) that does not fail when the server refuses it. Resolves either
+ *  {refused: {status, headers, text, json}} when the upgrade was answered with an HTTP error (or {status: 0, error}
+ *  when the connection failed), or
+ *  {ws, open (the Engine.IO open packet), messages (text frames; null for binary), next(pred, what), send(text),
+ *   emit(event, ...args), closed (a promise of {code, reason, at}), connectAnswer (the CONNECT answer frame, if sent)}.
+ * `connect` sends the namespace CONNECT ({token} when given) and waits for its answer; pings are answered.
+ */
+export async function floodSocket(server, { localAddress = '127.0.0.1', token, connect: doConnect = true,
+  timeoutMs = DEFAULT_TIMEOUT_MS, query = '' } = {}) {
+  const { default: WebSocket } = await import('ws');
+  const ws = new WebSocket(`ws://127.0.0.1:${server.port}/socket.io/?EIO=4&transport=websocket${query}`, { localAddress });
+  const messages = [];
+  const waiters = new Set();
+  const closed = new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() })));
+  ws.on('message', (data, isBinary) => {
+    const text = isBinary ? null : data.toString();
+    if (text === '2') ws.send('3');
+    messages.push(text);
+    for (const w of waiters) if (text !== null && w.pred(text)) w.resolve(text);
+  });
+  const upgraded = await new Promise((resolve) => {
+    const timer = setTimeout(() => resolve({ refused: { status: 0, error: `no answer to the upgrade within ${timeoutMs} ms` } }), timeoutMs);
+    ws.on('unexpected-response', (req, res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        clearTimeout(timer);
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try { json = JSON.parse(text); } catch { json = null; }
+        resolve({ refused: { status: res.statusCode, headers: res.headers, text, json } });
+        req.destroy();
+      });
+      res.on('error', () => {});
+    });
+    ws.on('error', (e) => {
+      clearTimeout(timer);
+      resolve({ refused: { status: 0, error: e.message } });
+    });
+    ws.on('open', () => {
+      clearTimeout(timer);
+      resolve({});
+    });
+  });
+  if (upgraded.refused) {
+    ws.terminate();
+    return upgraded;
+  }
+  const next = (pred, what = 'frame', waitMs = timeoutMs) => {
+    const found = messages.find((m) => m !== null && pred(m));
+    if (found) return Promise.resolve(found);
+    return new Promise((resolve, reject) => {
+      const w = {
+        pred,
+        resolve: (m) => {
+          clearTimeout(timer);
+          waiters.delete(w);
+          resolve(m);
+        },
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(w);
+        reject(new Error(`flood socket: no ${what} within ${waitMs} ms; got ${JSON.stringify(messages.slice(-10).map((m) => m?.slice(0, 80)))}`));
+      }, waitMs);
+      waiters.add(w);
+    });
+  };
+  const out = {
+    ws, messages, next, closed,
+    send: (text) => { if (ws.readyState === WebSocket.OPEN) ws.send(text); },
+    emit: (event, ...args) => { if (ws.readyState === WebSocket.OPEN) ws.send(`42${JSON.stringify([event, ...args])}`); },
+  };
+  out.open = JSON.parse((await next((m) => m.startsWith('0'), 'open packet')).slice(1));
+  if (doConnect) {
+    ws.send(token ? `40${JSON.stringify({ token })}` : '40');
+    out.connectAnswer = await next((m) => m.startsWith('40') || m.startsWith('44'), 'CONNECT answer');
+  }
+  return out;
+}
