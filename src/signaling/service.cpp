@@ -157,15 +157,15 @@ void SignalingService::arm_expiry(const std::shared_ptr<Peer>& peer, const Socke
     auto p = weak_peer.lock();
     if (!p || p->closed()) return;
     if (auto s = p->socket()) {
-      if (!token_expired(*p)) return arm_expiry(p, s);  // a far-off exp: another day
+      if (auto who = p->principal(); who && !expired(*who, clock_.now()))
+        return arm_expiry(p, s);  // a far-off exp (another day), or a newer token
       disconnect_expired(*s);
     }
   });
 }
 
-bool SignalingService::token_expired(const Peer& peer) const {
-  const auto principal = peer.principal();
-  return principal && clock_.now() >= principal->expires_at + verifier_.leeway();
+bool SignalingService::expired(const auth::Principal& principal, TimePoint now) const {
+  return now >= principal.expires_at + verifier_.leeway();
 }
 
 void SignalingService::disconnect_expired(const realtime::socketio::Socket& socket) {
@@ -186,7 +186,8 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   auto peer = registry_.find(socket->id());
   if (!peer) return;
   Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}};
-  if (!peer->take_event_token(clock_.now(), options_.events_per_second, options_.event_burst))
+  const auto now = clock_.now();
+  if (!peer->take_event_token(now, options_.events_per_second, options_.event_burst))
     return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
   std::size_t size = ev.data.size();
   for (const auto& a : ev.attachments) size += a.size();
@@ -199,7 +200,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "authenticate") return authenticate(ctx);
   auto who = peer->principal();
   if (!who) return ctx.fail(not_authenticated());
-  if (token_expired(*peer)) return disconnect_expired(*socket);  // the timer may not have fired yet
+  if (expired(*who, now)) return disconnect_expired(*socket);  // the timer may not have fired yet
   ctx.principal = std::move(who);
   if (ctx.event == "webrtc_offer" || ctx.event == "webrtc_answer" || ctx.event == "webrtc_ice_candidate")
     return relay(ctx, ev.attachments);

@@ -69,7 +69,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // Binds the peer to `principal` within the per-user socket limit and arms its token's expiry.
   Result<void> sign_in(const std::shared_ptr<Peer>& peer, const auth::Principal& principal);
   void arm_expiry(const std::shared_ptr<Peer>& peer, const SocketPtr& socket);
-  bool token_expired(const Peer& peer) const;
+  bool expired(const auth::Principal& principal, TimePoint now) const;
   static void disconnect_expired(const realtime::socketio::Socket& socket);
   void join(Context& ctx);
   void leave(Context& ctx);

@@ -90,7 +90,57 @@ TEST(ConfigDefaults, FollowTheReadme) {
   EXPECT_EQ(c.signaling.auth_timeout, 10s);
   EXPECT_EQ(c.signaling.events_per_second, 100);
   EXPECT_EQ(c.signaling.event_burst, 200);
+  EXPECT_EQ(c.signaling.max_sockets_per_user, 16U);
+  EXPECT_EQ(c.http.max_connections, 50'000U);
+  EXPECT_EQ(c.http.max_connections_per_address, 1'000U);
+  EXPECT_EQ(c.http.header_limit, 16'384U);
+  EXPECT_EQ(c.http.body_limit, 65'536U);
+  EXPECT_EQ(c.http.request_timeout, 30s);
+  EXPECT_EQ(c.http.idle_timeout, 75s);
+  EXPECT_EQ(c.websocket.max_queued_bytes, 1'048'576U);
+  EXPECT_EQ(c.websocket.close_timeout, 5s);
+  EXPECT_EQ(c.engine.max_queued_bytes, 4'194'304U);
+  EXPECT_EQ(c.engine.upgrade_timeout, 10'000ms);
+  EXPECT_EQ(c.engine.handshakes_per_minute, 1'200);
+  EXPECT_EQ(c.engine.max_unauthenticated_sessions, 10'000U);
+  EXPECT_EQ(c.engine.max_unauthenticated_per_address, 1'000U);
   EXPECT_FALSE(c.protocol_conformance);
+}
+
+TEST(ConfigLimits, EveryTransportLimitIsASetting) {
+  RawOptions raw = production();
+  raw.max_connections = "2000";
+  raw.max_connections_per_address = "20";
+  raw.http_header_limit_bytes = "4096";
+  raw.rest_body_limit_bytes = "2048";
+  raw.http_request_timeout_seconds = "5";
+  raw.http_idle_timeout_seconds = "6";
+  raw.websocket_send_queue_bytes = "100000";
+  raw.polling_send_queue_bytes = "200000";
+  raw.websocket_close_timeout_seconds = "2";
+  raw.upgrade_timeout_ms = "3000";
+  raw.engineio_handshakes_per_minute = "30";
+  raw.max_unauthenticated_sessions = "40";
+  raw.max_unauthenticated_per_address = "4";
+  raw.max_sockets_per_user = "3";
+  const Config c = build_config(raw);
+  EXPECT_EQ(c.http.max_connections, 2000U);
+  EXPECT_EQ(c.http.max_connections_per_address, 20U);
+  EXPECT_EQ(c.http.header_limit, 4096U);
+  EXPECT_EQ(c.http.body_limit, 2048U);
+  EXPECT_EQ(c.http.request_timeout, 5s);
+  EXPECT_EQ(c.http.idle_timeout, 6s);
+  EXPECT_EQ(c.websocket.max_queued_bytes, 100'000U);
+  EXPECT_EQ(c.engine.max_queued_bytes, 200'000U);
+  EXPECT_EQ(c.websocket.close_timeout, 2s);
+  EXPECT_EQ(c.engine.upgrade_timeout, 3000ms);
+  EXPECT_EQ(c.engine.handshakes_per_minute, 30);
+  EXPECT_EQ(c.engine.max_unauthenticated_sessions, 40U);
+  EXPECT_EQ(c.engine.max_unauthenticated_per_address, 4U);
+  EXPECT_EQ(c.signaling.max_sockets_per_user, 3U);
+  // The per-address limit cannot exceed the total.
+  raw.max_connections_per_address = "2001";
+  EXPECT_EQ(refusal(raw), "MAX_CONNECTIONS_PER_ADDRESS must be an integer from 1 to 2000 (got '2001')");
 }
 
 TEST(ConfigDefaults, DevelopmentGeneratesASecretAndAllowsAnyOrigin) {
@@ -321,22 +371,37 @@ TEST_P(ConfigInteger, RefusesWhatIsNotAnInteger) {
 
 INSTANTIATE_TEST_SUITE_P(
     EveryOption, ConfigInteger,
-    ::testing::Values(IntegerOption{"PORT", &RawOptions::port, 0, 65535},
-                      IntegerOption{"TURN_CREDENTIAL_TTL_SECONDS", &RawOptions::turn_credential_ttl, 60, 7 * 86400},
-                      IntegerOption{"MAX_CALL_PARTICIPANTS", &RawOptions::max_call_participants, 2, 64},
-                      IntegerOption{"MAX_INVITEES", &RawOptions::max_invitees, 1, 1000},
-                      IntegerOption{"CALL_TIMEOUT_MINUTES", &RawOptions::call_timeout_minutes, 1, 7 * 24 * 60},
-                      IntegerOption{"CALL_RING_TIMEOUT_SECONDS", &RawOptions::call_ring_timeout_seconds, 1, 3600},
-                      IntegerOption{"RATE_LIMIT_PER_MINUTE", &RawOptions::rate_limit_per_minute, 1, 100'000'000},
-                      IntegerOption{"AUTH_FAILURES_PER_MINUTE", &RawOptions::auth_failures_per_minute, 1, 100'000'000},
-                      IntegerOption{"SWEEP_INTERVAL_SECONDS", &RawOptions::sweep_interval_seconds, 1, 3600},
-                      IntegerOption{"HEARTH_THREADS", &RawOptions::threads, 1, 256},
-                      IntegerOption{"PING_INTERVAL_MS", &RawOptions::ping_interval_ms, 100, 600'000},
-                      IntegerOption{"PING_TIMEOUT_MS", &RawOptions::ping_timeout_ms, 100, 600'000},
-                      IntegerOption{"MAX_PAYLOAD_BYTES", &RawOptions::max_payload_bytes, 1024, 100'000'000},
-                      IntegerOption{"RECONNECT_GRACE_SECONDS", &RawOptions::reconnect_grace_seconds, 0, 3600},
-                      IntegerOption{"AUTH_TIMEOUT_SECONDS", &RawOptions::auth_timeout_seconds, 1, 3600},
-                      IntegerOption{"SOCKET_EVENTS_PER_SECOND", &RawOptions::socket_events_per_second, 1, 10'000'000}),
+    ::testing::Values(
+        IntegerOption{"PORT", &RawOptions::port, 0, 65535},
+        IntegerOption{"TURN_CREDENTIAL_TTL_SECONDS", &RawOptions::turn_credential_ttl, 60, 7 * 86400},
+        IntegerOption{"MAX_CALL_PARTICIPANTS", &RawOptions::max_call_participants, 2, 64},
+        IntegerOption{"MAX_INVITEES", &RawOptions::max_invitees, 1, 1000},
+        IntegerOption{"CALL_TIMEOUT_MINUTES", &RawOptions::call_timeout_minutes, 1, 7 * 24 * 60},
+        IntegerOption{"CALL_RING_TIMEOUT_SECONDS", &RawOptions::call_ring_timeout_seconds, 1, 3600},
+        IntegerOption{"RATE_LIMIT_PER_MINUTE", &RawOptions::rate_limit_per_minute, 1, 100'000'000},
+        IntegerOption{"AUTH_FAILURES_PER_MINUTE", &RawOptions::auth_failures_per_minute, 1, 100'000'000},
+        IntegerOption{"SWEEP_INTERVAL_SECONDS", &RawOptions::sweep_interval_seconds, 1, 3600},
+        IntegerOption{"HEARTH_THREADS", &RawOptions::threads, 1, 256},
+        IntegerOption{"PING_INTERVAL_MS", &RawOptions::ping_interval_ms, 100, 600'000},
+        IntegerOption{"PING_TIMEOUT_MS", &RawOptions::ping_timeout_ms, 100, 600'000},
+        IntegerOption{"MAX_PAYLOAD_BYTES", &RawOptions::max_payload_bytes, 1024, 100'000'000},
+        IntegerOption{"RECONNECT_GRACE_SECONDS", &RawOptions::reconnect_grace_seconds, 0, 3600},
+        IntegerOption{"AUTH_TIMEOUT_SECONDS", &RawOptions::auth_timeout_seconds, 1, 3600},
+        IntegerOption{"SOCKET_EVENTS_PER_SECOND", &RawOptions::socket_events_per_second, 1, 10'000'000},
+        IntegerOption{"MAX_CONNECTIONS", &RawOptions::max_connections, 1, 10'000'000},
+        IntegerOption{"MAX_CONNECTIONS_PER_ADDRESS", &RawOptions::max_connections_per_address, 1, 50'000},
+        IntegerOption{"HTTP_HEADER_LIMIT_BYTES", &RawOptions::http_header_limit_bytes, 1024, 1024 * 1024},
+        IntegerOption{"REST_BODY_LIMIT_BYTES", &RawOptions::rest_body_limit_bytes, 1024, 100'000'000},
+        IntegerOption{"HTTP_REQUEST_TIMEOUT_SECONDS", &RawOptions::http_request_timeout_seconds, 1, 3600},
+        IntegerOption{"HTTP_IDLE_TIMEOUT_SECONDS", &RawOptions::http_idle_timeout_seconds, 1, 86'400},
+        IntegerOption{"WEBSOCKET_SEND_QUEUE_BYTES", &RawOptions::websocket_send_queue_bytes, 64 * 1024, 1'000'000'000},
+        IntegerOption{"POLLING_SEND_QUEUE_BYTES", &RawOptions::polling_send_queue_bytes, 64 * 1024, 1'000'000'000},
+        IntegerOption{"WEBSOCKET_CLOSE_TIMEOUT_SECONDS", &RawOptions::websocket_close_timeout_seconds, 1, 600},
+        IntegerOption{"UPGRADE_TIMEOUT_MS", &RawOptions::upgrade_timeout_ms, 100, 600'000},
+        IntegerOption{"ENGINEIO_HANDSHAKES_PER_MINUTE", &RawOptions::engineio_handshakes_per_minute, 1, 100'000'000},
+        IntegerOption{"MAX_UNAUTHENTICATED_SESSIONS", &RawOptions::max_unauthenticated_sessions, 1, 10'000'000},
+        IntegerOption{"MAX_UNAUTHENTICATED_PER_ADDRESS", &RawOptions::max_unauthenticated_per_address, 1, 10'000'000},
+        IntegerOption{"MAX_SOCKETS_PER_USER", &RawOptions::max_sockets_per_user, 1, 10'000}),
     [](const ::testing::TestParamInfo<IntegerOption>& param) { return std::string(param.param.name); });
 
 // --- LOG_LEVEL, WEB_ROOT, conformance mode ----------------------------------------------------------------
