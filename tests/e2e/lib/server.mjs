@@ -2,13 +2,10 @@
 // run it in a mkdtemp directory on 127.0.0.1:0 and parse the listening line), mint HS256 tokens for test users,
 // and create, inspect and end calls over the REST API.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 
 import { mint } from '../../integration/lib/jwt.mjs';
-import {
-  API, BIN, LISTENING_RE, client, expectOk, startServer, stopAll,
-} from '../../integration/lib/server.mjs';
+import { API, client, expectOk, startServer, stopAll } from '../../integration/lib/server.mjs';
 
 export { API, stopAll };
 export { sleep, pollUntil, assertIceServers, ISO_RE, SESSION_ID_RE } from '../../integration/lib/server.mjs';
@@ -510,70 +507,13 @@ export function within(promise, ms, what) {
   ]);
 }
 
-const restarted = new Set(); // servers started by restartHearth and still running, killed on exit
-process.on('exit', () => {
-  for (const child of restarted) child.kill('SIGKILL');
-});
-
 /**
  * Starts hearth-call again where `previous` ran (a server of startHearth, stopped or killed): the same
  * environment, database and port, so clients reconnect by themselves as after a crash. Resolves the same shape as
- * startHearth ({port, url, dir, env, child, exited, stdout(), stderr(), stop(signal)}); stop() it when done.
+ * startHearth; it is stopped by stopAll() like every other server.
  */
 export async function restartHearth(previous, { timeoutMs = 20_000 } = {}) {
-  const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', String(previous.port)], {
-    env: previous.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  restarted.add(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8');
-  child.stderr.setEncoding('utf8');
-  child.stderr.on('data', (chunk) => { stderr += chunk; });
-  const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
-      restarted.delete(child);
-      resolve({ code, signal });
-    });
-  });
-  await new Promise((resolve, reject) => {
-    const fail = (why) => {
-      clearTimeout(timer);
-      reject(new Error(`hearth-call serve (restart on port ${previous.port}) ${why}\n--- stderr ---\n${stderr}`));
-    };
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(`printed no listening line within ${timeoutMs} ms`);
-    }, timeoutMs);
-    child.on('error', (err) => fail(`could not be started (${BIN}): ${err.message}`));
-    child.on('exit', (code, signal) => fail(`exited before listening (code ${code}, signal ${signal})`));
-    child.stdout.on('data', (chunk) => {
-      stdout += chunk;
-      if (LISTENING_RE.test(stdout)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-  return {
-    port: previous.port,
-    url: previous.url,
-    dir: previous.dir,
-    env: previous.env,
-    child,
-    exited,
-    stdout: () => stdout,
-    stderr: () => stderr,
-    async stop(signal = 'SIGTERM', stopTimeoutMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return exited;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), stopTimeoutMs);
-      const result = await exited;
-      clearTimeout(timer);
-      return result;
-    },
-  };
+  return startServer({ dir: previous.dir, env: previous.env, port: previous.port, timeoutMs });
 }
 
 /**

@@ -60,7 +60,7 @@ export function childEnv(env = {}) {
  * Defaults: production, the given JWT secret, SQLite in `dir` (a new temp dir unless given), and a rate limit
  * high enough not to interfere (tests of the limit set RATE_LIMIT_PER_MINUTE themselves).
  */
-export async function startServer({ dir, secret, env = {}, args = [], timeoutMs = 20_000 } = {}) {
+export async function startServer({ dir, secret, env = {}, args = [], port: listenPort = 0, timeoutMs = 20_000 } = {}) {
   dir ??= await makeTempDir();
   const fullEnv = childEnv({
     HEARTH_ENV: 'production',
@@ -69,7 +69,7 @@ export async function startServer({ dir, secret, env = {}, args = [], timeoutMs 
     RATE_LIMIT_PER_MINUTE: '100000',
     ...env,
   });
-  const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', '0', ...args], {
+  const child = spawn(BIN, ['serve', '--host', '127.0.0.1', '--port', String(listenPort), ...args], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
