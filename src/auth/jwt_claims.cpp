@@ -11,6 +11,7 @@
 #include <boost/json/value.hpp>
 
 #include "core/ids.hpp"
+#include "core/utf8.hpp"
 
 namespace hearth::auth {
 namespace {
@@ -68,14 +69,6 @@ Result<std::string> user_id_from(const boost::json::object& claims) {
   return unauthenticated("Token has no user id");
 }
 
-// Cuts at most max bytes without splitting a UTF-8 sequence (continuation bytes are 10xxxxxx).
-std::string truncate_utf8(std::string_view s, std::size_t max) {
-  if (s.size() <= max) return std::string(s);
-  std::size_t end = max;
-  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xc0) == 0x80) --end;
-  return std::string(s.substr(0, end));
-}
-
 std::string_view string_claim(const boost::json::object& claims, std::string_view key) {
   const boost::json::value* v = claim(claims, key);
   if (v == nullptr) return {};
@@ -106,7 +99,7 @@ Result<Principal> principal_from_claims(const boost::json::object& claims, TimeP
 
   const std::string_view name = string_claim(claims, "name");
   Principal p;
-  p.name = name.empty() ? *user_id : truncate_utf8(name, kMaxNameBytes);
+  p.name = name.empty() ? *user_id : std::string(name.substr(0, utf8_prefix_length(name, kMaxNameBytes)));
   p.user_id = std::move(*user_id);
   p.role = role.empty() ? std::string("user") : std::string(role);
   p.expires_at = *exp;

@@ -6,6 +6,8 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "core/base64.hpp"
+
 namespace hearth::ice {
 
 std::vector<std::string> default_stun_urls() {
@@ -49,9 +51,8 @@ std::string turn_rest_credential(std::string_view secret, std::string_view usern
   unsigned int mac_len = 0;
   HMAC(EVP_sha1(), secret.data(), static_cast<int>(secret.size()),
        reinterpret_cast<const unsigned char*>(username.data()), username.size(), mac.data(), &mac_len);
-  std::string out(4 * ((mac_len + 2) / 3), '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), mac.data(), static_cast<int>(mac_len));
-  out.resize(static_cast<std::size_t>(n));
+  std::string out;
+  append_base64(out, std::string_view(reinterpret_cast<const char*>(mac.data()), mac_len));
   return out;
 }
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstring>
 
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <boost/beast/http/field.hpp>
+
+#include "core/base64.hpp"
+#include "core/utf8.hpp"
 
 namespace hearth::net::ws {
 namespace bhttp = boost::beast::http;
@@ -34,50 +36,6 @@ bool valid_close_code(std::uint16_t code) noexcept {
 }
 
 }  // namespace
-
-bool valid_utf8(std::string_view s) noexcept {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    // Signaling text is nearly all ASCII: skip it eight bytes at a time.
-    while (end - p >= 8) {
-      std::uint64_t word;
-      std::memcpy(&word, p, 8);
-      if ((word & 0x8080808080808080ULL) != 0) break;
-      p += 8;
-    }
-    if (p == end) break;
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int n = 0;
-    std::uint32_t cp = 0;
-    if ((c & 0xE0) == 0xC0) {
-      n = 1;
-      cp = c & 0x1F;
-    } else if ((c & 0xF0) == 0xE0) {
-      n = 2;
-      cp = c & 0x0F;
-    } else if ((c & 0xF8) == 0xF0) {
-      n = 3;
-      cp = c & 0x07;
-    } else {
-      return false;
-    }
-    if (end - p <= n) return false;
-    for (int i = 1; i <= n; ++i) {
-      if ((p[i] & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-      return false;
-    p += n + 1;
-  }
-  return true;
-}
 
 FrameEvent FrameParser::next(char* data, std::size_t size) {
   // The last assembled message has been handled (its view is valid until this call): free it, it may be large.
@@ -209,9 +167,7 @@ std::string encode_close(std::uint16_t code, std::string_view reason) {
   body.push_back(static_cast<char>(code >> 8));
   body.push_back(static_cast<char>(code & 0xFF));
   // A control frame carries at most 125 bytes: cut the reason there, but not inside a UTF-8 character.
-  std::size_t n = std::min<std::size_t>(reason.size(), 123);
-  while (n < reason.size() && n > 0 && (static_cast<unsigned char>(reason[n]) & 0xC0U) == 0x80U) --n;
-  body.append(reason.substr(0, n));
+  body.append(reason.substr(0, utf8_prefix_length(reason, 123)));
   return encode_frame(Opcode::close, body);
 }
 
@@ -221,8 +177,8 @@ std::string accept_key(std::string_view client_key) {
   input.append(guid);
   unsigned char digest[SHA_DIGEST_LENGTH];
   SHA1(reinterpret_cast<const unsigned char*>(input.data()), input.size(), digest);
-  std::string out(28, '\0');
-  EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, SHA_DIGEST_LENGTH);
+  std::string out;
+  append_base64(out, std::string_view(reinterpret_cast<const char*>(digest), SHA_DIGEST_LENGTH));
   return out;
 }
 
@@ -232,10 +188,8 @@ std::optional<std::string> check_upgrade(const Request& req) {
   if (req[bhttp::field::sec_websocket_version] != "13") return std::string("Sec-WebSocket-Version must be 13");
   // RFC 6455 4.2.1: the key is a 16-byte nonce in base64, so 22 base64 characters and "==".
   const auto key = req[bhttp::field::sec_websocket_key];
-  const auto is_base64 = [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' || c == '/';
-  };
-  if (key.size() != 24 || !key.ends_with("==") || !std::all_of(key.begin(), key.end() - 2, is_base64))
+  std::string nonce;
+  if (key.size() != 24 || !append_base64_decoded(nonce, key) || nonce.size() != 16)
     return std::string("Sec-WebSocket-Key must be 16 bytes in base64");
   return std::nullopt;
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/utf8.hpp"
 #include "net/http_handler.hpp"
 
 namespace hearth::net::ws {
@@ -50,7 +51,8 @@ class FrameParser {
   std::string done_;  // the last assembled message, kept alive for the returned view until the next call
 };
 
-bool valid_utf8(std::string_view s) noexcept;
+// Text frames must be UTF-8: core/utf8.hpp (named here too for callers of this header).
+using hearth::valid_utf8;
 
 // Header of an unmasked server frame with FIN set: 2 to 10 bytes written into `out`; returns the length.
 std::size_t encode_header(std::array<char, 10>& out, Opcode op, std::size_t payload_size) noexcept;

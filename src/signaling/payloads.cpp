@@ -96,30 +96,14 @@ Result<std::string> parse_session_ref(std::string_view arg) {
   return read_id(*o, "sessionId", true);
 }
 
-calls::MediaState MediaRequest::applied_to(calls::MediaState current) const {
-  if (has_video) current.has_video = *has_video;
-  if (has_audio) current.has_audio = *has_audio;
-  if (is_screen_sharing) current.is_screen_sharing = *is_screen_sharing;
-  return current;
-}
-
 Result<MediaRequest> parse_media(std::string_view arg) {
   auto o = parse_object(arg);
   if (!o) return o.error();
-  MediaRequest m;
   auto id = read_id(*o, "sessionId", true);
   if (!id) return id.error();
-  m.session_id = std::move(*id);
-  for (auto [name, target] : {std::pair{"hasVideo", &m.has_video}, std::pair{"hasAudio", &m.has_audio},
-                              std::pair{"isScreenSharing", &m.is_screen_sharing}}) {
-    const auto* v = o->if_contains(name);
-    if (!v) continue;
-    if (!v->is_bool()) return invalid(fmt::format("{}: must be a boolean", name));
-    *target = v->get_bool();
-  }
-  if (!m.has_video && !m.has_audio && !m.is_screen_sharing)
-    return invalid("payload: give at least one of hasVideo, hasAudio, isScreenSharing");
-  return m;
+  auto update = calls::read_media_update(*o, "payload");
+  if (!update) return update.error();
+  return MediaRequest{*update, std::move(*id)};
 }
 
 std::string user_json(const auth::Principal& p) {

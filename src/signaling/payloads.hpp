@@ -7,6 +7,7 @@
 
 #include "auth/jwt.hpp"
 #include "calls/call_session.hpp"
+#include "calls/media_update.hpp"
 #include "core/result.hpp"
 #include "ice/ice_servers.hpp"
 
@@ -36,10 +37,9 @@ Result<JoinRequest> parse_join(std::string_view arg);
 // {sessionId} of leave_call_session and decline_call.
 Result<std::string> parse_session_ref(std::string_view arg);
 
-struct MediaRequest {
+// {sessionId, hasVideo?, hasAudio?, isScreenSharing?}: the flags as calls::read_media_update reads them.
+struct MediaRequest : calls::MediaUpdate {
   std::string session_id;
-  std::optional<bool> has_video, has_audio, is_screen_sharing;
-  calls::MediaState applied_to(calls::MediaState current) const;
 };
 Result<MediaRequest> parse_media(std::string_view arg);
 

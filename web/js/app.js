@@ -60,13 +60,20 @@ const lobby = new LobbyView({
 
 // --- signing in and out --------------------------------------------------------------------------------------------
 
+// One sign-in at a time: a second submit while the first is pending would open a second socket.
+let signingIn = false;
+
 async function signIn(token) {
+  if (signingIn || app.signaling) return;
+  signingIn = true;
   try {
     app.signaling = await Signaling.connect(token);
   } catch (err) {
     sessionStorage.removeItem(TOKEN_KEY);
     lobby.showSignIn({ demo: await devTokensAvailable() });
     return notify(`Sign-in failed: ${err.message}`, 'error');
+  } finally {
+    signingIn = false;
   }
   sessionStorage.setItem(TOKEN_KEY, token);
   app.api = new Api(token);

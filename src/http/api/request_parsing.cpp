@@ -133,26 +133,8 @@ Result<InitiateRequest> parse_initiate(const json::value& body) {
   return req;
 }
 
-calls::MediaState MediaUpdate::applied_to(calls::MediaState current) const {
-  if (has_video) current.has_video = *has_video;
-  if (has_audio) current.has_audio = *has_audio;
-  if (is_screen_sharing) current.is_screen_sharing = *is_screen_sharing;
-  return current;
-}
-
-Result<MediaUpdate> parse_media_update(const json::value& body) {
-  const auto& o = body.get_object();
-  MediaUpdate u;
-  for (auto [name, target] : {std::pair{"hasVideo", &u.has_video}, std::pair{"hasAudio", &u.has_audio},
-                              std::pair{"isScreenSharing", &u.is_screen_sharing}}) {
-    const auto* v = o.if_contains(name);
-    if (!v) continue;
-    if (!v->is_bool()) return invalid(fmt::format("{}: must be a boolean", name));
-    *target = v->get_bool();
-  }
-  if (!u.has_video && !u.has_audio && !u.is_screen_sharing)
-    return invalid("body: give at least one of hasVideo, hasAudio, isScreenSharing");
-  return u;
+Result<calls::MediaUpdate> parse_media_update(const json::value& body) {
+  return calls::read_media_update(body.get_object(), "body");
 }
 
 Result<store::HistoryQuery> parse_history_query(std::string_view query_string) {

@@ -7,6 +7,7 @@
 
 #include <boost/json/value.hpp>
 
+#include "calls/media_update.hpp"
 #include "calls/policy.hpp"
 #include "core/result.hpp"
 #include "store/repository.hpp"
@@ -18,14 +19,8 @@ Result<boost::json::value> parse_json_body(std::string_view body);
 
 Result<calls::InitiateRequest> parse_initiate(const boost::json::value& body);
 
-struct MediaUpdate {
-  std::optional<bool> has_video;
-  std::optional<bool> has_audio;
-  std::optional<bool> is_screen_sharing;
-  calls::MediaState applied_to(calls::MediaState current) const;
-};
-// At least one of hasVideo, hasAudio, isScreenSharing, each a boolean.
-Result<MediaUpdate> parse_media_update(const boost::json::value& body);
+// At least one of hasVideo, hasAudio, isScreenSharing, each a boolean (calls::read_media_update).
+Result<calls::MediaUpdate> parse_media_update(const boost::json::value& body);
 
 // page (>= 1, default 1), limit (1..100, default 20), status (waiting|active|ended, optional).
 Result<store::HistoryQuery> parse_history_query(std::string_view query_string);

@@ -13,6 +13,9 @@
 
 #include <boost/json/parse.hpp>
 
+#include "core/json_escape.hpp"
+#include "core/utf8.hpp"
+
 namespace hearth::realtime::socketio {
 namespace {
 
@@ -42,23 +45,7 @@ struct ShortName {
     }
     chars[size++] = c;
   }
-  void push_code_point(std::uint32_t cp) noexcept {
-    if (cp < 0x80) {
-      push(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      push(static_cast<char>(0xC0 | (cp >> 6)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else if (cp < 0x10000) {
-      push(static_cast<char>(0xE0 | (cp >> 12)));
-      push(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    } else {
-      push(static_cast<char>(0xF0 | (cp >> 18)));
-      push(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-      push(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-      push(static_cast<char>(0x80 | (cp & 0x3F)));
-    }
-  }
+  void push_back(char c) noexcept { push(c); }  // for append_utf8
   std::string_view view() const noexcept { return {chars.data(), size}; }
   bool equals(std::string_view s) const noexcept { return !overflow && view() == s; }
 };
@@ -78,13 +65,6 @@ constexpr std::array<bool, 256> kPlain = [] {
   for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
   return t;
 }();
-
-int hex_digit(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Whether Boost.JSON reads `number` (valid JSON number text) as a finite value.
 bool finite_number(std::string_view number) {
@@ -327,98 +307,16 @@ class Scanner {
 
   bool escape(ShortName* name) {
     ++p_;  // '\\'
-    if (p_ == end_) return fail("invalid JSON: incomplete escape");
-    char decoded = 0;
-    switch (*p_) {
-      case '"':
-        decoded = '"';
-        break;
-      case '\\':
-        decoded = '\\';
-        break;
-      case '/':
-        decoded = '/';
-        break;
-      case 'b':
-        decoded = '\b';
-        break;
-      case 'f':
-        decoded = '\f';
-        break;
-      case 'n':
-        decoded = '\n';
-        break;
-      case 'r':
-        decoded = '\r';
-        break;
-      case 't':
-        decoded = '\t';
-        break;
-      case 'u':
-        return unicode_escape(name);
-      default:
-        return fail("invalid JSON: unknown escape");
-    }
-    ++p_;
-    if (name) name->push(decoded);
-    return true;
-  }
-
-  // p_ at the 'u' of "\uXXXX"; a high surrogate must be followed by "\u" and a low one.
-  bool unicode_escape(ShortName* name) {
     std::uint32_t cp = 0;
-    if (!hex4(cp)) return false;
-    if (cp >= 0xDC00 && cp <= 0xDFFF) return fail("invalid JSON: lone low surrogate");
-    if (cp >= 0xD800 && cp <= 0xDBFF) {
-      if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return fail("invalid JSON: lone high surrogate");
-      ++p_;  // '\\'
-      std::uint32_t low = 0;
-      if (!hex4(low)) return false;
-      if (low < 0xDC00 || low > 0xDFFF) return fail("invalid JSON: lone high surrogate");
-      cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
-    }
-    if (name) name->push_code_point(cp);
-    return true;
-  }
-
-  // p_ at a 'u': reads it and four hex digits.
-  bool hex4(std::uint32_t& out) {
-    if (end_ - p_ < 5) return fail("invalid JSON: incomplete \\u escape");
-    out = 0;
-    for (int i = 1; i <= 4; ++i) {
-      const int d = hex_digit(p_[i]);
-      if (d < 0) return fail("invalid JSON: bad \\u escape");
-      out = out * 16 + static_cast<std::uint32_t>(d);
-    }
-    p_ += 5;
+    if (const char* bad = decode_json_escape(p_, end_, cp)) return fail(bad);
+    if (name) append_utf8(*name, cp);
     return true;
   }
 
   // One UTF-8 sequence of two to four bytes (RFC 3629: no overlong forms, no surrogates, at most U+10FFFF).
   bool utf8() {
-    const auto b0 = static_cast<unsigned char>(p_[0]);
-    const auto left = end_ - p_;
-    const auto cont = [&](std::ptrdiff_t i, unsigned char lo = 0x80, unsigned char hi = 0xBF) {
-      if (i >= left) return false;
-      const auto b = static_cast<unsigned char>(p_[i]);
-      return b >= lo && b <= hi;
-    };
-    std::ptrdiff_t n = 0;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      n = cont(1) ? 2 : 0;
-    } else if (b0 == 0xE0) {
-      n = cont(1, 0xA0) && cont(2) ? 3 : 0;
-    } else if (b0 == 0xED) {
-      n = cont(1, 0x80, 0x9F) && cont(2) ? 3 : 0;
-    } else if (b0 >= 0xE1 && b0 <= 0xEF) {
-      n = cont(1) && cont(2) ? 3 : 0;
-    } else if (b0 == 0xF0) {
-      n = cont(1, 0x90) && cont(2) && cont(3) ? 4 : 0;
-    } else if (b0 >= 0xF1 && b0 <= 0xF3) {
-      n = cont(1) && cont(2) && cont(3) ? 4 : 0;
-    } else if (b0 == 0xF4) {
-      n = cont(1, 0x80, 0x8F) && cont(2) && cont(3) ? 4 : 0;
-    }
+    const std::size_t n =
+        utf8_sequence_length(reinterpret_cast<const unsigned char*>(p_), static_cast<std::size_t>(end_ - p_));
     if (n == 0) return fail("invalid JSON: invalid UTF-8");
     p_ += n;
     return true;

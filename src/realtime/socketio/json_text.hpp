@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "core/result.hpp"
+#include "core/utf8.hpp"
 
 namespace hearth::realtime::socketio::jsontext {
 
@@ -20,8 +21,8 @@ std::size_t quoted_size(std::string_view s) noexcept;
 // Other bytes are copied as is (the caller supplies UTF-8).
 void append_quoted(std::string& out, std::string_view s);
 
-// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
-bool is_utf8(std::string_view s) noexcept;
+// Well-formed UTF-8: core/utf8.hpp's valid_utf8 (named here too for the fuzz target that calls it is_utf8).
+inline bool is_utf8(std::string_view s) noexcept { return valid_utf8(s); }
 
 bool is_ws(char c) noexcept;
 // First position at or after `pos` that is not JSON whitespace (text.size() if none).

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "core/utf8.hpp"
 #include "realtime/socketio/json_check.hpp"
 #include "realtime/socketio/json_text.hpp"
 
@@ -32,7 +33,7 @@ Result<void> check_namespace(std::string_view nsp) {
     if (uc < 0x20 || uc == 0x7f) return malformed("control character in namespace");
   }
   // The server may echo it (CONNECT_ERROR), and a WebSocket text frame must be UTF-8.
-  if (!jsontext::is_utf8(nsp)) return malformed("namespace is not UTF-8");
+  if (!valid_utf8(nsp)) return malformed("namespace is not UTF-8");
   return {};
 }
 

@@ -24,7 +24,7 @@ Result<calls::InitiateRequest> initiate(std::string_view body) { return parse_in
 Result<calls::InitiateRequest> initiate_with(std::string_view member) {
   return initiate(std::string(R"({"sessionType":"group","participants":["bob"],)") + std::string(member) + "}");
 }
-Result<MediaUpdate> media(std::string_view body) { return parse_media_update(json::parse(body)); }
+Result<calls::MediaUpdate> media(std::string_view body) { return parse_media_update(json::parse(body)); }
 
 // --- parse_json_body --------------------------------------------------------------------------------------
 

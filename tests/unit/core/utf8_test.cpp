@@ -1,4 +1,4 @@
-#include "net/websocket_frame.hpp"
+#include "core/utf8.hpp"
 
 // valid_utf8: what RFC 3629 allows (no overlong forms, no surrogates, nothing above U+10FFFF), checked across the
 // eight-bytes-at-a-time ASCII fast path and its boundaries.
@@ -7,7 +7,7 @@
 
 #include <gtest/gtest.h>
 
-namespace hearth::net::ws {
+namespace hearth {
 namespace {
 using namespace std::string_view_literals;
 
@@ -123,5 +123,47 @@ TEST(ValidUtf8, RejectsLoneAndMisplacedContinuationBytes) {
   }
 }
 
+// Short cases of every kind, once the checks of the JSON text helpers (all three validators are this one now).
+TEST(ValidUtf8, ShortCases) {
+  for (const auto good : {""sv, "ascii"sv, "caf\xc3\xa9"sv, "\xe2\x82\xac"sv, "\xf0\x9f\x98\x80"sv, "\xed\x9f\xbf"sv,
+                          "\xf4\x8f\xbf\xbf"sv, "\0"sv}) {
+    EXPECT_TRUE(valid_utf8(good)) << good;
+  }
+  for (const auto bad : {"\x80"sv, "\xc0\xaf"sv, "\xc1\xbf"sv, "\xe0\x80\xaf"sv, "\xed\xa0\x80"sv, "\xf0\x80\x80\xaf"sv,
+                         "\xf4\x90\x80\x80"sv, "\xf5\x80\x80\x80"sv, "\xff"sv, "\xc3"sv, "\xe2\x82"sv,
+                         "a\xf0\x9f\x98"sv, "\xe2\x28\xa1"sv}) {
+    EXPECT_FALSE(valid_utf8(bad)) << bad;
+  }
+}
+
+// utf8_sequence_length sees only what it is given: a sequence cut by `left` is invalid.
+TEST(Utf8SequenceLength, CountsTheSequenceAndStopsAtTheEnd) {
+  const auto* euro = reinterpret_cast<const unsigned char*>("\xe2\x82\xac");
+  EXPECT_EQ(utf8_sequence_length(euro, 3), 3u);
+  EXPECT_EQ(utf8_sequence_length(euro, 2), 0u);
+  const auto* emoji = reinterpret_cast<const unsigned char*>("\xf0\x9f\x98\x80");
+  EXPECT_EQ(utf8_sequence_length(emoji, 4), 4u);
+  EXPECT_EQ(utf8_sequence_length(reinterpret_cast<const unsigned char*>("\xc3\xa9"), 2), 2u);
+  EXPECT_EQ(utf8_sequence_length(reinterpret_cast<const unsigned char*>("\x80"), 1), 0u);
+}
+
+TEST(AppendUtf8, EncodesEveryLength) {
+  std::string out;
+  for (const std::uint32_t cp : {0x41u, 0xe9u, 0x20acu, 0x1f600u}) append_utf8(out, cp);
+  EXPECT_EQ(out, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80");
+  EXPECT_TRUE(valid_utf8(out));
+}
+
+TEST(Utf8PrefixLength, NeverEndsInsideASequence) {
+  EXPECT_EQ(utf8_prefix_length("abc", 5), 3u);
+  EXPECT_EQ(utf8_prefix_length("abc", 3), 3u);
+  EXPECT_EQ(utf8_prefix_length("abc", 2), 2u);
+  const std::string_view euros = "\xe2\x82\xac\xe2\x82\xac";  // two 3-byte characters
+  EXPECT_EQ(utf8_prefix_length(euros, 5), 3u);
+  EXPECT_EQ(utf8_prefix_length(euros, 3), 3u);
+  EXPECT_EQ(utf8_prefix_length(euros, 2), 0u);
+  EXPECT_EQ(utf8_prefix_length(euros, 0), 0u);
+}
+
 }  // namespace
-}  // namespace hearth::net::ws
+}  // namespace hearth
