@@ -102,7 +102,7 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--server-pid", o.server_pid, "server process: report its CPU time and RSS");
   app.add_flag("--json", o.json, "one JSON object on stdout instead of the one-line summary");
   app.add_option("--source-ips", o.source_ips,
-                 "on loopback, spread client sockets over 127.0.0.2..(1+N) (default 16; 0 = kernel's choice)")
+                 "on loopback, spread client sockets over 127.0.0.2..(1+N) (default 32; 0 = kernel's choice)")
       ->check(CLI::Range(0, 250));
   app.add_option("--mix", mix, "rest: initiate:get:history weights (default 1:1:1)");
   app.add_option("--user-prefix", o.user_prefix, "prefix of the user ids (default: random per run)");

@@ -19,7 +19,7 @@ ConnectionSlot& ConnectionSlot::operator=(ConnectionSlot&& other) noexcept {
   if (this != &other) {
     release();
     counter_ = std::move(other.counter_);
-    key_ = std::move(other.key_);
+    entry_ = std::exchange(other.entry_, nullptr);
   }
   return *this;
 }
@@ -27,8 +27,9 @@ ConnectionSlot& ConnectionSlot::operator=(ConnectionSlot&& other) noexcept {
 ConnectionSlot::~ConnectionSlot() { release(); }
 
 void ConnectionSlot::release() noexcept {
-  if (counter_) counter_->release(key_);
+  if (counter_ && entry_) counter_->release(*entry_);
   counter_.reset();
+  entry_ = nullptr;
 }
 
 ConnectionCounter::Shard& ConnectionCounter::shard(std::string_view key) const {
@@ -51,7 +52,7 @@ std::optional<ConnectionSlot> ConnectionCounter::acquire(std::string_view key, R
     if (it == s.open.end()) it = s.open.emplace(std::string(key), 0).first;
     if (it->second < max_per_address_) {
       ++it->second;
-      return ConnectionSlot(shared_from_this(), std::string(key));
+      return ConnectionSlot(shared_from_this(), &*it);
     }
   }
   why = Refusal::address;
@@ -60,11 +61,11 @@ std::optional<ConnectionSlot> ConnectionCounter::acquire(std::string_view key, R
   return std::nullopt;
 }
 
-void ConnectionCounter::release(const std::string& key) noexcept {
+void ConnectionCounter::release(ConnectionSlot::Entry& entry) noexcept {
   {
-    Shard& s = shard(key);
+    Shard& s = shard(entry.first);
     std::lock_guard lock(s.mutex);
-    if (auto it = s.open.find(key); it != s.open.end() && --it->second == 0) s.open.erase(it);
+    if (--entry.second == 0) s.open.erase(entry.first);
   }
   std::lock_guard lock(total_mutex_);
   --total_;

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -24,11 +25,13 @@ std::string address_key(const boost::asio::ip::address& address);
 
 class ConnectionCounter;
 
-// One open connection's place in the count; given back when destroyed. Movable, not copyable.
+// One open connection's place in the count; given back when destroyed. Movable, not copyable. 24 bytes: every
+// WebSocket holds one for its whole life.
 class ConnectionSlot {
  public:
   ConnectionSlot() = default;  // counts nothing (tests, the bare relay benchmark)
-  ConnectionSlot(ConnectionSlot&&) noexcept = default;
+  ConnectionSlot(ConnectionSlot&& other) noexcept
+      : counter_(std::move(other.counter_)), entry_(std::exchange(other.entry_, nullptr)) {}
   ConnectionSlot& operator=(ConnectionSlot&& other) noexcept;
   ConnectionSlot(const ConnectionSlot&) = delete;
   ConnectionSlot& operator=(const ConnectionSlot&) = delete;
@@ -36,13 +39,14 @@ class ConnectionSlot {
 
  private:
   friend class ConnectionCounter;
-  ConnectionSlot(std::shared_ptr<ConnectionCounter> counter, std::string key)
-      : counter_(std::move(counter)), key_(std::move(key)) {}
+  using Entry = std::pair<const std::string, std::size_t>;  // an address and its open connections
+  ConnectionSlot(std::shared_ptr<ConnectionCounter> counter, Entry* entry)
+      : counter_(std::move(counter)), entry_(entry) {}
   void release() noexcept;
 
   // Shared: at shutdown the io_context may destroy a pending connection after the listener that counted it.
   std::shared_ptr<ConnectionCounter> counter_;
-  std::string key_;
+  Entry* entry_ = nullptr;  // the counter's map entry (node-based: stable while it counts this slot)
 };
 
 class ConnectionCounter : public std::enable_shared_from_this<ConnectionCounter> {
@@ -60,7 +64,7 @@ class ConnectionCounter : public std::enable_shared_from_this<ConnectionCounter>
 
  private:
   friend class ConnectionSlot;
-  void release(const std::string& key) noexcept;
+  void release(ConnectionSlot::Entry& entry) noexcept;
 
   struct Shard {
     mutable std::mutex mutex;

@@ -43,8 +43,8 @@ class Peer {
   // Token bucket of client events; false when over the rate.
   bool take_event_token(TimePoint now, double per_second, double burst);
 
-  // On the socket's strand only: the authentication timeout until the socket authenticates, then its token's
-  // expiry (plus the verifier's leeway).
+  // On the socket's strand only: the authentication timeout of a socket that connected without a token, until it
+  // authenticates.
   std::optional<boost::asio::steady_timer> auth_timer;
 
  private:

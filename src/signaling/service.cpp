@@ -85,7 +85,8 @@ SignalingService::SignalingService(boost::asio::io_context& ioc, store::Store& s
       ice_(ice),
       clock_(clock),
       limits_(limits),
-      options_(options) {}
+      options_(options),
+      expiry_timer_(net::serial_executor(ioc)) {}
 
 // --- connection lifecycle ----------------------------------------------------------------------------------------
 
@@ -135,32 +136,30 @@ Result<void> SignalingService::sign_in(const std::shared_ptr<Peer>& peer, const 
                       fmt::format("Too many connections for this user (limit {})", options_.max_sockets_per_user));
   }
   peer->set_principal(principal);
-  if (auto s = peer->socket()) {
-    s->mark_authenticated();
-    arm_expiry(peer, s);
-  }
+  if (auto s = peer->socket()) s->mark_authenticated();
+  peer->auth_timer.reset();  // cancels the authentication timeout, and frees the timer
+  // A socket lives no longer than its token: at exp (plus the verifier's leeway) it is told and disconnected,
+  // unless it has authenticated again with a newer token meanwhile.
+  if (expiries_.add(principal.expires_at + verifier_.leeway(), peer))
+    boost::asio::post(expiry_timer_.get_executor(), [this] { on_expiry_tick(); });
   return {};
 }
 
-// A socket lives no longer than its token: at exp (plus the verifier's leeway) it is told and disconnected, unless
-// it has authenticated again with a newer token meanwhile (which re-arms the timer).
-void SignalingService::arm_expiry(const std::shared_ptr<Peer>& peer, const SocketPtr& socket) {
-  const auto principal = peer->principal();
-  if (!principal) return;
-  const auto deadline = principal->expires_at + verifier_.leeway();
-  // At most a day at a time: a far-off exp would overflow the steady clock.
-  const auto wait = std::clamp<Millis>(deadline - clock_.now(), Millis(0), std::chrono::hours(24));
-  if (!peer->auth_timer) peer->auth_timer.emplace(socket->executor());
-  peer->auth_timer->expires_after(wait);
-  peer->auth_timer->async_wait([this, weak_peer = std::weak_ptr<Peer>(peer)](boost::system::error_code ec) {
-    if (ec) return;
-    auto p = weak_peer.lock();
-    if (!p || p->closed()) return;
-    if (auto s = p->socket()) {
-      if (auto who = p->principal(); who && !expired(*who, clock_.now()))
-        return arm_expiry(p, s);  // a far-off exp (another day), or a newer token
-      disconnect_expired(*s);
-    }
+// Once a second while some socket's token is due to expire.
+void SignalingService::on_expiry_tick() {
+  const auto now = clock_.now();
+  bool idle = false;
+  for (const auto& weak : expiries_.take_due(now, idle)) {
+    auto peer = weak.lock();
+    if (!peer || peer->closed()) continue;
+    auto who = peer->principal();
+    if (!who || !expired(*who, now)) continue;  // authenticated again: the newer token has its own entry
+    if (auto s = peer->socket()) boost::asio::post(s->executor(), [s] { disconnect_expired(*s); });
+  }
+  if (idle) return;
+  expiry_timer_.expires_after(std::chrono::seconds(1));
+  expiry_timer_.async_wait([this](boost::system::error_code ec) {
+    if (!ec) on_expiry_tick();
   });
 }
 

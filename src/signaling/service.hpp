@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include "auth/jwt.hpp"
 #include "calls/events.hpp"
@@ -24,6 +25,7 @@
 #include "core/string_hash.hpp"
 #include "ice/ice_servers.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
+#include "signaling/expiry_wheel.hpp"
 #include "signaling/peer.hpp"
 #include "signaling/room.hpp"
 #include "store/store.hpp"
@@ -68,7 +70,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   Error refuse_sign_in(const SocketPtr& socket, std::string message);
   // Binds the peer to `principal` within the per-user socket limit and arms its token's expiry.
   Result<void> sign_in(const std::shared_ptr<Peer>& peer, const auth::Principal& principal);
-  void arm_expiry(const std::shared_ptr<Peer>& peer, const SocketPtr& socket);
+  void on_expiry_tick();
   bool expired(const auth::Principal& principal, TimePoint now) const;
   static void disconnect_expired(const realtime::socketio::Socket& socket);
   void join(Context& ctx);
@@ -100,6 +102,8 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   calls::Limits limits_;
   SignalingOptions options_;
   Registry registry_;
+  ExpiryWheel<Peer> expiries_;
+  boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on its own strand
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;
 };

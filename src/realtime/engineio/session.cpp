@@ -92,7 +92,6 @@ void Session::close(std::string reason) {
       // them, the one after it the close packet, as the reference server drains before closing (in one answer,
       // socket.io-client would act on the close before the packets); ping_timeout at the latest.
       self->closing_ = true;
-      self->closing_reason_ = std::move(reason);
       self->heartbeat_.expires_after(self->options_.ping_timeout);
       return self->wait_heartbeat();
     }
@@ -176,7 +175,7 @@ void Session::on_poll_get(const net::Responder& respond) {
       });
   });
   if (upgrading_ && queue_.empty()) return answer_poll(encode_text_frame(PacketType::noop));
-  if (closing_ && queue_.empty()) return close_now(closing_reason_, false);  // answers the poll with "close"
+  if (closing_ && queue_.empty()) return close_now("server close", false);  // answers the poll with "close"
   flush();
 }
 
@@ -324,7 +323,7 @@ void Session::wait_heartbeat() {
 
 void Session::on_heartbeat() {
   if (state_ == State::closed) return;
-  if (closing_) return close_now(closing_reason_, false);  // the client did not come for its last packets
+  if (closing_) return close_now("server close", false);  // the client did not come for its last packets
   if (awaiting_pong_) return close_now("ping timeout", false);
   awaiting_pong_ = true;
   enqueue(control_packet(PacketType::ping));

@@ -124,7 +124,6 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   std::chrono::steady_clock::time_point pong_deadline_ = std::chrono::steady_clock::time_point::max();
   bool awaiting_pong_ = false;
   bool closing_ = false;  // polling: closed, but the client's next poll takes the queued packets first
-  std::string closing_reason_;
   std::string scratch_;
 };
 
