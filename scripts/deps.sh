@@ -7,6 +7,7 @@ build_pkgs=(g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libjwt-dev liburing-dev libsqlite3-dev libpq-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev sqlite3 clang-format)
+test_pkgs+=(clang libclang-rt-14-dev)  # libFuzzer with ASan+UBSan (scripts/fuzz.sh)
 test_pkgs+=(chromium)  # the browser tests (tests/browser) drive Debian's Chromium
 
 pkgs=("${build_pkgs[@]}")

@@ -21,9 +21,13 @@ after(async () => {
 
 const MB = 1024 * 1024;
 const mb = (bytes) => `${(bytes / MB).toFixed(1)} MB`;
-// A sanitizer build keeps freed memory in quarantine and adds shadow memory: memory bounds are 4× as loose there.
+// A sanitizer build keeps freed memory in quarantine (256 MB by default: RSS would only measure that) and adds
+// shadow memory: there the server runs with a 1 MB quarantine, and memory bounds are 4× as loose.
 const SANITIZED = readFileSync(BIN).includes('__asan_init');
 const slack = (bytes) => (SANITIZED ? 4 * bytes : bytes);
+const memoryEnv = SANITIZED
+  ? { ASAN_OPTIONS: [process.env.ASAN_OPTIONS, 'quarantine_size_mb=1'].filter(Boolean).join(':') }
+  : {};
 
 function rssOf(server) {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${server.child.pid}/status`, 'utf8'));
@@ -93,6 +97,7 @@ describe('sessions that never authenticate (AUTH_TIMEOUT_SECONDS=1)', () => {
   test('memory per unauthenticated session, measured', async (t) => {
     const server = await startHearth({
       AUTH_TIMEOUT_SECONDS: '60', MAX_UNAUTHENTICATED_PER_ADDRESS: '5000', MAX_CONNECTIONS_PER_ADDRESS: '5000',
+      ...memoryEnv,
     });
     const n = 1000;
     // Warm up: the first sessions grow the allocator's pools.
@@ -111,7 +116,7 @@ describe('sessions that never authenticate (AUTH_TIMEOUT_SECONDS=1)', () => {
   });
 
   test('a session that sent one large message does not keep buffers of its size', async (t) => {
-    const server = await startHearth({ AUTH_TIMEOUT_SECONDS: '60' });
+    const server = await startHearth({ AUTH_TIMEOUT_SECONDS: '60', ...memoryEnv });
     const sockets = await Promise.all(Array.from({ length: 40 }, () => rawWs(server, { connectPacket: '40' })));
     await sleep(200);
     const before = rssOf(server);
@@ -175,7 +180,7 @@ describe('binary relay amplification', () => {
   };
 
   test('refused before any copy: outside the call (forbidden) and inside it (invalid_argument); memory stays', async (t) => {
-    const server = await startHearth({ SOCKET_EVENTS_PER_SECOND: '100000' });
+    const server = await startHearth({ SOCKET_EVENTS_PER_SECOND: '100000', ...memoryEnv });
     const alice = makeUser('alice');
     const bob = makeUser('bob');
     const mallory = makeUser('mallory');
@@ -205,7 +210,7 @@ describe('binary relay amplification', () => {
 
 describe('WebSocket upgrades the server refuses', () => {
   test('leave nothing behind (no session registered for a refused upgrade)', async (t) => {
-    const server = await startHearth();
+    const server = await startHearth(memoryEnv);
     const refuse = () => new Promise((resolve) => {
       const sock = net.connect(server.port, '127.0.0.1', () => {
         sock.end('GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n'

@@ -354,8 +354,11 @@ void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
   unauthenticated_ = {};
   if (on_closed_) on_closed_(sid_);
   if (handler_) {
-    auto handler = std::move(handler_);  // on_close may drop the last reference to things the handler owns
+    std::shared_ptr<SessionHandler> handler = std::move(handler_);
     handler->on_close(reason);
+    // Destroyed in a later handler, not here: the session may be closing from inside one of the handler's own
+    // calls (an event whose answer overflows the send queue), which must not find its object gone on return.
+    asio::post(strand_, [handler = std::move(handler)] {});
   }
 }
 
