@@ -31,6 +31,13 @@ struct CallSettings {
   friend bool operator==(const CallSettings&, const CallSettings&) = default;
 };
 
+// What a call used, for usage analytics: set when it happens, never cleared.
+struct Usage {
+  bool screen_shared = false;     // someone shared their screen
+  bool video_turned_off = false;  // someone turned their camera off during the call
+  friend bool operator==(const Usage&, const Usage&) = default;
+};
+
 struct Metadata {
   std::string title;
   std::string description;
@@ -74,6 +81,7 @@ struct CallSession {
   EndReason end_reason = EndReason::none;
   std::string ended_by;  // user id, empty when the system ended it
   CallSettings call_settings;
+  Usage usage;
   std::optional<std::string> therapy_session_id;
   Metadata metadata;
   // Next automatic transition: ring timeout while waiting, call timeout while active. The store indexes it

@@ -142,6 +142,8 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
     return make_error(errc::forbidden, "Screen sharing is not allowed in this call");
   Participant* p = s.find_participant(user_id);
   if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");
+  if (media.is_screen_sharing) s.usage.screen_shared = true;
+  if (p->media.has_video && !media.has_video && p->is_active) s.usage.video_turned_off = true;
   p->media = media;
   return {};
 }

@@ -24,6 +24,7 @@
 #include "core/rate_limiter.hpp"
 #include "core/string_hash.hpp"
 #include "ice/ice_servers.hpp"
+#include "metrics/usage_counters.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
 #include "signaling/expiry_wheel.hpp"
 #include "signaling/peer.hpp"
@@ -59,6 +60,9 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void ended(const calls::CallSession& session) override;
 
   std::size_t connected_sockets() const { return registry_.size(); }
+  // Where handled events and sent call_errors are counted (usage analytics); not owned, may stay unset. Set before
+  // the first connection.
+  void set_usage_counters(metrics::UsageCounters* usage) { usage_ = usage; }
 
  private:
   using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
@@ -101,6 +105,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   const Clock& clock_;                 // owned by the app
   calls::Limits limits_;
   SignalingOptions options_;
+  metrics::UsageCounters* usage_ = nullptr;  // owned by the app
   Registry registry_;
   ExpiryWheel<Peer> expiries_;
   boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on its own strand

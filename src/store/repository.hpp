@@ -12,8 +12,10 @@
 #include <vector>
 
 #include "calls/call_session.hpp"
+#include "calls/quality_summary.hpp"
 #include "core/clock.hpp"
 #include "core/errors.hpp"
+#include "store/analytics.hpp"
 
 namespace hearth::store {
 
@@ -73,6 +75,20 @@ class Repository {
   virtual std::vector<std::string> due(TimePoint now, int limit) = 0;
   // Throws if the database is unreachable.
   virtual void ping() = 0;
+
+  // --- quality and usage analytics (analytics.hpp) ---
+  // Replaces the session's stored quality summary (the session must exist: errc::not_found otherwise).
+  virtual void save_quality(std::string_view session_id, const calls::QualitySummary& summary) = 0;
+  virtual std::optional<calls::QualitySummary> load_quality(std::string_view session_id) = 0;
+  // Records up to `limit` sessions that ended at or before `ended_before` and are not recorded yet (their facts,
+  // with the stored quality summary if any, and the hourly roll-ups); returns how many. Each session once.
+  virtual int record_ended(TimePoint ended_before, int limit) = 0;
+  // Samples concurrency now (active calls, active participants: from the live sessions) into the hour's peak.
+  virtual void sample_concurrency(TimePoint now) = 0;
+  // Adds counted requests, events and errors to their hour.
+  virtual void add_usage_counts(const UsageCounts& counts) = 0;
+  // Throws StoreError(errc::invalid_argument) for an empty or reversed range.
+  virtual AnalyticsReport analytics(const AnalyticsQuery& query) = 0;
 
   // The last committed state of a live session if this repository happens to know it (see
   // store/committed_sessions.hpp), else nullopt — which says nothing about whether it exists.

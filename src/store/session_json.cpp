@@ -185,6 +185,9 @@ void write_json(JsonWriter& w, const CallSession& s) {
   write_opt_string(w, s.ended_by);
   w.key("callSettings");
   write_json(w, s.call_settings);
+  w.key("usage").begin_object();
+  w.key("screenShared").boolean(s.usage.screen_shared).key("videoTurnedOff").boolean(s.usage.video_turned_off);
+  w.end_object();
   w.key("therapySessionId");
   if (s.therapy_session_id)
     w.string(*s.therapy_session_id);
@@ -281,6 +284,11 @@ Result<CallSession> session_from_json(const json::value& v) {
     s.call_settings.is_audio_enabled = r.boolean(*c, "isAudioEnabled");
     s.call_settings.is_recording_enabled = r.boolean(*c, "isRecordingEnabled");
     s.call_settings.allow_screen_share = r.boolean(*c, "allowScreenShare");
+  }
+  // Absent from documents written before usage was tracked: nothing known used.
+  if (const auto* u = o->if_contains("usage"); u && u->is_object()) {
+    s.usage.screen_shared = r.boolean(u->get_object(), "screenShared");
+    s.usage.video_turned_off = r.boolean(u->get_object(), "videoTurnedOff");
   }
   if (const auto* m = r.object(*o, "metadata")) {
     s.metadata.title = r.string(*m, "title");
