@@ -5,7 +5,7 @@
 namespace hearth::calls {
 
 QualityLevel level_for_mos(double mos) noexcept {
-  if (mos >= 4.03) return QualityLevel::excellent;
+  if (mos >= 4.00) return QualityLevel::excellent;
   if (mos >= 3.60) return QualityLevel::good;
   if (mos >= 3.10) return QualityLevel::fair;
   if (mos >= 1.50) return QualityLevel::poor;

@@ -11,7 +11,7 @@
 
 namespace hearth::calls {
 
-// Levels by MOS (quality.hpp scores links with the E-model): excellent >= 4.03 (R >= 80), good >= 3.60 (R >= 70),
+// Levels by MOS (quality.hpp scores links with the E-model): excellent >= 4.00 (R >= 79), good >= 3.60 (R >= 70),
 // fair >= 3.10 (R >= 60), poor >= 1.50, lost below (about R < 18: a third of the packets lost, or no media at all).
 enum class QualityLevel { excellent, good, fair, poor, lost };
 QualityLevel level_for_mos(double mos) noexcept;

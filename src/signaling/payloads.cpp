@@ -106,6 +106,86 @@ Result<MediaRequest> parse_media(std::string_view arg) {
   return MediaRequest{*update, std::move(*id)};
 }
 
+namespace {
+
+// A finite number in [0, max] (integers too), or the error naming `field`.
+Result<double> read_figure(const json::object& o, std::string_view key, std::string_view field, double max,
+                          bool required) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) {
+    if (required) return invalid(fmt::format("{}: required", field));
+    return -1.0;
+  }
+  double d = -1;
+  if (v->is_double()) d = v->get_double();
+  if (v->is_int64()) d = static_cast<double>(v->get_int64());
+  if (v->is_uint64()) d = static_cast<double>(v->get_uint64());
+  if (!(d >= 0 && d <= max))  // also NaN and non-numbers
+    return invalid(fmt::format("{}: must be a number between 0 and {}", field, max));
+  return d;
+}
+
+Result<std::optional<calls::CandidateType>> read_candidate(const json::object& o, std::string_view key,
+                                                           std::string_view field) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return std::optional<calls::CandidateType>();
+  const auto t = v->is_string() ? calls::parse_candidate_type(v->get_string()) : std::nullopt;
+  if (!t) return invalid(fmt::format("{}: must be one of host, srflx, prflx, relay", field));
+  return t;
+}
+
+Result<QualityLink> read_quality_link(const json::value& v, std::size_t i) {
+  const std::string at = fmt::format("links[{}]", i);
+  if (!v.is_object()) return invalid(at + ": must be an object");
+  const auto& o = v.get_object();
+  QualityLink link;
+  auto id = read_id(o, "socketId", true);
+  if (!id) return invalid(at + "." + id.error().message);
+  link.socket_id = std::move(*id);
+  constexpr double kMaxMs = 60'000;
+  constexpr double kMaxRate = 1e7;  // kbps, frames per second, frames dropped
+  auto rtt = read_figure(o, "rttMs", at + ".rttMs", kMaxMs, true);
+  if (!rtt) return rtt.error();
+  auto jitter = read_figure(o, "jitterMs", at + ".jitterMs", kMaxMs, true);
+  if (!jitter) return jitter.error();
+  auto loss = read_figure(o, "packetLossPct", at + ".packetLossPct", 100, true);
+  if (!loss) return loss.error();
+  for (const std::string_view key : {"inboundKbps", "outboundKbps", "framesPerSecond", "framesDropped"})
+    if (auto f = read_figure(o, key, at + "." + std::string(key), kMaxRate, false); !f) return f.error();
+  auto local = read_candidate(o, "localCandidateType", at + ".localCandidateType");
+  if (!local) return local.error();
+  auto remote = read_candidate(o, "remoteCandidateType", at + ".remoteCandidateType");
+  if (!remote) return remote.error();
+  link.report = {{}, *rtt, *jitter, *loss, *local, *remote};
+  return link;
+}
+
+}  // namespace
+
+Result<QualityReportRequest> parse_quality_report(std::string_view arg) {
+  auto o = parse_object(arg);
+  if (!o) return o.error();
+  QualityReportRequest r;
+  auto id = read_id(*o, "sessionId", true);
+  if (!id) return id.error();
+  r.session_id = std::move(*id);
+  auto established = read_figure(*o, "connectionEstablishedMs", "connectionEstablishedMs", 600'000, false);
+  if (!established) return established.error();
+  if (*established >= 0) r.connection_established_ms = static_cast<std::int64_t>(*established);
+  const auto* links = o->if_contains("links");
+  if (!links || !links->is_array()) return invalid("links: an array is required");
+  const auto& arr = links->get_array();
+  if (arr.size() > kMaxQualityLinks)
+    return invalid(fmt::format("links: at most {} links", kMaxQualityLinks));
+  r.links.reserve(arr.size());
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    auto link = read_quality_link(arr[i], i);
+    if (!link) return link.error();
+    r.links.push_back(std::move(*link));
+  }
+  return r;
+}
+
 std::string user_json(const auth::Principal& p) {
   return json::serialize(json::object{{"userId", p.user_id}, {"name", p.name}});
 }

@@ -8,6 +8,7 @@
 #include "auth/jwt.hpp"
 #include "calls/call_session.hpp"
 #include "calls/media_update.hpp"
+#include "calls/quality.hpp"
 #include "core/result.hpp"
 #include "ice/ice_servers.hpp"
 
@@ -42,6 +43,21 @@ struct MediaRequest : calls::MediaUpdate {
   std::string session_id;
 };
 Result<MediaRequest> parse_media(std::string_view arg);
+
+// call_quality_report: {sessionId, connectionEstablishedMs?, links: [{socketId, rttMs, jitterMs, packetLossPct,
+// inboundKbps?, outboundKbps?, framesPerSecond?, framesDropped?, localCandidateType?, remoteCandidateType?}]}.
+// Unknown fields are ignored (more may follow); the optional figures are checked but not kept.
+inline constexpr std::size_t kMaxQualityLinks = 32;
+struct QualityLink {
+  std::string socket_id;  // the remote peer's socket
+  calls::LinkReport report;  // sender still empty: the room knows whose socket it is
+};
+struct QualityReportRequest {
+  std::string session_id;
+  std::optional<std::int64_t> connection_established_ms;
+  std::vector<QualityLink> links;
+};
+Result<QualityReportRequest> parse_quality_report(std::string_view arg);
 
 std::string user_json(const auth::Principal& p);  // {"userId","name"}
 std::string ice_servers_json(const std::vector<ice::IceServer>& servers);

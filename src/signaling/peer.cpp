@@ -43,6 +43,12 @@ bool Peer::take_event_token(TimePoint now, double per_second, double burst) {
   return !events_->take(now, per_second / 1000.0, burst);
 }
 
+bool Peer::take_report_token(TimePoint now, double per_second, double burst) {
+  std::lock_guard lock(mutex_);
+  if (!reports_) reports_ = std::make_unique<TokenBucket>(burst, now);
+  return !reports_->take(now, per_second / 1000.0, burst);
+}
+
 Registry::Shard& Registry::shard(const std::string& key) const {
   return shards_[std::hash<std::string>{}(key) % shards_.size()];
 }

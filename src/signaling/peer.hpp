@@ -42,6 +42,8 @@ class Peer {
 
   // Token bucket of client events; false when over the rate.
   bool take_event_token(TimePoint now, double per_second, double burst);
+  // Token bucket of call_quality_report events (allocated by the first one: most sockets never send any).
+  bool take_report_token(TimePoint now, double per_second, double burst);
 
   // On the socket's strand only: the authentication timeout of a socket that connected without a token, until it
   // authenticates.
@@ -55,6 +57,7 @@ class Peer {
   std::set<std::string, std::less<>> sessions_;
   std::atomic<bool> closed_{false};
   std::optional<TokenBucket> events_;  // started by the first event
+  std::unique_ptr<TokenBucket> reports_;
 };
 
 class Registry {

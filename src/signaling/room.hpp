@@ -16,6 +16,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "calls/call_session.hpp"
+#include "calls/quality.hpp"
 #include "net/serial_executor.hpp"
 #include "realtime/socketio/socket.hpp"
 
@@ -29,6 +30,8 @@ struct Member {
   std::weak_ptr<realtime::socketio::Socket> socket;
   calls::MediaState media;
   TimePoint joined_at{};
+  TimePoint join_started{};  // this socket's join: the start of its connection set-up
+  bool answered = false;     // an answer was relayed to or from this socket since it joined
   bool connected = true;
   std::unique_ptr<boost::asio::steady_timer> grace;  // running while disconnected
 };
@@ -55,9 +58,20 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   Member& add(Member m);
   void remove_user(std::string_view user_id);
   std::vector<Member>& members() noexcept { return members_; }
+  const std::vector<Member>& members() const noexcept { return members_; }
   // Sends a pre-encoded packet to every connected member but `except_socket_id`.
   void broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id = {}) const;
   bool ended = false;  // set when the call ended: the room takes no more members
+
+  // Connection quality (calls/quality.hpp): created by the first report or measure, saved to the store from time to
+  // time and when the call ends.
+  std::unique_ptr<calls::QualityTracker> quality;
+  TimePoint quality_saved_at{};
+  bool quality_unsaved = false;
+  calls::QualityTracker& tracker() {
+    if (!quality) quality = std::make_unique<calls::QualityTracker>();
+    return *quality;
+  }
 
  private:
   boost::asio::any_io_executor strand_;

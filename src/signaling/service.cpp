@@ -1,5 +1,7 @@
 #include "signaling/service.hpp"
 
+#include <cmath>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -41,7 +43,8 @@ Error not_authenticated() { return make_error(errc::unauthenticated, "Not authen
 std::string_view canonical_event(std::string_view name) {
   static constexpr std::string_view kKnown[] = {"webrtc_ice_candidate", "webrtc_offer",       "webrtc_answer",
                                                 "join_call_session",    "leave_call_session", "media_state_changed",
-                                                "decline_call",         "authenticate"};
+                                                "decline_call",         "authenticate",
+                                                "call_quality_report"};
   for (const auto known : kKnown)
     if (known == name) return known;
   return name;
@@ -49,7 +52,8 @@ std::string_view canonical_event(std::string_view name) {
 
 // A refused client event: call_error {event, message, code}, and the failure ack when one was asked for.
 void send_failure(const realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
-                  const Error& e) {
+                  const Error& e, metrics::UsageCounters* usage) {
+  if (usage) usage->signaling_error(e.code);
   socket.emit("call_error", {call_error_json(event, e)});
   if (ack_id) socket.ack(*ack_id, {failure_ack_json(e)});
 }
@@ -61,10 +65,11 @@ struct SignalingService::Context {
   std::optional<std::uint64_t> ack_id;
   std::string_view payload;                          // raw JSON of the first argument; valid only during on_event
   std::shared_ptr<const auth::Principal> principal;  // set for authenticated events (shared: no copy per event)
+  metrics::UsageCounters* usage = nullptr;           // where refusals are counted; may be null
 
   const auth::Principal& who() const { return *principal; }
 
-  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e); }
+  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e, usage); }
   void succeed(std::string_view message, std::string_view data_json = {}) const {
     if (ack_id) socket->ack(*ack_id, {success_ack_json(message, data_json)});
   }
@@ -184,7 +189,8 @@ void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) 
 void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev) {
   auto peer = registry_.find(socket->id());
   if (!peer) return;
-  Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}};
+  Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}, usage_};
+  if (usage_) usage_->signaling_event();
   const auto now = clock_.now();
   if (!peer->take_event_token(now, options_.events_per_second, options_.event_burst))
     return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
@@ -207,6 +213,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "leave_call_session") return leave(ctx);
   if (ctx.event == "media_state_changed") return media(ctx);
   if (ctx.event == "decline_call") return decline(ctx);
+  if (ctx.event == "call_quality_report") return quality_report(ctx);
   ctx.fail(make_error(errc::method_not_allowed, fmt::format("Unknown event '{}'", ctx.event)));
 }
 
@@ -215,6 +222,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
 void SignalingService::authenticate(Context& ctx) {
   auto token = token_from_argument(ctx.payload);
   auto fail = [&](const Error& e) {
+    if (usage_) usage_->signaling_error(e.code);
     ctx.socket->emit("authentication_error", {json::serialize(json::object{{"message", e.message}})});
     if (ctx.ack_id) ctx.socket->ack(*ctx.ack_id, {failure_ack_json(e)});
   };
@@ -281,6 +289,8 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     me->peer_id = peer_id;
     me->media = p ? p->media : calls::MediaState{};
     me->joined_at = p && p->joined_at ? *p->joined_at : clock_.now();
+    me->join_started = clock_.now();
+    me->answered = false;
     me->connected = true;
     me->grace.reset();  // cancels a running reconnect grace
     if (c.peer->closed()) {
@@ -292,6 +302,7 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     const std::string joined = session_joined_json(session, rm, c.socket->id(), ice);
     c.socket->emit("call_session_joined", {joined});
     c.succeed("Joined call session", joined);
+    send_quality_state(rm, *c.socket);
     if (!existed) {
       rm.broadcast(packet("user_joined_call", member_json(session.session_id, *me)), me->socket_id);
     } else if (!old_socket.empty()) {
@@ -334,12 +345,13 @@ void SignalingService::leave(Context& ctx) {
 void SignalingService::announce_left(const CallSession& session, const std::string& user_id,
                                      const std::string& socket_id) {
   if (auto r = room(session.session_id, false)) {
-    r->run([session_id = session.session_id, user_id, socket_id](CallRoom& rm) {
+    r->run([this, session_id = session.session_id, user_id, socket_id](CallRoom& rm) {
       Member* m = rm.find_user(user_id);
       if (!m || m->socket_id != socket_id) return;  // already replaced by a newer socket
       rm.remove_user(user_id);
       json::object o{{"sessionId", session_id}, {"userId", user_id}, {"socketId", socket_id}};
       rm.broadcast(packet("user_left_call", o));
+      if (rm.quality) announce_quality(rm, rm.quality->remove(user_id));
     });
   }
   if (session.status == calls::Status::ended) ended(session);
@@ -395,15 +407,32 @@ namespace {
 
 // In the room: checks that both sockets are active members of it and hands the packet to the target.
 // `deliver(socket)` sends to the target socket.
+// The server's measure of connection set-up: from the later of the two joins to the first answer relayed between
+// them, for each of the two sockets that had none since joining.
+void note_answer(CallRoom& rm, Member& from, Member& to, TimePoint now) {
+  if (from.answered && to.answered) return;
+  const auto start = std::max(from.join_started, to.join_started);
+  const auto ms = std::chrono::duration_cast<Millis>(now - start).count();
+  for (Member* m : {&from, &to}) {
+    if (m->answered) continue;
+    m->answered = true;
+    rm.tracker().server_established(m->user_id, ms);
+    rm.quality_unsaved = true;
+  }
+}
+
+// `answered_at`: set for an answer (then the set-up time is noted).
 template <class Deliver>
 void deliver_relay(CallRoom& rm, const realtime::socketio::Socket& sender, std::string_view event,
-                   std::optional<std::uint64_t> ack_id, std::string_view target, Deliver&& deliver) {
-  const Member* from = rm.find_socket(sender.id());
-  const Member* to = rm.find_socket(target);
+                   std::optional<std::uint64_t> ack_id, std::string_view target, metrics::UsageCounters* usage,
+                   std::optional<TimePoint> answered_at, Deliver&& deliver) {
+  Member* from = rm.find_socket(sender.id());
+  Member* to = rm.find_socket(target);
   if (!from || !to || from == to)
     return send_failure(sender, event, ack_id,
-                        make_error(errc::forbidden, "Both sockets must be active participants of this call"));
+                        make_error(errc::forbidden, "Both sockets must be active participants of this call"), usage);
   if (auto s = to->socket.lock()) deliver(*s);
+  if (answered_at) note_answer(rm, *from, *to, *answered_at);
   if (ack_id) sender.ack(*ack_id, {success_ack_json("Delivered", {})});
 }
 
@@ -425,9 +454,10 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   // it is posted to the room's strand. Either way every relay of a sender takes the same path, so they keep their
   // order, text and binary alike.
   const bool here = r->runs_here();
+  const auto answered_at = answer ? std::optional<TimePoint>(clock_.now()) : std::nullopt;
   if (attachments.empty() && here) {
     encode_relay(packet, ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id);
-    return deliver_relay(*r, *ctx.socket, event, ctx.ack_id, fields->target_socket_id,
+    return deliver_relay(*r, *ctx.socket, event, ctx.ack_id, fields->target_socket_id, usage_, answered_at,
                          [](const realtime::socketio::Socket& to) { to.send_encoded(std::string_view(packet)); });
   }
   std::shared_ptr<const std::string> frame;
@@ -444,9 +474,9 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
     if (!b) return ctx.fail(b.error());
     binary = std::make_shared<const BinaryRelay>(std::move(*b));
   }
-  auto in_room = [socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary,
+  auto in_room = [socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary, usage = usage_, answered_at,
                   target = std::string(fields->target_socket_id)](CallRoom& rm) {
-    deliver_relay(rm, *socket, event, ack_id, target, [&](const realtime::socketio::Socket& to) {
+    deliver_relay(rm, *socket, event, ack_id, target, usage, answered_at, [&](const realtime::socketio::Socket& to) {
       if (binary) {
         const std::vector<std::string_view> buffers(binary->attachments.begin(), binary->attachments.end());
         to.send_with_attachments(binary->text, buffers);
@@ -529,6 +559,93 @@ void SignalingService::decline(Context& ctx) {
       });
 }
 
+// --- quality ---------------------------------------------------------------------------------------------------------
+
+namespace {
+
+double rounded(double mos) { return std::round(mos * 100) / 100; }
+
+std::shared_ptr<const std::string> level_packet(const CallRoom& rm, const calls::LevelChange& c) {
+  const Member* m = nullptr;
+  for (const auto& member : rm.members())
+    if (member.user_id == c.user_id) m = &member;
+  const json::value socket_id = m ? json::value(m->socket_id) : json::value(nullptr);
+  json::object o{{"sessionId", rm.session_id()},
+                 {"userId", c.user_id},
+                 {"socketId", socket_id},
+                 {"level", calls::to_string(c.level)},
+                 {"mos", rounded(c.mos)}};
+  return packet("connection_quality_changed", o);
+}
+
+std::shared_ptr<const std::string> bottleneck_packet(const CallRoom& rm, const std::optional<std::string>& user) {
+  json::object o{{"sessionId", rm.session_id()}, {"userId", user ? json::value(*user) : json::value(nullptr)}};
+  return packet("quality_bottleneck_changed", o);
+}
+
+}  // namespace
+
+void SignalingService::quality_report(Context& ctx) {
+  // Limited before anything grows with the payload: one report a second per socket, with a small burst.
+  if (!ctx.peer->take_report_token(clock_.now(), options_.quality_reports_per_second, options_.quality_report_burst))
+    return ctx.fail(make_error(errc::rate_limited, "Too many quality reports, send one every few seconds"));
+  auto req = parse_quality_report(ctx.payload);
+  if (!req) return ctx.fail(req.error());
+  auto r = ctx.peer->in_session(req->session_id) ? room(req->session_id, false) : nullptr;
+  if (!r) return ctx.fail(make_error(errc::forbidden, "This socket is not in the call"));
+  r->run([this, c = ctx.detached(), req = std::move(*req)](CallRoom& rm) mutable {
+    if (rm.ended) return c.fail(make_error(errc::gone, "Call session has ended"));
+    const Member* me = rm.find_socket(c.socket->id());
+    if (!me) return c.fail(make_error(errc::forbidden, "This socket is not in the call"));
+    calls::QualityReport report{me->user_id, req.connection_established_ms, {}};
+    report.links.reserve(req.links.size());
+    for (auto& link : req.links) {
+      const Member* sender = rm.find_socket(link.socket_id);
+      if (!sender || sender == me) continue;  // a peer that left meanwhile, or nonsense: not scored
+      link.report.sender = sender->user_id;
+      report.links.push_back(std::move(link.report));
+    }
+    const std::string user = me->user_id;  // `me` may move when announcing
+    announce_quality(rm, rm.tracker().report(report));
+    rm.quality_unsaved = true;
+    save_quality(rm, false);
+    for (const auto& l : rm.quality->levels())
+      if (l.user_id == user) {
+        json::object data{{"level", calls::to_string(l.level)}, {"mos", rounded(l.mos)}};
+        return c.succeed("Quality report received", json::serialize(data));
+      }
+    c.succeed("Quality report received");
+  });
+}
+
+void SignalingService::announce_quality(CallRoom& rm, const calls::QualityChanges& changes) {
+  for (const auto& change : changes.levels) rm.broadcast(level_packet(rm, change));
+  if (changes.bottleneck_changed) rm.broadcast(bottleneck_packet(rm, rm.quality->bottleneck()));
+  if (!changes.levels.empty() || changes.bottleneck_changed) rm.quality_unsaved = true;
+}
+
+void SignalingService::send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to) {
+  if (!rm.quality) return;
+  for (const auto& level : rm.quality->levels()) to.send_encoded(level_packet(rm, level));
+  if (rm.quality->bottleneck()) to.send_encoded(bottleneck_packet(rm, rm.quality->bottleneck()));
+}
+
+void SignalingService::save_quality(CallRoom& rm, bool now) {
+  const auto at = clock_.now();
+  if (!rm.quality || !rm.quality_unsaved) return;
+  if (!now && at - rm.quality_saved_at < options_.quality_save_interval) return;
+  rm.quality_saved_at = at;
+  rm.quality_unsaved = false;
+  store_.execute<bool>(
+      [id = rm.session_id(), summary = rm.quality->summary()](Repository& repo) -> Result<bool> {
+        repo.save_quality(id, summary);
+        return true;
+      },
+      [id = rm.session_id()](Result<bool> res) {
+        if (!res) spdlog::warn("quality summary of {} not stored: {}", id, res.error().message);
+      });
+}
+
 // --- announcements (CallEvents) --------------------------------------------------------------------------------------
 
 void SignalingService::initiated(const CallSession& session) {
@@ -552,7 +669,8 @@ void SignalingService::ended(const CallSession& session) {
     send_to(members, packet("call_ended", o));
   }
   if (auto r = room(session.session_id, false)) {
-    r->run([](CallRoom& rm) {
+    r->run([this](CallRoom& rm) {
+      if (rm.quality) save_quality(rm, true);  // the final summary, before the call is recorded for analytics
       rm.ended = true;
       rm.members().clear();  // cancels reconnect graces
     });

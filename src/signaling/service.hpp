@@ -41,6 +41,9 @@ struct SignalingOptions {
   // Sockets one user may have open (tabs, devices, a reconnect overlapping the old socket): the per-socket limits
   // must not multiply without bound. MAX_SOCKETS_PER_USER.
   std::size_t max_sockets_per_user = 16;
+  double quality_reports_per_second = 1;  // call_quality_report, per socket
+  double quality_report_burst = 5;
+  std::chrono::milliseconds quality_save_interval{5'000};  // a call's quality summary is stored at most this often
 };
 
 class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {
@@ -82,6 +85,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void relay(Context& ctx, std::span<const std::string> attachments);
   void media(Context& ctx);
   void decline(Context& ctx);
+  void quality_report(Context& ctx);
+  // On the room's strand: tells the call what changed in its quality; stores the summary when due (or `now`).
+  void announce_quality(CallRoom& rm, const calls::QualityChanges& changes);
+  void save_quality(CallRoom& rm, bool now);
+  // On the room's strand: the current levels and bottleneck, for a socket that just joined.
+  static void send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to);
 
   void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, calls::CallSession session,
                  std::string peer_id, Context ctx);

@@ -30,6 +30,7 @@ HEARTH_FUZZ_DECLARE(relay)
 HEARTH_FUZZ_DECLARE(jwt)
 HEARTH_FUZZ_DECLARE(query)
 HEARTH_FUZZ_DECLARE(session_json)
+HEARTH_FUZZ_DECLARE(quality)
 #undef HEARTH_FUZZ_DECLARE
 
 namespace {
@@ -136,6 +137,10 @@ std::vector<Target> targets() {
        with_json({"\"sessionId\"", "\"participants\"", "\"userId\"", "\"joinedAt\"", "\"2023-11-14T22:13:20.000Z\"",
                   "\"status\"", "\"ended\"", "\"endReason\"", "\"createdAt\"", "\"invitedUsers\"", "\"metadata\"",
                   "\"callSettings\"", "\"maxParticipants\"", "\"duration\""})},
+      {"quality", hearth_fuzz_quality,
+       with_json({"\n", "\"sessionId\"", "\"links\"", "\"socketId\"", "\"rttMs\"", "\"jitterMs\"", "\"packetLossPct\"",
+                  "\"localCandidateType\"", "\"remoteCandidateType\"", "\"relay\"", "\"host\"",
+                  "\"connectionEstablishedMs\"", "100", "60000", "x"})},
   };
 }
 

@@ -44,10 +44,11 @@ export function uniqueUser(prefix = 'user') {
 }
 
 /** A test user: {userId, name, token} with an HS256 token signed with SECRET (sub = userId, name). */
-export function makeUser(prefix = 'user', { name } = {}) {
+export function makeUser(prefix = 'user', { name, role } = {}) {
   const userId = uniqueUser(prefix);
   const displayName = name ?? `${prefix[0].toUpperCase()}${prefix.slice(1)} ${userId.split('-').at(-1)}`;
-  return { userId, name: displayName, token: mint({ sub: userId, name: displayName }, SECRET) };
+  const claims = { sub: userId, name: displayName, ...(role ? { role } : {}) };
+  return { userId, name: displayName, token: mint(claims, SECRET) };
 }
 
 /** The REST view of `user`: the integration client with the user's bearer token. */

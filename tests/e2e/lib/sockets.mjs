@@ -16,7 +16,7 @@ export const DEFAULT_TIMEOUT_MS = 5_000;
 // Every client event of the signaling protocol.
 export const CLIENT_EVENTS = [
   'join_call_session', 'leave_call_session', 'webrtc_offer', 'webrtc_answer', 'webrtc_ice_candidate',
-  'media_state_changed', 'decline_call',
+  'media_state_changed', 'decline_call', 'call_quality_report',
 ];
 
 const open = new Set(); // sockets not closed yet, closed by closeAll()

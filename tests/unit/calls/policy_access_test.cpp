@@ -145,6 +145,21 @@ TEST_F(PolicyAccess, ScreenSharingIsAllowedByDefault) {
   EXPECT_TRUE(s.find_participant("carol")->media.is_screen_sharing);
 }
 
+TEST_F(PolicyAccess, MediaChangesRecordWhatTheCallUsed) {
+  CallSession s = initiated(group_request(), clock_);
+  // Before joining, a member's media choices are settings, not use.
+  ASSERT_TRUE(update_media(s, "bob", MediaState{false, true, false}).ok());
+  EXPECT_EQ(s.usage, Usage{});
+  join(s, kBob, clock_);
+  ASSERT_TRUE(update_media(s, "bob", MediaState{true, true, false}).ok());
+  EXPECT_EQ(s.usage, Usage{});
+  ASSERT_TRUE(update_media(s, "bob", MediaState{false, true, false}).ok());
+  EXPECT_EQ(s.usage, (Usage{false, true}));
+  ASSERT_TRUE(update_media(s, "bob", MediaState{true, true, true}).ok());
+  ASSERT_TRUE(update_media(s, "bob", MediaState{true, true, false}).ok());
+  EXPECT_EQ(s.usage, (Usage{true, true}));  // never cleared
+}
+
 TEST_F(PolicyAccess, MediaOfAnEndedSessionIsGone) {
   CallSession s = initiated(group_request(), clock_);
   end(s, EndReason::ended_by_user, "alice", clock_.now());

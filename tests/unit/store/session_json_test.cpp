@@ -56,6 +56,20 @@ TEST(SessionJson, AcceptsAbsentNullableFields) {
   EXPECT_FALSE(back->therapy_session_id);
 }
 
+TEST(SessionJson, UsageRoundTripsAndIsNothingInOlderDocuments) {
+  auto s = make_full_session();
+  s.usage = {true, true};
+  auto back = round_trip(s);
+  ASSERT_TRUE(back.ok()) << back.error().detail;
+  EXPECT_EQ(back->usage, s.usage);
+  auto doc = json::parse(to_json_text(s)).as_object();
+  EXPECT_EQ(doc.at("usage"), (json::object{{"screenShared", true}, {"videoTurnedOff", true}}));
+  doc.erase("usage");  // written before usage was tracked
+  back = session_from_json(doc);
+  ASSERT_TRUE(back.ok()) << back.error().detail;
+  EXPECT_EQ(back->usage, calls::Usage{});
+}
+
 TEST(SessionJson, HasTheApiShape) {
   const auto doc = full_document();
   EXPECT_EQ(doc.at("sessionId"), "sess-full");
@@ -85,7 +99,8 @@ TEST(SessionJson, WritesTheDocumentText) {
       R"("joinedAt":null,"leftAt":null,"isActive":false,"hasVideo":true,"hasAudio":true,"isScreenSharing":false}],)"
       R"("maxParticipants":8,"status":"waiting","createdAt":"2023-11-14T22:13:20.000Z","startTime":null,)"
       R"("endTime":null,"duration":0,"endReason":null,"endedBy":null,"callSettings":{"isVideoEnabled":true,)"
-      R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true},"therapySessionId":null,)"
+      R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true},)"
+      R"("usage":{"screenShared":false,"videoTurnedOff":false},"therapySessionId":null,)"
       R"("metadata":{"title":"","description":"","tags":["a","b\n"]}})";
   EXPECT_EQ(to_json_text(s), expected);
   const auto full = to_json_text(make_full_session());
