@@ -83,6 +83,62 @@ TEST(ParseMedia, BooleansOnlyAndAtLeastOne) {
 }
 
 // A rejoining client must keep its links to members in their reconnect grace: they are listed, flagged.
+TEST(ParseQualityReport, ReadsLinksAndIgnoresUnknownFields) {
+  const auto r = parse_quality_report(
+      R"({"sessionId":"s1","connectionEstablishedMs":812.6,"extra":{"x":1},"links":[)"
+      R"({"socketId":"k1","rttMs":42,"jitterMs":3.5,"packetLossPct":0.5,"inboundKbps":800,"outboundKbps":0,)"
+      R"("framesPerSecond":30,"framesDropped":2,"localCandidateType":"relay","remoteCandidateType":"srflx","nEw":1},)"
+      R"({"socketId":"k2","rttMs":0,"jitterMs":0,"packetLossPct":100,"localCandidateType":null}]})");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->session_id, "s1");
+  EXPECT_EQ(r->connection_established_ms, 812);
+  ASSERT_EQ(r->links.size(), 2U);
+  EXPECT_EQ(r->links[0].socket_id, "k1");
+  EXPECT_DOUBLE_EQ(r->links[0].report.rtt_ms, 42);
+  EXPECT_DOUBLE_EQ(r->links[0].report.jitter_ms, 3.5);
+  EXPECT_DOUBLE_EQ(r->links[0].report.loss_pct, 0.5);
+  EXPECT_EQ(r->links[0].report.local_candidate, calls::CandidateType::relay);
+  EXPECT_EQ(r->links[0].report.remote_candidate, calls::CandidateType::srflx);
+  EXPECT_EQ(r->links[1].report.local_candidate, std::nullopt);
+  EXPECT_DOUBLE_EQ(r->links[1].report.loss_pct, 100);
+  EXPECT_TRUE(parse_quality_report(R"({"sessionId":"s1","links":[]})").ok());
+}
+
+TEST(ParseQualityReport, NamesTheFieldAndTheRule) {
+  const auto message = [](std::string_view payload) {
+    auto r = parse_quality_report(payload);
+    EXPECT_FALSE(r.ok()) << payload;
+    return r.ok() ? std::string() : r.error().message;
+  };
+  const std::string link = R"({"socketId":"k","rttMs":1,"jitterMs":1,"packetLossPct":1})";
+  EXPECT_EQ(message(R"({"links":[]})"), "sessionId: required");
+  EXPECT_EQ(message(R"({"sessionId":"s"})"), "links: an array is required");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":{}})"), "links: an array is required");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[1]})"), "links[0]: must be an object");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"rttMs":1,"jitterMs":1,"packetLossPct":1}]})"),
+            "links[0].socketId: required");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[)" + link + R"(,{"socketId":"k","jitterMs":1,"packetLossPct":1}]})"),
+            "links[1].rttMs: required");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"socketId":"k","rttMs":60001,"jitterMs":1,"packetLossPct":1}]})"),
+            "links[0].rttMs: must be a number between 0 and 60000");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"socketId":"k","rttMs":1,"jitterMs":"1","packetLossPct":1}]})"),
+            "links[0].jitterMs: must be a number between 0 and 60000");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"socketId":"k","rttMs":1,"jitterMs":1,"packetLossPct":-0.1}]})"),
+            "links[0].packetLossPct: must be a number between 0 and 100");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"socketId":"k","rttMs":1,"jitterMs":1,"packetLossPct":1,)"
+                    R"("outboundKbps":-1}]})"),
+            "links[0].outboundKbps: must be a number between 0 and 10000000");
+  EXPECT_EQ(message(R"({"sessionId":"s","links":[{"socketId":"k","rttMs":1,"jitterMs":1,"packetLossPct":1,)"
+                    R"("remoteCandidateType":"HOST"}]})"),
+            "links[0].remoteCandidateType: must be one of host, srflx, prflx, relay");
+  EXPECT_EQ(message(R"({"sessionId":"s","connectionEstablishedMs":-5,"links":[]})"),
+            "connectionEstablishedMs: must be a number between 0 and 600000");
+  std::string many = R"({"sessionId":"s","links":[)";
+  for (int i = 0; i < 33; ++i) many += (i ? "," : "") + link;
+  EXPECT_EQ(message(many + "]}"), "links: at most 32 links");
+  EXPECT_EQ(message("[]"), "payload: an object is required");
+}
+
 TEST(SessionJoined, ListsMembersInTheirReconnectGraceAsReconnecting) {
   boost::asio::io_context ioc;  // never run: the room is only read here
   auto room = std::make_shared<CallRoom>(ioc.get_executor(), "s1");
