@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
-import { API, endCall, initiateCall, makeUser, pollUntil, rest, startHearth, stopAll } from './lib/server.mjs';
+import { API, endCall, initiateCall, makeUser, pollUntil, rest, sleep, startHearth, stopAll } from './lib/server.mjs';
 import {
   assertNone, closeAll, connect, emitAck, expectAckError, expectAckOk, joinCall, roundTrip, waitFor,
 } from './lib/sockets.mjs';
@@ -34,8 +34,25 @@ const link = (socket, { loss = 0, rtt = 40, jitter = 2, ...extra } = {}) => ({
   socketId: socket.id, rttMs: rtt, jitterMs: jitter, packetLossPct: loss, ...extra,
 });
 
-/** Sends a report and expects it acknowledged; returns the ack's data. */
+// The server takes one report a second per socket, bursts of 5: the tests keep to that with a bucket of their own.
+const buckets = new WeakMap();
+async function paced(socket) {
+  const now = Date.now();
+  const b = buckets.get(socket) ?? { tokens: 5, at: now };
+  b.tokens = Math.min(5, b.tokens + (now - b.at) / 1000);
+  b.at = now;
+  if (b.tokens < 1) {
+    await sleep(Math.ceil((1 - b.tokens) * 1000) + 20);
+    b.tokens = 1;
+    b.at = Date.now();
+  }
+  b.tokens -= 1;
+  buckets.set(socket, b);
+}
+
+/** Sends a report (paced) and expects it acknowledged; returns the ack's data. */
 async function report(socket, sessionId, links, extra = {}) {
+  await paced(socket);
   const ack = await emitAck(socket, 'call_quality_report', { sessionId, links, ...extra });
   return expectAckOk(ack, `ack of call_quality_report by ${socket.id}`);
 }
