@@ -1,6 +1,9 @@
 // The call screen: a grid of video tiles (the local one first) with names and state badges, and the controls.
 // It only renders; Call decides. Tile state lives in data attributes (data-audio="off", data-video="off",
 // data-screen="on", data-connection="reconnecting", data-quality="good"), which the CSS turns into badges.
+// data-quality is the participant's level as the server scores it (connection_quality_changed), on every tile
+// including ours; the detail line under a remote tile is what we measure of that link ourselves.
+import { levelLabel, QUALITY_LEVELS } from './quality.js';
 import { describe } from './stats.js';
 
 export class CallView {
@@ -10,6 +13,8 @@ export class CallView {
     this.tiles = document.getElementById('tiles');
     this.template = document.getElementById('tile-template');
     this.status = document.getElementById('call-status');
+    this.hint = document.getElementById('call-hint');
+    this.levels = new Map(); // userId -> {level, mos}: a level can arrive before the tile
     this.buttons = {
       mic: document.getElementById('toggle-mic'),
       camera: document.getElementById('toggle-camera'),
@@ -30,6 +35,8 @@ export class CallView {
     this.buttons.end.hidden = !canEnd;
     this.buttons.screen.hidden = !canShare;
     this.tiles.replaceChildren();
+    this.levels.clear();
+    this.setBottleneck(false);
     this.setStatus('');
     this.root.hidden = false;
   }
@@ -37,6 +44,8 @@ export class CallView {
   close() {
     for (const video of this.tiles.querySelectorAll('video')) video.srcObject = null;
     this.tiles.replaceChildren();
+    this.levels.clear();
+    this.setBottleneck(false);
     this.root.hidden = true;
   }
 
@@ -68,6 +77,7 @@ export class CallView {
     if (local) this.tiles.prepend(tile);
     else this.tiles.append(tile);
     this.setName(userId, name, local);
+    this.#renderLevel(userId);
     this.#layout();
   }
 
@@ -76,6 +86,7 @@ export class CallView {
     if (!tile) return;
     tile.querySelector('video').srcObject = null;
     tile.remove();
+    this.levels.delete(userId);
     this.#layout();
   }
 
@@ -121,16 +132,38 @@ export class CallView {
     if (tile) tile.dataset.connection = state;
   }
 
+  /** The detail line of a remote tile: what we measure of the link (stats.js sample). */
   setQuality(userId, sample) {
-    const tile = this.#tile(userId);
-    if (!tile) return;
-    const badge = tile.querySelector('.quality');
+    const line = this.#tile(userId)?.querySelector('.quality');
+    if (!line) return;
     const text = describe(sample);
-    tile.dataset.quality = sample.quality;
-    badge.hidden = !text;
-    badge.textContent = text;
-    badge.title = `Connection ${sample.quality}: ${text}`;
-    badge.setAttribute('aria-label', badge.title);
+    line.hidden = !text;
+    line.textContent = text;
+    line.title = `Measured here: ${text}`;
+  }
+
+  /** The participant's level (excellent, good, fair, poor, lost) and MOS from connection_quality_changed. */
+  setLevel(userId, level, mos) {
+    if (!QUALITY_LEVELS.includes(level)) return;
+    this.levels.set(userId, { level, mos });
+    this.#renderLevel(userId);
+  }
+
+  /** Shows or hides the hint that our own uplink is the call's bottleneck. */
+  setBottleneck(isMe) {
+    this.hint.hidden = !isMe;
+  }
+
+  #renderLevel(userId) {
+    const tile = this.#tile(userId);
+    const known = this.levels.get(userId);
+    if (!tile || !known) return;
+    const indicator = tile.querySelector('.level');
+    tile.dataset.quality = known.level;
+    indicator.hidden = false;
+    const label = levelLabel(known.level);
+    indicator.setAttribute('aria-label', label);
+    indicator.title = Number.isFinite(known.mos) ? `${label} (MOS ${known.mos.toFixed(1)})` : label;
   }
 
   #tile(userId) {

@@ -5,9 +5,15 @@
 // Someone else's socket reconnects (user_reconnected, same peerId) -> point their connection at the new socket and
 // resync it. Resyncing restarts ICE from the impolite side of the pair (peer.js). A new page of theirs (another
 // peerId), or a message from a new connection of theirs -> rebuild the RTCPeerConnection.
+//
+// Quality: every STATS_INTERVAL_MS each connection is sampled (stats.js), the samples go to the server as a
+// call_quality_report (quality.js) and drive each link's send bitrate (bitrate.js); the server's levels
+// (connection_quality_changed) and bottleneck (quality_bottleneck_changed) are shown on the tiles.
+import { BitrateController } from './bitrate.js';
 import { joinErrorMessage, isFinal } from './errors.js';
 import { describeMediaError, openCamera, openScreen } from './media.js';
 import { PeerLink } from './peer.js';
+import { EstablishmentClock, qualityReport } from './quality.js';
 import { sampleStats } from './stats.js';
 
 const STATS_INTERVAL_MS = 2000;
@@ -29,6 +35,9 @@ export class Call {
     this.local = { stream: new MediaStream(), camera: null, screen: null, audio: false, video: false };
     this.unsubscribe = [];
     this.closed = false;
+    this.bitrate = new BitrateController();
+    this.establishment = new EstablishmentClock();
+    this.sampling = false; // a stats round is running (a slow getStats must not stack them up)
   }
 
   /** Opens the camera, shows the call, joins it. Throws (after closing) when joining fails. */
@@ -143,6 +152,12 @@ export class Call {
     on('call_declined', (p) => this.notify(`${p.name ?? this.#name(p.userId)} declined the call.`));
     on('call_ended', (p) => this.close(this.#endMessage(p)));
     on('call_error', (e) => e.code === 'replaced' && this.close('You joined this call from another window.', 'error'));
+    on('connection_quality_changed', (p) => this.view.setLevel(p.userId, p.level, p.mos));
+    on('quality_bottleneck_changed', (p) => {
+      const isMe = p.userId === this.me.userId;
+      this.bitrate.setBottleneck(isMe);
+      this.view.setBottleneck(isMe);
+    });
     this.unsubscribe.push(
       this.signaling.on('disconnect', () => this.view.setStatus('Connection lost, reconnecting…')),
       this.signaling.on('connect', () => this.#rejoin()),
@@ -151,7 +166,10 @@ export class Call {
 
   async #join(rejoin) {
     this.rejoining = rejoin; // read by the call_session_joined handler, which runs before the ack
+    this.establishment.started();
     await this.signaling.request('join_call_session', { sessionId: this.sessionId, peerId: this.peerId });
+    // Rejoining with connections that stayed up: media flows again as soon as we are back in.
+    if ([...this.peers.values()].some((link) => link.pc.connectionState === 'connected')) this.establishment.connected();
     this.#announceMedia();
   }
 
@@ -225,7 +243,10 @@ export class Call {
       videoTrack: this.local.screen ?? this.local.camera,
       signal: (event, body) => this.signaling.send(event, { sessionId: this.sessionId, ...body }),
       onRemoteStream: (stream) => this.view.setStream(remote.userId, stream),
-      onStateChange: (state) => this.view.setConnection(remote.userId, state),
+      onStateChange: (state) => {
+        if (state === 'connected') this.establishment.connected();
+        this.view.setConnection(remote.userId, state);
+      },
     });
     this.away.delete(remote.userId);
     this.peers.set(remote.userId, link);
@@ -288,14 +309,36 @@ export class Call {
   // --- status ----------------------------------------------------------------------------------------------------
 
   async #sampleStats() {
-    for (const [userId, link] of this.peers) {
-      try {
-        link.stats = await sampleStats(link.pc, link.stats);
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const sampled = [];
+      for (const [userId, link] of this.peers) {
+        try {
+          link.stats = await sampleStats(link.pc, link.stats);
+        } catch {
+          continue; // the connection was closed while sampling
+        }
+        if (this.closed) return;
         this.view.setQuality(userId, link.stats);
-      } catch {
-        // the connection was closed while sampling
+        if (link.pc.connectionState === 'connected') sampled.push(link);
       }
+      this.#reportQuality(sampled);
+      await this.bitrate.update(sampled);
+    } finally {
+      this.sampling = false;
     }
+  }
+
+  // Only connected links: a socket id of someone in their reconnect grace is stale. No links, no report.
+  #reportQuality(links) {
+    const payload = qualityReport(
+      this.sessionId,
+      links.map((link) => ({ socketId: link.remote.socketId, sample: link.stats })),
+      this.establishment.ms,
+    );
+    if (!payload || !this.signaling.connected) return;
+    this.signaling.request('call_quality_report', payload).catch((err) => console.debug('call_quality_report:', err.message));
   }
 
   #updateStatus() {

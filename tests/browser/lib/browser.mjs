@@ -102,8 +102,11 @@ function instrumentPage() {
  * Opens the web client of `server` in a new browser context, at `path` (e.g. "/#call=<id>"), after running the
  * `init` script (page.addInitScript) if given. Resolves {context, page, logs, name}; `logs` collects the page's
  * console output and errors (printed by dumpLogs when a test fails).
+ *
+ * `network`: network conditions for the page (see emulatedNetwork), set before it loads. The client then has
+ * `setNetwork(conditions)` to change them, e.g. to degrade this page's WebRTC traffic in the middle of a call.
  */
-export async function openClient(browser, server, name = 'page', { path = '/', init } = {}) {
+export async function openClient(browser, server, name = 'page', { path = '/', init, network } = {}) {
   const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
   await context.addInitScript(instrumentPage);
   const page = await context.newPage();
@@ -111,8 +114,26 @@ export async function openClient(browser, server, name = 'page', { path = '/', i
   page.on('console', (m) => logs.push(`[${name}] ${m.type()}: ${m.text()}`));
   page.on('pageerror', (e) => logs.push(`[${name}] pageerror: ${e.stack ?? e.message}`));
   if (init) await page.addInitScript(init);
+  const client = { context, page, logs, name };
+  if (network) {
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    client.setNetwork = (conditions) => cdp.send('Network.emulateNetworkConditions', emulatedNetwork(conditions));
+    await client.setNetwork(network);
+  }
   await page.goto(server.url + path);
-  return { context, page, logs, name };
+  return client;
+}
+
+/**
+ * Chromium's network emulation (CDP Network.emulateNetworkConditions), which also throttles the page's WebRTC
+ * packets: latency (ms, each way), packetLoss (percent, each way), uploadThroughput / downloadThroughput (bytes/s,
+ * -1: none), packetQueueLength. Found with Chromium 156: a peer connection's sockets are only throttled if some
+ * emulation (e.g. latency 5; not a loss of 0.0001 %) is on when they are created, and then changes apply to them at
+ * once; libwebrtc's WebRTC-FakeNetworkSendConfig field trial is not in Debian's build (it changes nothing).
+ */
+export function emulatedNetwork(conditions) {
+  return { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1, packetLoss: 0, ...conditions };
 }
 
 export function dumpLogs(clients) {
