@@ -11,7 +11,9 @@
 
 #include "app/conformance.hpp"
 #include "app/sweeper.hpp"
+#include "app/usage_recorder.hpp"
 #include "auth/jwt.hpp"
+#include "http/api/analytics_api.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/dev_token.hpp"
 #include "http/middleware/cors.hpp"
@@ -22,6 +24,7 @@
 #include "net/serial_executor.hpp"
 #include "realtime/engineio/server.hpp"
 #include "realtime/socketio/client.hpp"
+#include "signaling/errors.hpp"
 #include "signaling/service.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
@@ -62,6 +65,7 @@ struct Server::Impl {
         cors(cfg.cors_origins, cfg.cors_allow_any),
         auth_failures(cfg.auth_failures_per_minute),
         api(store, ice, clock, cfg.limits, cfg.development),
+        analytics(store, clock, cfg.development),
         page(http::StaticFiles::load(cfg.web_root.empty() ? http::find_web_root() : std::filesystem::path(cfg.web_root),
                                      cfg.development)),
         dev_token(cfg.development && !cfg.jwt_secret.empty()
@@ -81,6 +85,9 @@ struct Server::Impl {
     // A session that connects no namespace is as unauthenticated as one that does not sign in: the same timeout.
     sio_options.connect_timeout = cfg.signaling.auth_timeout;
     api.set_events(&signaling);
+    handler.add_routes(analytics);
+    handler.set_usage_counters(&usage);
+    signaling.set_usage_counters(&usage);
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
     if (page) handler.mount(*page);
@@ -104,6 +111,7 @@ struct Server::Impl {
                                         [this](std::vector<calls::CallSession> ended) {
                                           for (const auto& s : ended) signaling.ended(s);
                                         });
+    usage_recorder = std::make_shared<UsageRecorder>(ioc, store, clock, usage, &signaling::error_code);
   }
 
   realtime::socketio::NamespaceHandler* namespace_for(std::string_view nsp) {
@@ -133,6 +141,8 @@ struct Server::Impl {
     auto poll = std::make_shared<std::function<void()>>();
     *poll = [this, timer, deadline, poll] {
       if (store.pending() == 0 || std::chrono::steady_clock::now() >= deadline) {
+        // The last counts, the answers of the grace included; the store's destructor commits them.
+        usage_recorder->stop();
         ioc.stop();
         *poll = nullptr;  // break the self-reference
         return;
@@ -154,8 +164,10 @@ struct Server::Impl {
   auth::JwtVerifier verifier;
   ice::IceServers ice;
   http::CorsPolicy cors;
-  RateLimiter auth_failures;  // failed authentications per client address, REST and Socket.IO alike
+  RateLimiter auth_failures;     // failed authentications per client address, REST and Socket.IO alike
+  metrics::UsageCounters usage;  // REST answers, Socket.IO events and errors, flushed by the usage recorder
   http::VideoCallApi api;
+  http::AnalyticsApi analytics;
   std::unique_ptr<http::StaticFiles> page;            // the web client; null when its files are missing
   std::unique_ptr<http::DevTokenEndpoint> dev_token;  // development mode only
   http::RequestHandler handler;
@@ -167,6 +179,7 @@ struct Server::Impl {
   asio::signal_set signals;
   std::shared_ptr<net::Listener> listener;
   std::shared_ptr<Sweeper> sweeper;
+  std::shared_ptr<UsageRecorder> usage_recorder;
 };
 
 Server::Server(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
@@ -179,6 +192,7 @@ int Server::run() {
   });
   s.listener->run();
   s.sweeper->start();
+  s.usage_recorder->start();
   const auto ep = s.listener->local_endpoint();
   const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   std::cout << "hearth-call listening on http://" << host << ":" << ep.port() << std::endl;

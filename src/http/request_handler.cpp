@@ -39,6 +39,12 @@ std::string bearer_token(const net::Request& req) {
   return std::string(token);
 }
 
+// A route calling `handler` on `api` (owned by the server, outlives the routes).
+template <class Api>
+std::function<void(ApiRequest)> route(Api& api, void (Api::*handler)(ApiRequest)) {
+  return [&api, handler](ApiRequest r) { (api.*handler)(std::move(r)); };
+}
+
 }  // namespace
 
 RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verifier, const CorsPolicy& cors,
@@ -53,12 +59,18 @@ RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verif
       readiness_(std::move(readiness)),
       user_limiter_(cfg.rate_limit_per_minute) {
   using bhttp::verb;
-  router_.add(verb::post, "/api/video-call/initiate", &VideoCallApi::initiate);
-  router_.add(verb::post, "/api/video-call/join/:sessionId", &VideoCallApi::join);
-  router_.add(verb::get, "/api/video-call/session/:sessionId", &VideoCallApi::get_session);
-  router_.add(verb::put, "/api/video-call/session/:sessionId/media", &VideoCallApi::update_media);
-  router_.add(verb::post, "/api/video-call/session/:sessionId/end", &VideoCallApi::end);
-  router_.add(verb::get, "/api/video-call/history", &VideoCallApi::history);
+  router_.add(verb::post, "/api/video-call/initiate", route(api, &VideoCallApi::initiate));
+  router_.add(verb::post, "/api/video-call/join/:sessionId", route(api, &VideoCallApi::join));
+  router_.add(verb::get, "/api/video-call/session/:sessionId", route(api, &VideoCallApi::get_session));
+  router_.add(verb::put, "/api/video-call/session/:sessionId/media", route(api, &VideoCallApi::update_media));
+  router_.add(verb::post, "/api/video-call/session/:sessionId/end", route(api, &VideoCallApi::end));
+  router_.add(verb::get, "/api/video-call/history", route(api, &VideoCallApi::history));
+}
+
+void RequestHandler::add_routes(AnalyticsApi& analytics) {
+  using bhttp::verb;
+  router_.add(verb::get, "/api/video-call/session/:sessionId/quality", route(analytics, &AnalyticsApi::quality));
+  router_.add(verb::get, "/api/video-call/analytics", route(analytics, &AnalyticsApi::analytics));
 }
 
 void RequestHandler::fail(const net::Request& req, const net::Responder& respond, const Error& e) const {
@@ -67,22 +79,27 @@ void RequestHandler::fail(const net::Request& req, const net::Responder& respond
   respond(std::move(res));
 }
 
-net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder respond) const {
+net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder respond, bool count) const {
   // Copy only what decorate() reads: the request itself moves on to the route handler.
   net::Request headers_only;
   if (auto origin = req.find(bhttp::field::origin); origin != req.end())
     headers_only.set(bhttp::field::origin, origin->value());
-  return respond.wrap([this, headers_only = std::move(headers_only), respond](net::Response res) {
+  auto* usage = count ? usage_ : nullptr;
+  return respond.wrap([this, headers_only = std::move(headers_only), respond, usage](net::Response res) {
     cors_.decorate(headers_only, res);
+    if (usage) usage->rest_answered(res.result_int());
     respond(std::move(res));
   });
 }
 
 void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) {
   if (auto pre = cors_.preflight(req)) return respond(std::move(*pre));
-  respond = with_cors(req, std::move(respond));
-  if (auto* endpoint = endpoint_for(req.target())) return endpoint->handle_http(std::move(req), conn, respond);
+  auto* endpoint = endpoint_for(req.target());
   const auto [path, query] = split_target(req.target());
+  const bool health = req.method() == bhttp::verb::get && (path == "/healthz" || path == "/readyz");
+  // Every REST answer is counted here, once: the routes', and the refusals below (404, 405, 401, 429...).
+  respond = with_cors(req, std::move(respond), !endpoint && !health);
+  if (endpoint) return endpoint->handle_http(std::move(req), conn, respond);
 
   if (req.method() == bhttp::verb::get && path == "/healthz") return respond(ok("ok", json::object{{"status", "up"}}));
   if (req.method() == bhttp::verb::get && path == "/readyz") {
@@ -127,7 +144,7 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   ApiRequest api_req{std::move(req), {}, std::string(query), std::move(*principal), std::move(respond)};
   for (const auto& [name, value] : match.params)
     if (name == "sessionId") api_req.session_id = std::string(value);
-  (api_.*(*match.handler))(std::move(api_req));
+  (*match.handler)(std::move(api_req));
 }
 
 net::Response RequestHandler::transport_error(errc code, const net::Request* req, std::string_view message) {
@@ -140,6 +157,8 @@ net::Response RequestHandler::transport_error(errc code, const net::Request* req
     if (code == errc::not_found) text = "Route not found";
   }
   auto res = error_response(make_error(code, std::move(text)), api_.development());
+  // A refused request counts as a REST answer unless a mounted endpoint (Engine.IO) owns its path.
+  if (usage_ && !(req && endpoint_for(req->target()))) usage_->rest_answered(res.result_int());
   if (req) {
     cors_.decorate(*req, res);
     if (code == errc::payload_too_large)

@@ -1,7 +1,8 @@
 #pragma once
 // The HTTP application: CORS, routing, health checks, authentication, rate limiting and dispatch to the
 // REST API; WebSocket upgrades are passed to the realtime layer (when one is attached).
-// Thread safety: handle() runs on many connection strands at once; members are immutable or thread safe.
+// Thread safety: handle() runs on many connection strands at once; members are immutable or thread safe (routes and
+// the usage counters are set before the server starts).
 #include <functional>
 #include <memory>
 #include <string>
@@ -10,9 +11,11 @@
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
 #include "core/rate_limiter.hpp"
+#include "http/api/analytics_api.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/router.hpp"
+#include "metrics/usage_counters.hpp"
 #include "net/http_handler.hpp"
 
 namespace hearth::http {
@@ -33,6 +36,11 @@ class RequestHandler final : public net::HttpHandler {
 
   // Mounts an endpoint (Engine.IO) beside the REST routes; not owned; must outlive this handler. CORS applies.
   void mount(net::Endpoint& endpoint) { endpoints_.push_back(&endpoint); }
+  // Adds the quality and analytics routes; `analytics` is not owned and must outlive this handler.
+  void add_routes(AnalyticsApi& analytics);
+  // Where REST answers are counted (usage analytics): every answer of a route, of an unknown path and of a refused
+  // request, not health checks, CORS preflights or mounted endpoints. Not owned; may stay unset.
+  void set_usage_counters(metrics::UsageCounters* usage) { usage_ = usage; }
 
   void handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) override;
   std::size_t body_limit(const net::Request& header) override;
@@ -43,9 +51,10 @@ class RequestHandler final : public net::HttpHandler {
                net::ConnectionSlot slot) override;
 
  private:
-  using Route = void (VideoCallApi::*)(ApiRequest);
+  using Route = std::function<void(ApiRequest)>;
   void fail(const net::Request& req, const net::Responder& respond, const Error& e) const;
-  net::Responder with_cors(const net::Request& req, net::Responder respond) const;
+  // Adds CORS headers to the answer, and counts it when `count` (a REST answer).
+  net::Responder with_cors(const net::Request& req, net::Responder respond, bool count) const;
 
   VideoCallApi& api_;                  // owned by the server
   const auth::JwtVerifier& verifier_;  // owned by the server
@@ -58,6 +67,7 @@ class RequestHandler final : public net::HttpHandler {
   std::vector<net::Endpoint*> endpoints_;  // mounted endpoints, not owned
   Router<Route> router_;
   RateLimiter user_limiter_;
+  metrics::UsageCounters* usage_ = nullptr;  // owned by the server
 };
 
 }  // namespace hearth::http
