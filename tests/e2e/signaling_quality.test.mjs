@@ -228,7 +228,7 @@ describe('quality summary', () => {
     assert.equal((await rest(server, ann).get(`${API}/session/not_a_session/quality`)).status, 404);
     const res = await rest(server, ben).get(`${API}/session/${sessionId}/quality`);
     assert.equal(res.status, 200, res.text);
-    const { data } = res.json;
+    const { data } = res.body;
     assert.equal(data.sessionId, sessionId);
     const byUser = Object.fromEntries(data.participants.map((p) => [p.userId, p]));
     assert.deepEqual(Object.keys(byUser).sort(), [ann.userId, ben.userId].sort());
@@ -255,7 +255,7 @@ describe('quality summary', () => {
     const analytics = await pollUntil(async () => {
       const r = await rest(server, admin).get(`${API}/analytics?from=${from}&to=${to}&granularity=hour`);
       assert.equal(r.status, 200, r.text);
-      return r.json.data.quality.calls >= 1 ? r.json.data : undefined;
+      return r.body.data.quality.calls >= 1 ? r.body.data : undefined;
     }, { timeoutMs: 20_000 });
     assert.ok(analytics, 'the call is recorded in the analytics within 20 s');
     assert.ok(analytics.quality.relayed.calls >= 1);
