@@ -1,6 +1,7 @@
 // Fuzz target for the HTTP request path: the input is the byte stream of one keep-alive connection, parsed by
 // Beast's request parser with the server's limits, and every request is handed to the real http::RequestHandler
-// (CORS, routing, authentication, rate limiting, the REST API and its validation) over the real Store thread with an
+// (CORS, routing, authentication, rate limiting, the REST API, the quality and analytics endpoints, validation) over
+// the real Store thread with an
 // in-memory repository, reset for every input. In the input, "$A", "$B" and "$C" stand for valid tokens of alice, bob
 // and carol (the fuzzer cannot sign tokens), and "$S" for the id of the last call created. Properties:
 //  - every request gets exactly one answer, with a status the API documents;
@@ -29,6 +30,7 @@
 #include "auth/jwt.hpp"
 #include "core/rate_limiter.hpp"
 #include "fuzz_check.hpp"
+#include "http/api/analytics_api.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/request_handler.hpp"
@@ -192,6 +194,8 @@ extern "C" int HEARTH_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   http::RequestHandler handler(api, w.verifier, w.cors, w.clock, auth_failures,
                                http::RequestHandlerConfig{.rate_limit_per_minute = 6},
                                [ready](std::function<void(bool)> done) { done(ready); });
+  http::AnalyticsApi analytics(w.store, w.clock, (control & 1) != 0);  // carol ($C) is an admin
+  handler.add_routes(analytics);
 
   std::string last_session = "call_1700000000000_abcdefghi";
   std::string_view rest = stream;
