@@ -1,9 +1,9 @@
 // Fuzz target for the HTTP request path: the input is the byte stream of one keep-alive connection, parsed by
 // Beast's request parser with the server's limits, and every request is handed to the real http::RequestHandler
 // (CORS, routing, authentication, rate limiting, the REST API, the quality and analytics endpoints, validation) over
-// the real Store thread with an
-// in-memory repository, reset for every input. In the input, "$A", "$B" and "$C" stand for valid tokens of alice, bob
-// and carol (the fuzzer cannot sign tokens), and "$S" for the id of the last call created. Properties:
+// the real Store thread with an in-memory repository, reset for every input. In the input, "$A", "$B" and "$C" stand
+// for valid tokens of alice, bob and carol (an admin; the fuzzer cannot sign tokens), and "$S" for the id of the last
+// call created. Properties:
 //  - every request gets exactly one answer, with a status the API documents;
 //  - every answer but a preflight is the JSON envelope {"success": status < 400, "message": "..."};
 //  - CORS headers appear exactly for the allowed origin, echoing it; 405 answers carry Allow;
