@@ -4,6 +4,8 @@
 // empty state. Savepoints copy the map, so a failed operation leaves nothing behind, as in SQLite.
 // Thread safety: like every Repository, used from the store thread only; reset() only while nothing is queued.
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
@@ -20,6 +22,8 @@ class MemoryRepository final : public store::Repository {
   void reset() {
     sessions_.clear();
     saved_.clear();
+    quality_.clear();
+    saved_quality_.clear();
   }
 
   int migrate() override { return 0; }
@@ -27,9 +31,15 @@ class MemoryRepository final : public store::Repository {
   void begin() override {}
   void commit() override {}
   void rollback() override {}
-  void savepoint() override { saved_ = sessions_; }
+  void savepoint() override {
+    saved_ = sessions_;
+    saved_quality_ = quality_;
+  }
   void release_savepoint() override {}
-  void rollback_to_savepoint() override { sessions_ = saved_; }
+  void rollback_to_savepoint() override {
+    sessions_ = saved_;
+    quality_ = saved_quality_;
+  }
 
   void insert(const calls::CallSession& s) override {
     if (!sessions_.emplace(s.session_id, s).second) throw store::StoreError(errc::conflict, "duplicate session id");
@@ -68,9 +78,72 @@ class MemoryRepository final : public store::Repository {
   }
   void ping() override {}
 
+  // Quality summaries are kept (copied by savepoints like the sessions). Analytics are kept only as far as the
+  // sessions tell: analytics() counts the sessions created in the range (ended ones as recorded, by type, end
+  // reason and duration; the others as ongoing) and gives every series point and day of the range, so the
+  // endpoint's validation and answer are exercised in full; nothing is recorded, sampled or counted.
+  void save_quality(std::string_view session_id, const calls::QualitySummary& summary) override {
+    if (!sessions_.contains(std::string(session_id))) throw store::StoreError(errc::not_found, "no such session");
+    quality_[std::string(session_id)] = summary;
+  }
+  std::optional<calls::QualitySummary> load_quality(std::string_view session_id) override {
+    const auto it = quality_.find(std::string(session_id));
+    if (it == quality_.end()) return std::nullopt;
+    return it->second;
+  }
+  int record_ended(TimePoint, int) override { return 0; }
+  void sample_concurrency(TimePoint) override {}
+  void add_usage_counts(const store::UsageCounts&) override {}
+  store::AnalyticsReport analytics(const store::AnalyticsQuery& q) override {
+    constexpr std::int64_t hour = 3'600'000, day = 24 * hour;
+    const auto from = to_epoch_ms(q.from), to = to_epoch_ms(q.to);
+    if (from >= to) throw store::StoreError(errc::invalid_argument, "analytics: `from` must be before `to`");
+    const auto floor = [](std::int64_t t, std::int64_t unit) { return t - ((t % unit) + unit) % unit; };
+    const auto unit = q.granularity == store::Granularity::hour ? hour : day;
+    const auto first = floor(from, unit);
+    const auto points = (floor(to - 1, unit) - first) / unit + 1;
+    if (points > store::kMaxAnalyticsBuckets) throw store::StoreError(errc::invalid_argument, "analytics: too long");
+    store::AnalyticsReport r;
+    r.query = q;
+    for (std::int64_t i = 0; i < points; ++i) r.series.push_back({from_epoch_ms(first + i * unit)});
+    for (auto d = floor(from, day); d < to; d += day) {
+      const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{d / day}}};
+      char date[16];
+      std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                    static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+      r.peak_by_day.emplace_back(date, store::Peak{});
+    }
+    using calls::EndReason;
+    for (const auto t : {calls::SessionType::one_to_one, calls::SessionType::group, calls::SessionType::therapy})
+      r.by_type[std::string(to_string(t))] = 0;
+    for (const auto e :
+         {EndReason::ended_by_user, EndReason::missed, EndReason::timeout, EndReason::all_left, EndReason::declined})
+      r.by_end_reason[std::string(to_string(e))] = 0;
+    for (const auto* level : {"excellent", "good", "fair", "poor", "lost"}) r.mos_levels[level] = 0;
+    for (const auto& [id, s] : sessions_) {
+      const auto created = to_epoch_ms(s.created_at);
+      if (created < from || created >= to) continue;
+      ++r.calls_total;
+      ++r.by_type[std::string(to_string(s.session_type))];
+      ++r.series[static_cast<std::size_t>((floor(created, unit) - first) / unit)].calls;
+      if (s.status != calls::Status::ended) {
+        ++r.calls_ongoing;
+        continue;
+      }
+      if (s.end_reason != EndReason::none) ++r.by_end_reason[std::string(to_string(s.end_reason))];
+      if (!s.start_time) continue;
+      ++r.calls_started;
+      r.duration.max = std::max(r.duration.max, s.duration_seconds);
+      r.duration.mean += (static_cast<double>(s.duration_seconds) - r.duration.mean) / ++r.duration.count;
+    }
+    return r;
+  }
+
  private:
   std::map<std::string, calls::CallSession> sessions_;
   std::map<std::string, calls::CallSession> saved_;
+  std::map<std::string, calls::QualitySummary> quality_;
+  std::map<std::string, calls::QualitySummary> saved_quality_;
 };
 
 }  // namespace hearth::fuzz

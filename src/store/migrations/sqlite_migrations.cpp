@@ -58,9 +58,109 @@ CREATE INDEX call_sessions_live_deadline ON call_sessions (deadline_at, session_
   WHERE status IN ('waiting', 'active');
 )sql";
 
+// v3, usage analytics (sqlite/analytics_sql.hpp reads and writes these tables; docs/architecture.md, "Usage
+// analytics storage"). call_sessions gains:
+// - unrecorded_end: epoch ms the session ended, until record_ended() has recorded it (NULL while live and after).
+//   Sessions that ended before v3 are marked with their created_at (their end time is only in the document), so
+//   old calls are recorded too.
+// - active_participants: the document's active participants, so sampling concurrency reads no document. Live
+//   sessions are counted from their documents here: SQLite's JSON functions (the one statement of the migrations
+//   that PostgreSQL writes differently, with jsonb_array_elements).
+// Facts are keyed by (created_at, session_id), so a range of calls is one range of the table; the value indexes
+// (value, created_at) find a percentile's exact value inside one histogram bucket. max(a, b) is SQLite's scalar
+// max (GREATEST in PostgreSQL), used by the upserts, not here. Times are epoch ms; an hour or day column holds the
+// epoch ms it starts at (UTC).
+constexpr std::string_view v3_usage_analytics = R"sql(
+ALTER TABLE call_sessions ADD COLUMN unrecorded_end BIGINT;
+ALTER TABLE call_sessions ADD COLUMN active_participants INTEGER NOT NULL DEFAULT 0;
+UPDATE call_sessions SET unrecorded_end = created_at WHERE status = 'ended';
+UPDATE call_sessions SET active_participants =
+    (SELECT COUNT(*) FROM json_each(document, '$.participants') WHERE json_extract(value, '$.isActive') = 1)
+  WHERE status IN ('waiting', 'active');
+CREATE INDEX call_sessions_unrecorded ON call_sessions (unrecorded_end, session_id)
+  WHERE unrecorded_end IS NOT NULL;
+CREATE TABLE call_quality (
+  session_id TEXT NOT NULL PRIMARY KEY REFERENCES call_sessions (session_id),
+  summary    TEXT NOT NULL      -- quality_json: {"participants": [...]}
+);
+CREATE TABLE call_facts (
+  created_at    BIGINT NOT NULL,
+  session_id    TEXT NOT NULL,
+  session_type  TEXT NOT NULL,
+  end_reason    TEXT,
+  started       INTEGER NOT NULL,  -- 0 or 1
+  duration_s    BIGINT,            -- NULL unless started
+  participants  INTEGER NOT NULL,  -- members who ever joined
+  screen_share  INTEGER NOT NULL,
+  video_off     INTEGER NOT NULL,
+  audio_only    INTEGER NOT NULL,
+  mos_mean      DOUBLE PRECISION,  -- NULL without a quality summary
+  mos_min       DOUBLE PRECISION,
+  relayed       INTEGER NOT NULL,
+  est_client_ms BIGINT,            -- the slowest participant's
+  est_server_ms BIGINT,
+  PRIMARY KEY (created_at, session_id)
+) WITHOUT ROWID;
+CREATE INDEX call_facts_duration ON call_facts (duration_s, created_at) WHERE duration_s IS NOT NULL;
+CREATE INDEX call_facts_est_client ON call_facts (est_client_ms, created_at) WHERE est_client_ms IS NOT NULL;
+CREATE INDEX call_facts_est_server ON call_facts (est_server_ms, created_at) WHERE est_server_ms IS NOT NULL;
+CREATE TABLE call_hourly (
+  hour_start        BIGINT NOT NULL PRIMARY KEY,  -- the recorded calls created in this hour
+  calls             BIGINT NOT NULL,
+  started           BIGINT NOT NULL,
+  type_one_to_one   BIGINT NOT NULL,
+  type_group        BIGINT NOT NULL,
+  type_therapy      BIGINT NOT NULL,
+  end_ended_by_user BIGINT NOT NULL,
+  end_missed        BIGINT NOT NULL,
+  end_timeout       BIGINT NOT NULL,
+  end_all_left      BIGINT NOT NULL,
+  end_declined      BIGINT NOT NULL,
+  duration_sum      BIGINT NOT NULL,
+  participants      BIGINT NOT NULL,
+  screen_share      BIGINT NOT NULL,
+  video_off         BIGINT NOT NULL,
+  audio_only        BIGINT NOT NULL,
+  quality_calls     BIGINT NOT NULL,
+  mos_excellent     BIGINT NOT NULL,
+  mos_good          BIGINT NOT NULL,
+  mos_fair          BIGINT NOT NULL,
+  mos_poor          BIGINT NOT NULL,
+  mos_lost          BIGINT NOT NULL,
+  relayed           BIGINT NOT NULL,
+  duration_max      BIGINT NOT NULL,
+  mos_sum           DOUBLE PRECISION NOT NULL
+);
+CREATE TABLE call_histogram (
+  day_start BIGINT NOT NULL,   -- the recorded calls created in this day
+  metric    INTEGER NOT NULL,  -- 0 duration (s), 1 client establishment (ms), 2 server establishment (ms)
+  bucket    INTEGER NOT NULL,  -- sqlite/call_facts.hpp: bucket_of
+  calls     BIGINT NOT NULL,
+  PRIMARY KEY (day_start, metric, bucket)
+) WITHOUT ROWID;
+CREATE TABLE concurrency_peaks (
+  hour_start   BIGINT NOT NULL PRIMARY KEY,
+  calls        BIGINT NOT NULL,  -- the most active calls sampled in the hour
+  participants BIGINT NOT NULL   -- the most active participants sampled in the hour
+);
+CREATE TABLE usage_hourly (
+  hour_start       BIGINT NOT NULL PRIMARY KEY,
+  rest_requests    BIGINT NOT NULL,
+  signaling_events BIGINT NOT NULL
+);
+CREATE TABLE usage_errors (
+  hour_start BIGINT NOT NULL,
+  source     TEXT NOT NULL CHECK (source IN ('rest', 'signaling')),
+  code       TEXT NOT NULL,      -- HTTP status or call_error code
+  errors     BIGINT NOT NULL,
+  PRIMARY KEY (hour_start, source, code)
+) WITHOUT ROWID;
+)sql";
+
 constexpr std::array migrations{
     Migration{1, "call_sessions", v1_call_sessions},
     Migration{2, "compact_members", v2_compact_members},
+    Migration{3, "usage_analytics", v3_usage_analytics},
 };
 
 constexpr std::string_view create_table = R"sql(

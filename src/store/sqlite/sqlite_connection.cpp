@@ -159,6 +159,11 @@ SqliteQuery& SqliteQuery::bind(int index, std::int64_t value) {
   return *this;
 }
 
+SqliteQuery& SqliteQuery::bind_real(int index, double value) {
+  check_bind(sqlite3_bind_double(stmt_, index, value));
+  return *this;
+}
+
 SqliteQuery& SqliteQuery::bind_null(int index) {
   check_bind(sqlite3_bind_null(stmt_, index));
   return *this;
@@ -179,6 +184,8 @@ void SqliteQuery::run() {
 bool SqliteQuery::is_null(int column) const { return sqlite3_column_type(stmt_, column) == SQLITE_NULL; }
 
 std::int64_t SqliteQuery::int64(int column) const { return sqlite3_column_int64(stmt_, column); }
+
+double SqliteQuery::real(int column) const { return sqlite3_column_double(stmt_, column); }
 
 std::string_view SqliteQuery::text(int column) const {
   const auto* p = sqlite3_column_text(stmt_, column);

@@ -35,6 +35,7 @@ class SqliteQuery {
 
   SqliteQuery& bind(int index, std::string_view text);  // copied (SQLITE_TRANSIENT)
   SqliteQuery& bind(int index, std::int64_t value);
+  SqliteQuery& bind_real(int index, double value);  // not an overload of bind: bind(i, 1) stays unambiguous
   SqliteQuery& bind_null(int index);
 
   bool step();  // true: a row is ready; false: done. Throws StoreError.
@@ -42,6 +43,7 @@ class SqliteQuery {
 
   bool is_null(int column) const;
   std::int64_t int64(int column) const;
+  double real(int column) const;
   std::string_view text(int column) const;  // valid until the next step
 
  private:

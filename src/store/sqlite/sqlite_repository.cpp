@@ -17,15 +17,20 @@ namespace {
 
 constexpr int max_history_limit = 100;
 
+// unrecorded_end (?9) marks an ended session for record_ended(); active_participants (?10) is for sampling.
 constexpr std::string_view insert_session_sql =
     "INSERT INTO call_sessions (session_id, session_type, initiator_id, status, created_at, deadline_at, "
-    "end_reason, document) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "end_reason, document, unrecorded_end, active_participants) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
 // A user listed twice (or the initiator also invited) keeps the first role.
 constexpr std::string_view insert_member_sql =
     "INSERT INTO call_members (session_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
     "ON CONFLICT DO NOTHING";
+// SET expressions see the row as it was: the session is marked for record_ended() by the write that ends it,
+// and only by that one (a marker already cleared by recording stays cleared).
 constexpr std::string_view update_session_sql =
-    "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5 "
+    "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5, "
+    "active_participants = ?6, "
+    "unrecorded_end = CASE WHEN ?3 = 'ended' AND status <> 'ended' THEN ?7 ELSE unrecorded_end END "
     "WHERE session_id = ?1";
 constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
 
@@ -57,6 +62,9 @@ CallSession read_session(std::string_view document, std::int64_t deadline_ms) {
   session->deadline = from_epoch_ms(deadline_ms);
   return std::move(session).value();
 }
+
+// When the session ended, for the analytics' marker: its end time (set by every transition to ended).
+std::int64_t end_ms(const CallSession& s) { return to_epoch_ms(s.end_time.value_or(s.created_at)); }
 
 void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
   if (reason == calls::EndReason::none)
@@ -150,8 +158,13 @@ void SqliteRepository::insert(const CallSession& s) {
         .bind(4, to_string(s.status))
         .bind(5, created_ms)
         .bind(6, to_epoch_ms(s.deadline))
-        .bind(8, document);
+        .bind(8, document)
+        .bind(10, std::int64_t{s.active_count()});
     bind_end_reason(q, 7, s.end_reason);
+    if (s.status == calls::Status::ended)
+      q.bind(9, end_ms(s));
+    else
+      q.bind_null(9);
     q.run();
   }
   const auto add_member = [&](const std::string& user_id, std::string_view role) {
@@ -192,6 +205,7 @@ void SqliteRepository::write(const CallSession& s) {
     auto q = db_.query(update_session_sql);
     q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));
     bind_end_reason(q, 5, s.end_reason);
+    q.bind(6, std::int64_t{s.active_count()}).bind(7, end_ms(s));
     q.run();
   }
   if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);

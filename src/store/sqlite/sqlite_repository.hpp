@@ -2,12 +2,14 @@
 // The Repository on SQLite: one connection, WAL journal, synchronous=FULL (a committed batch survives
 // kill -9 and power loss), foreign keys on, 5 s busy timeout, prepared statements cached for the life of
 // the connection, WAL checkpoints on a thread of their own (SqliteCheckpointer). A session is one row (its
-// JSON document plus the indexed columns status, deadline_at, created_at) and one call_members row per
+// JSON document plus the indexed columns status, deadline_at, created_at, and for usage analytics a marker of
+// ended sessions not yet recorded and the count of active participants) and one call_members row per
 // member for the history query. The recently used live sessions are kept parsed in a SessionCache; any commit
 // by another connection (PRAGMA data_version, checked when a transaction begins) empties it. Inside a transaction
 // the updates of a session already known are kept in PendingWrites and written once, before the commit (or before
 // a query that reads the rows), however often the batch updated it. What each batch wrote is published to
 // CommittedSessions once committed, for read-only requests on other threads.
+// Quality summaries and usage analytics: sqlite_analytics.cpp (docs/architecture.md, "Usage analytics storage").
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
@@ -57,6 +59,15 @@ class SqliteRepository final : public Repository {
   HistoryPage history(const HistoryQuery& q) override;
   std::vector<std::string> due(TimePoint now, int limit) override;
   void ping() override;
+
+  // Quality summaries and usage analytics (sqlite_analytics.cpp).
+  void save_quality(std::string_view session_id, const calls::QualitySummary& summary) override;
+  std::optional<calls::QualitySummary> load_quality(std::string_view session_id) override;
+  int record_ended(TimePoint ended_before, int limit) override;
+  void sample_concurrency(TimePoint now) override;
+  void add_usage_counts(const UsageCounts& counts) override;
+  AnalyticsReport analytics(const AnalyticsQuery& query) override;
+
   std::optional<calls::CallSession> committed(std::string_view session_id) const override {
     return committed_.find(session_id);
   }

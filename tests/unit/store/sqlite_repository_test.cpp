@@ -11,6 +11,7 @@
 
 #include "store/migrations/sqlite_migrations.hpp"
 #include "store/session_json.hpp"
+#include "unit/store/analytics_fixtures.hpp"
 #include "unit/store/store_fixtures.hpp"
 
 namespace hearth::store {
@@ -119,10 +120,11 @@ TEST(SqliteRepositoryOpen, UpgradesAVersion1DatabaseKeepingItsSessions) {
     ASSERT_EQ(sqlite3_exec(db, v1.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
   }
+  // Written as version 1 did (the current insert writes columns of later versions).
+  test::insert_before_v3(path, make_session("old1", "alice", {"bob"}, 1000));
+  test::insert_before_v3(path, make_session("old2", "bob", {"alice", "alice"}, 2000));
   SqliteRepository repo(path);
   ASSERT_EQ(repo.schema_version(), 1);
-  repo.insert(make_session("old1", "alice", {"bob"}, 1000));
-  repo.insert(make_session("old2", "bob", {"alice", "alice"}, 2000));
   EXPECT_EQ(repo.migrate(), static_cast<int>(sqlite_migrations().size()) - 1);
   EXPECT_EQ(repo.schema_version(), sqlite_migrations().back().version);
   const auto page = repo.history({"alice", std::nullopt, 1, 20});

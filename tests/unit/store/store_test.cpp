@@ -47,6 +47,12 @@ class FlakyRepository final : public Repository {
   HistoryPage history(const HistoryQuery& q) override { return inner_.history(q); }
   std::vector<std::string> due(TimePoint now, int limit) override { return inner_.due(now, limit); }
   void ping() override { inner_.ping(); }
+  void save_quality(std::string_view id, const calls::QualitySummary& q) override { inner_.save_quality(id, q); }
+  std::optional<calls::QualitySummary> load_quality(std::string_view id) override { return inner_.load_quality(id); }
+  int record_ended(TimePoint ended_before, int limit) override { return inner_.record_ended(ended_before, limit); }
+  void sample_concurrency(TimePoint now) override { inner_.sample_concurrency(now); }
+  void add_usage_counts(const UsageCounts& counts) override { inner_.add_usage_counts(counts); }
+  AnalyticsReport analytics(const AnalyticsQuery& q) override { return inner_.analytics(q); }
 
  private:
   SqliteRepository inner_;

@@ -1,0 +1,142 @@
+// SqliteRepository's quality summaries and usage analytics (the rest of the class: sqlite_repository.cpp).
+// Each operation runs in the caller's transaction (a Store batch) or, called outside one, in its own.
+#include <spdlog/spdlog.h>
+
+#include <boost/json/parse.hpp>
+
+#include "core/json_arena.hpp"
+#include "store/quality_json.hpp"
+#include "store/session_json.hpp"
+#include "store/sqlite/analytics_report.hpp"
+#include "store/sqlite/analytics_sql.hpp"
+#include "store/sqlite/sqlite_repository.hpp"
+
+namespace hearth::store {
+
+namespace {
+
+constexpr std::string_view session_exists_sql = "SELECT 1 FROM call_sessions WHERE session_id = ?1";
+constexpr std::string_view save_quality_sql =
+    "INSERT INTO call_quality (session_id, summary) VALUES (?1, ?2) "
+    "ON CONFLICT (session_id) DO UPDATE SET summary = excluded.summary";
+constexpr std::string_view load_quality_sql = "SELECT summary FROM call_quality WHERE session_id = ?1";
+// Oldest end first, along the partial index call_sessions_unrecorded (its condition is implied by `<=`).
+constexpr std::string_view unrecorded_sql =
+    "SELECT session_id, document FROM call_sessions WHERE unrecorded_end <= ?1 "
+    "ORDER BY unrecorded_end, session_id LIMIT ?2";
+constexpr std::string_view clear_marker_sql = "UPDATE call_sessions SET unrecorded_end = NULL WHERE session_id = ?1";
+
+// Runs `f` in the open transaction, or in one of its own (BEGIN IMMEDIATE to write, BEGIN to read one snapshot).
+template <class F>
+auto in_transaction(SqliteConnection& db, bool write, F&& f) {
+  if (db.in_transaction()) return f();
+  db.exec(write ? "BEGIN IMMEDIATE" : "BEGIN");
+  try {
+    auto result = f();
+    db.exec("COMMIT");
+    return result;
+  } catch (...) {
+    try {
+      if (db.in_transaction()) db.exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): report the original failure
+    }
+    throw;
+  }
+}
+
+std::optional<calls::CallSession> parse_session(std::string_view document) {
+  JsonArena arena;
+  boost::system::error_code ec;
+  const auto value = boost::json::parse(document, ec, arena.storage());
+  if (ec) return std::nullopt;
+  auto session = session_from_json(value);
+  if (!session) return std::nullopt;
+  return std::move(session).value();
+}
+
+}  // namespace
+
+void SqliteRepository::save_quality(std::string_view session_id, const calls::QualitySummary& summary) {
+  if (auto checked = check_quality(summary); !checked)
+    throw StoreError(errc::invalid_argument, checked.error().message, checked.error().message);
+  const auto text = quality_to_json_text(summary);
+  in_transaction(db_, true, [&] {
+    {
+      auto q = db_.query(session_exists_sql);
+      q.bind(1, session_id);
+      if (!q.step()) throw StoreError(errc::not_found, "no call session " + std::string(session_id));
+    }
+    db_.query(save_quality_sql).bind(1, session_id).bind(2, text).run();
+    return 0;
+  });
+}
+
+std::optional<calls::QualitySummary> SqliteRepository::load_quality(std::string_view session_id) {
+  auto q = db_.query(load_quality_sql);
+  q.bind(1, session_id);
+  if (!q.step()) return std::nullopt;
+  auto summary = quality_from_json_text(q.text(0));
+  if (!summary) throw StoreError(errc::internal, summary.error().message + ": " + summary.error().detail);
+  return std::move(summary).value();
+}
+
+int SqliteRepository::record_ended(TimePoint ended_before, int limit) {
+  if (limit <= 0) return 0;
+  return in_transaction(db_, true, [&] {
+    write_pending();  // an update ending a session sets its marker
+    struct Ended {
+      std::string id, document;
+    };
+    std::vector<Ended> ended;
+    {
+      auto q = db_.query(unrecorded_sql);
+      q.bind(1, to_epoch_ms(ended_before)).bind(2, std::int64_t{limit});
+      while (q.step()) ended.push_back({std::string(q.text(0)), std::string(q.text(1))});
+    }
+    int recorded = 0;
+    for (const auto& e : ended) {
+      // A damaged document or summary must not stop recording: the call is skipped, or recorded without quality.
+      const auto session = parse_session(e.document);
+      std::optional<calls::QualitySummary> quality;
+      try {
+        quality = load_quality(e.id);
+      } catch (const StoreError& err) {
+        if (err.code() != errc::internal) throw;
+        spdlog::warn("analytics: session {} recorded without its quality summary: {}", e.id, err.what());
+      }
+      if (session) {
+        if (analytics::record_fact(db_, analytics::fact_of(*session, quality ? &*quality : nullptr))) ++recorded;
+      } else {
+        spdlog::warn("analytics: session {} not recorded: its stored document is corrupt", e.id);
+      }
+      db_.query(clear_marker_sql).bind(1, e.id).run();
+    }
+    return recorded;
+  });
+}
+
+void SqliteRepository::sample_concurrency(TimePoint now) {
+  in_transaction(db_, true, [&] {
+    write_pending();  // the sample reads the rows
+    const auto c = analytics::live_concurrency(db_);
+    analytics::raise_peak(db_, analytics::floor_to(to_epoch_ms(now), analytics::kHourMs), c.calls, c.participants);
+    return 0;
+  });
+}
+
+void SqliteRepository::add_usage_counts(const UsageCounts& counts) {
+  if (counts.empty()) return;
+  in_transaction(db_, true, [&] {
+    analytics::add_usage(db_, counts);
+    return 0;
+  });
+}
+
+AnalyticsReport SqliteRepository::analytics(const AnalyticsQuery& query) {
+  return in_transaction(db_, false, [&] {
+    write_pending();  // the report reads the live sessions' rows
+    return analytics::build_report(db_, query);
+  });
+}
+
+}  // namespace hearth::store
