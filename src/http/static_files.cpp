@@ -45,6 +45,12 @@ constexpr std::string_view kPagePolicy =
     "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
     "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+// The pages' own addresses: the call page at the root, the admin dashboard at /admin (when admin.html exists).
+constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kPageAliases{{
+    {"/", "/index.html"},
+    {"/admin", "/admin.html"},
+}};
+
 // The Socket.IO browser client, under the URL the Node server uses.
 constexpr std::array<std::string_view, 6> kSocketIoFiles{"socket.io.js",         "socket.io.js.map",
                                                          "socket.io.min.js",     "socket.io.min.js.map",
@@ -169,7 +175,8 @@ StaticFiles::StaticFiles(std::unordered_map<std::string, StaticFile> files, bool
 
 const StaticFile* StaticFiles::find(std::string_view target) const {
   std::string path(target.substr(0, target.find('?')));
-  if (path == "/") path = "/index.html";
+  for (const auto& [alias, file] : kPageAliases)
+    if (path == alias) path = file;
   const auto it = files_.find(path);
   return it == files_.end() ? nullptr : &it->second;
 }

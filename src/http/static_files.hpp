@@ -1,9 +1,9 @@
 #pragma once
 // The web client's files (web/) and the Socket.IO browser client (node_modules/socket.io-client/dist), read into
 // memory once at start and served by exact path: GET and HEAD, Content-Type by extension, a strong ETag with
-// If-None-Match (304), Cache-Control: no-cache. Nothing is ever read from disk per request, so a request path
-// cannot reach a file that was not loaded (no traversal); paths it does not know fall through to the REST router,
-// whose 404 has the API's JSON shape.
+// If-None-Match (304), Cache-Control: no-cache; two pages also have a short address (/ is index.html, /admin is
+// admin.html). Nothing is ever read from disk per request, so a request path cannot reach a file that was not
+// loaded (no traversal); paths it does not know fall through to the REST router, whose 404 has the API's JSON shape.
 // Thread safety: immutable after load(); handle_http() runs on many connection strands at once.
 #include <filesystem>
 #include <memory>

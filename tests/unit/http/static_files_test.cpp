@@ -240,6 +240,38 @@ TEST_F(LoadedSite, AnswersInTheRequestsHttpVersion) {
   EXPECT_EQ(serve(*files_, std::move(req)).version(), 10u);
 }
 
+// --- The admin dashboard's address ---
+
+TEST(StaticFilesAdmin, AdminIsTheAdminPage) {
+  Project p;
+  build_site(p);
+  const std::string admin = "<!doctype html><title>admin</title>";
+  p.write("web/admin.html", admin);
+  const auto files = StaticFiles::load(p.web(), false);
+  ASSERT_NE(files, nullptr);
+  for (const char* path : {"/admin", "/admin?from=2026-12-01T00:00:00Z&granularity=day", "/admin.html"}) {
+    EXPECT_TRUE(files->owns(path)) << path;
+    const auto res = serve(*files, request(bhttp::verb::get, path));
+    EXPECT_EQ(res.result(), bhttp::status::ok) << path;
+    EXPECT_EQ(res.body(), admin) << path;
+    EXPECT_EQ(res[bhttp::field::content_type], "text/html; charset=utf-8") << path;
+    EXPECT_NE(res["Content-Security-Policy"].find("default-src 'self'"), std::string::npos) << path;
+  }
+  // Only that exact address: nothing below it, no other spelling; the root is still the call page.
+  for (const char* path : {"/admin/", "/admin/x", "/Admin", "/ADMIN", "/admin.htm", "//admin", "/js/admin"})
+    EXPECT_FALSE(files->owns(path)) << path;
+  EXPECT_EQ(serve(*files, request(bhttp::verb::get, "/")).body(), kIndex);
+  const std::string etag(serve(*files, request(bhttp::verb::get, "/admin.html"))[bhttp::field::etag]);
+  EXPECT_EQ(serve(*files, request(bhttp::verb::get, "/admin", etag)).result(), bhttp::status::not_modified);
+  EXPECT_EQ(serve(*files, request(bhttp::verb::post, "/admin")).result(), bhttp::status::method_not_allowed);
+}
+
+TEST_F(LoadedSite, WithoutAdminHtmlAdminIsNotOwned) {
+  // The router then answers the API's JSON 404, as for any unknown path.
+  EXPECT_FALSE(files_->owns("/admin"));
+  EXPECT_FALSE(files_->owns("/admin.html"));
+}
+
 // --- When there is nothing to serve ---
 
 TEST(StaticFilesLoad, WithoutIndexHtmlIsNull) {
