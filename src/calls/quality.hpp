@@ -39,10 +39,10 @@ std::optional<CandidateType> parse_candidate_type(std::string_view s) noexcept;
 std::string_view to_string(CandidateType t) noexcept;
 
 struct QualityOptions {
-  double smoothing = 0.5;        // weight of a new sample in the link's average R
-  int samples_to_change = 2;     // samples in a row that must agree before a link's level changes
-  double good_mos = 3.60;        // below this a link is weak (level fair or worse)
-  double switch_margin = 0.2;    // MOS by which another suspect must be weaker to take the bottleneck over
+  double smoothing = 0.5;      // weight of a new sample in the link's average R
+  int samples_to_change = 2;   // samples in a row that must agree before a link's level changes
+  double good_mos = 3.60;      // below this a link is weak (level fair or worse)
+  double switch_margin = 0.2;  // MOS by which another suspect must be weaker to take the bottleneck over
 };
 
 // One link of a report: what the reporter receives from `sender` (a user id of the call).
@@ -95,7 +95,7 @@ class QualityTracker {
     std::string sender, receiver;
     double r = 0;  // smoothed
     QualityLevel level = QualityLevel::good;
-    double mos = 0;  // the smoothed MOS when the level was last confirmed
+    double mos = 0;   // the smoothed MOS when the level was last confirmed
     int pending = 0;  // samples in a row below (< 0) or above (> 0) the confirmed level
   };
   struct Scored {

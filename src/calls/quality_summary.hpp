@@ -19,10 +19,10 @@ std::string_view to_string(QualityLevel level) noexcept;
 
 struct ParticipantQuality {
   std::string user_id;
-  int samples = 0;              // times this participant's level was scored (0: nothing reported about them)
-  double mos_min = 0;           // of the participant's own (smoothed) MOS; meaningful when samples > 0
+  int samples = 0;     // times this participant's level was scored (0: nothing reported about them)
+  double mos_min = 0;  // of the participant's own (smoothed) MOS; meaningful when samples > 0
   double mos_mean = 0;
-  double worst_loss_pct = 0;    // worst packet loss reported on any link to or from them
+  double worst_loss_pct = 0;                            // worst packet loss reported on any link to or from them
   std::optional<std::int64_t> establishment_client_ms;  // the client's: join to first ICE connected
   std::optional<std::int64_t> establishment_server_ms;  // the server's: join to the first relayed answer
   // ICE candidate types seen on their links, local and remote ("host", "srflx", "prflx", "relay"), sorted, unique.

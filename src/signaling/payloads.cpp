@@ -110,7 +110,7 @@ namespace {
 
 // A finite number in [0, max] (integers too), or the error naming `field`.
 Result<double> read_figure(const json::object& o, std::string_view key, std::string_view field, double max,
-                          bool required) {
+                           bool required) {
   const auto* v = o.if_contains(key);
   if (!v || v->is_null()) {
     if (required) return invalid(fmt::format("{}: required", field));
@@ -175,8 +175,7 @@ Result<QualityReportRequest> parse_quality_report(std::string_view arg) {
   const auto* links = o->if_contains("links");
   if (!links || !links->is_array()) return invalid("links: an array is required");
   const auto& arr = links->get_array();
-  if (arr.size() > kMaxQualityLinks)
-    return invalid(fmt::format("links: at most {} links", kMaxQualityLinks));
+  if (arr.size() > kMaxQualityLinks) return invalid(fmt::format("links: at most {} links", kMaxQualityLinks));
   r.links.reserve(arr.size());
   for (std::size_t i = 0; i < arr.size(); ++i) {
     auto link = read_quality_link(arr[i], i);

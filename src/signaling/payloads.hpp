@@ -49,7 +49,7 @@ Result<MediaRequest> parse_media(std::string_view arg);
 // Unknown fields are ignored (more may follow); the optional figures are checked but not kept.
 inline constexpr std::size_t kMaxQualityLinks = 32;
 struct QualityLink {
-  std::string socket_id;  // the remote peer's socket
+  std::string socket_id;     // the remote peer's socket
   calls::LinkReport report;  // sender still empty: the room knows whose socket it is
 };
 struct QualityReportRequest {

@@ -43,8 +43,7 @@ Error not_authenticated() { return make_error(errc::unauthenticated, "Not authen
 std::string_view canonical_event(std::string_view name) {
   static constexpr std::string_view kKnown[] = {"webrtc_ice_candidate", "webrtc_offer",       "webrtc_answer",
                                                 "join_call_session",    "leave_call_session", "media_state_changed",
-                                                "decline_call",         "authenticate",
-                                                "call_quality_report"};
+                                                "decline_call",         "authenticate",       "call_quality_report"};
   for (const auto known : kKnown)
     if (known == name) return known;
   return name;

@@ -27,8 +27,8 @@ TEST(RFactor, LatencyJitterAndLoss) {
   EXPECT_DOUBLE_EQ(r_factor(300, 20, 0), 93.2 - 80.0 / 10);
   // 100/2 + 2*5 + 10 = 70 ms, and 4 % loss costs 10
   EXPECT_DOUBLE_EQ(r_factor(100, 5, 4), 93.2 - 70.0 / 40 - 10);
-  EXPECT_DOUBLE_EQ(r_factor(100, 5, 100), 0.0);                   // clamped at 0
-  EXPECT_DOUBLE_EQ(r_factor(-50, -1, -3), r_factor(0, 0, 0));     // negatives count as 0
+  EXPECT_DOUBLE_EQ(r_factor(100, 5, 100), 0.0);                // clamped at 0
+  EXPECT_DOUBLE_EQ(r_factor(-50, -1, -3), r_factor(0, 0, 0));  // negatives count as 0
   EXPECT_DOUBLE_EQ(r_factor(std::nan(""), 0, 0), r_factor(0, 0, 0));
 }
 
@@ -45,7 +45,9 @@ TEST(QualityLevels, ByMos) {
 }
 
 LinkReport clean(std::string sender) { return {std::move(sender), 40, 2, 0, std::nullopt, std::nullopt}; }
-LinkReport lossy(std::string sender, double loss) { return {std::move(sender), 40, 2, loss, std::nullopt, std::nullopt}; }
+LinkReport lossy(std::string sender, double loss) {
+  return {std::move(sender), 40, 2, loss, std::nullopt, std::nullopt};
+}
 
 QualityReport from(std::string reporter, std::vector<LinkReport> links) {
   return {std::move(reporter), std::nullopt, std::move(links)};
