@@ -5,13 +5,21 @@
 
 namespace hearth::metrics {
 
+UsageCounters::Lane& UsageCounters::lane(std::array<Lane, kLanes>& lanes) noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local const std::size_t mine = next.fetch_add(1, std::memory_order_relaxed) % kLanes;
+  return lanes[mine];
+}
+
 void UsageCounters::rest_answered(int http_status) noexcept {
-  rest_requests_.fetch_add(1, std::memory_order_relaxed);
+  lane(lanes_).rest_requests.fetch_add(1, std::memory_order_relaxed);
   if (http_status >= 400 && http_status < kStatuses)
     rest_errors_[static_cast<std::size_t>(http_status)].fetch_add(1, std::memory_order_relaxed);
 }
 
-void UsageCounters::signaling_event() noexcept { signaling_events_.fetch_add(1, std::memory_order_relaxed); }
+void UsageCounters::signaling_event() noexcept {
+  lane(lanes_).signaling_events.fetch_add(1, std::memory_order_relaxed);
+}
 
 void UsageCounters::signaling_error(errc code) noexcept {
   const auto i = static_cast<std::size_t>(code);
@@ -21,8 +29,10 @@ void UsageCounters::signaling_error(errc code) noexcept {
 UsageCounts UsageCounters::take(TimePoint now, CodeName signaling_code) {
   UsageCounts out;
   out.hour = std::chrono::floor<std::chrono::hours>(now);
-  out.rest_requests = rest_requests_.exchange(0, std::memory_order_relaxed);
-  out.signaling_events = signaling_events_.exchange(0, std::memory_order_relaxed);
+  for (auto& l : lanes_) {
+    out.rest_requests += l.rest_requests.exchange(0, std::memory_order_relaxed);
+    out.signaling_events += l.signaling_events.exchange(0, std::memory_order_relaxed);
+  }
   for (int s = 400; s < kStatuses; ++s)
     if (const auto n = rest_errors_[static_cast<std::size_t>(s)].exchange(0, std::memory_order_relaxed))
       out.rest_errors[std::to_string(s)] = n;
