@@ -2,6 +2,7 @@
 // Shared by the analytics tests: ended calls described in one line each (CallSpec), the session and quality
 // summary they stand for, and raw SQL on a second connection (as the sqlite3 CLI would).
 // Thread safety: builders for one test thread.
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -75,6 +76,22 @@ inline void store_call(Repository& repo, const CallSpec& c) {
 }
 
 // Runs `sql` on a second connection; returns the first column of the last row ("NULL" for null, "" for no row).
+// The plan SQLite picks for `sql` (the detail column of EXPLAIN QUERY PLAN, one line per step).
+inline std::string query_plan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
+  std::string out;
+  sqlite3_exec(
+      db, ("EXPLAIN QUERY PLAN " + sql).c_str(),
+      [](void* o, int n, char** values, char**) {
+        if (n >= 4 && values[3]) static_cast<std::string*>(o)->append(values[3]).append("\n");
+        return 0;
+      },
+      &out, nullptr);
+  sqlite3_close(db);
+  return out;
+}
+
 inline std::string raw_sql(const std::string& path, const std::string& sql) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) throw std::runtime_error("cannot open " + path);

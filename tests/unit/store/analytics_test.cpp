@@ -303,41 +303,28 @@ TEST(AnalyticsUpgrade, AVersion2DatabaseWithDataUpgradesAndItsOldCallsAreRecorde
 
 // --- the plans the budget relies on ---
 
-std::string plan(const std::string& path, const std::string& query) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  std::string out;
-  sqlite3_exec(
-      db, ("EXPLAIN QUERY PLAN " + query).c_str(),
-      [](void* o, int n, char** values, char**) {
-        if (n >= 4 && values[3]) static_cast<std::string*>(o)->append(values[3]).append("\n");
-        return 0;
-      },
-      &out, nullptr);
-  sqlite3_close(db);
-  return out;
-}
-
 TEST_F(AnalyticsTest, QueriesReadTheirIndexesNotTheTables) {
-  const auto walk = plan(path_,
-                         "SELECT duration_s FROM call_facts WHERE duration_s >= 1 AND duration_s < 5 AND "
-                         "created_at >= 3 AND created_at < 9 ORDER BY duration_s LIMIT 1 OFFSET 3");
+  const auto walk = test::query_plan(path_,
+                                     "SELECT duration_s FROM call_facts WHERE duration_s >= 1 AND duration_s < 5 AND "
+                                     "created_at >= 3 AND created_at < 9 ORDER BY duration_s LIMIT 1 OFFSET 3");
   EXPECT_NE(walk.find("COVERING INDEX call_facts_duration"), std::string::npos) << walk;
   EXPECT_EQ(walk.find("TEMP B-TREE"), std::string::npos) << walk;
-  const auto live = plan(path_,
-                         "SELECT session_type, created_at FROM call_sessions WHERE status IN ('waiting', "
-                         "'active') AND created_at >= 1 AND created_at < 2");
+  const auto live = test::query_plan(path_,
+                                     "SELECT session_type, created_at FROM call_sessions WHERE status IN ('waiting', "
+                                     "'active') AND created_at >= 1 AND created_at < 2");
   EXPECT_NE(live.find("call_sessions_live_deadline"), std::string::npos) << live;
-  const auto unrecorded = plan(path_,
-                               "SELECT session_type, created_at FROM call_sessions WHERE unrecorded_end IS "
-                               "NOT NULL AND created_at >= 1 AND created_at < 2");
+  const auto unrecorded = test::query_plan(path_,
+                                           "SELECT session_type, created_at FROM call_sessions WHERE unrecorded_end IS "
+                                           "NOT NULL AND created_at >= 1 AND created_at < 2");
   EXPECT_NE(unrecorded.find("call_sessions_unrecorded"), std::string::npos) << unrecorded;
-  const auto next = plan(path_,
-                         "SELECT session_id, document FROM call_sessions WHERE unrecorded_end <= 5 ORDER BY "
-                         "unrecorded_end, session_id LIMIT 10");
+  const auto next =
+      test::query_plan(path_,
+                       "SELECT session_id, document FROM call_sessions WHERE unrecorded_end <= 5 ORDER BY "
+                       "unrecorded_end, session_id LIMIT 10");
   EXPECT_NE(next.find("call_sessions_unrecorded"), std::string::npos) << next;
   EXPECT_EQ(next.find("TEMP B-TREE"), std::string::npos) << next;
-  const auto range = plan(path_, "SELECT session_id FROM call_facts WHERE created_at >= 1 AND created_at < 2");
+  const auto range =
+      test::query_plan(path_, "SELECT session_id FROM call_facts WHERE created_at >= 1 AND created_at < 2");
   EXPECT_NE(range.find("SEARCH call_facts USING PRIMARY KEY"), std::string::npos) << range;
 }
 

@@ -90,22 +90,6 @@ TEST(SqliteRepositoryOpen, MigrateIsIdempotent) {
   EXPECT_EQ(raw_query(dir.file("m.db"), "SELECT name FROM schema_migrations WHERE version = 1"), "call_sessions");
 }
 
-// The plan SQLite picks for `sql` (the detail column of EXPLAIN QUERY PLAN, one line per step).
-std::string query_plan(const std::string& path, const std::string& sql) {
-  sqlite3* db = nullptr;
-  EXPECT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-  std::string out;
-  sqlite3_exec(
-      db, ("EXPLAIN QUERY PLAN " + sql).c_str(),
-      [](void* o, int n, char** values, char**) {
-        if (n >= 4 && values[3]) static_cast<std::string*>(o)->append(values[3]).append("\n");
-        return 0;
-      },
-      &out, nullptr);
-  sqlite3_close(db);
-  return out;
-}
-
 TEST(SqliteRepositoryOpen, UpgradesAVersion1DatabaseKeepingItsSessions) {
   test::TempDir dir;
   const auto path = dir.file("v1.db");
@@ -143,15 +127,16 @@ TEST(SqliteRepositoryOpen, HistoryAndSweepReadTheirIndexesInOrder) {
   SqliteRepository repo(path);
   repo.migrate();
   // No temporary sort: the rows come in index order and LIMIT stops the scan early.
-  const auto history = query_plan(path,
-                                  "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = "
-                                  "m.session_id WHERE m.user_id = 'a' ORDER BY m.created_at DESC, m.session_id DESC "
-                                  "LIMIT 20");
+  const auto history =
+      test::query_plan(path,
+                       "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = "
+                       "m.session_id WHERE m.user_id = 'a' ORDER BY m.created_at DESC, m.session_id DESC "
+                       "LIMIT 20");
   EXPECT_NE(history.find("SEARCH m USING PRIMARY KEY (user_id=?)"), std::string::npos) << history;
   EXPECT_EQ(history.find("TEMP B-TREE"), std::string::npos) << history;
-  const auto due = query_plan(path,
-                              "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND "
-                              "deadline_at <= 5 ORDER BY deadline_at, session_id LIMIT 10");
+  const auto due = test::query_plan(path,
+                                    "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND "
+                                    "deadline_at <= 5 ORDER BY deadline_at, session_id LIMIT 10");
   EXPECT_NE(due.find("call_sessions_live_deadline"), std::string::npos) << due;
   EXPECT_EQ(due.find("TEMP B-TREE"), std::string::npos) << due;
 }
