@@ -20,22 +20,13 @@ using calls::SessionType;
 using calls::Status;
 using test::at;
 using test::CallSpec;
+using test::code_of;
 using test::kDay;
 using test::kHour;
 using test::kMinute;
 using test::kMonday;
 
 using Counts = std::map<std::string, std::int64_t>;
-
-errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const StoreError& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no StoreError thrown";
-  return errc::internal;
-}
 
 // A live call created at `created_ms`, active, with `active` participants in it.
 calls::CallSession live_call(std::string id, std::int64_t created_ms, int active) {

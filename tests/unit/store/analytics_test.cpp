@@ -20,20 +20,11 @@ using calls::SessionType;
 using calls::Status;
 using test::at;
 using test::CallSpec;
+using test::code_of;
 using test::kDay;
 using test::kHour;
 using test::kMonday;
 using test::raw_sql;
-
-errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const StoreError& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no StoreError thrown";
-  return errc::internal;
-}
 
 AnalyticsReport day_report(Repository& r, std::int64_t day = kMonday) {
   return r.analytics({at(day), at(day + kDay), Granularity::hour});

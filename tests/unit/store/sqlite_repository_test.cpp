@@ -19,18 +19,9 @@ namespace {
 
 using calls::Status;
 using test::at;
+using test::code_of;
 using test::make_full_session;
 using test::make_session;
-
-errc code_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const StoreError& e) {
-    return e.code();
-  }
-  ADD_FAILURE() << "no StoreError thrown";
-  return errc::internal;
-}
 
 // The sessions of a page, parsed back from their documents.
 std::vector<calls::CallSession> sessions(const HistoryPage& page) {

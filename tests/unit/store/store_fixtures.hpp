@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "calls/call_session.hpp"
 #include "store/store.hpp"
 
@@ -100,6 +102,17 @@ Result<T> run(Store& store, std::function<Result<T>(Repository&)> op) {
   auto result = done.get_future();
   store.execute<T>(std::move(op), [&done](Result<T> r) { done.set_value(std::move(r)); });
   return result.get();
+}
+
+// The code of the StoreError `f` throws (a test failure, and internal, when it throws none).
+inline errc code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const StoreError& e) {
+    return e.code();
+  }
+  ADD_FAILURE() << "no StoreError thrown";
+  return errc::internal;
 }
 
 }  // namespace hearth::store::test
