@@ -9,6 +9,9 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)
+find_package(ZLIB REQUIRED)                                             # gzip copies of the web assets
+pkg_check_modules(LIBBROTLIENC REQUIRED IMPORTED_TARGET libbrotlienc)  # brotli copies of the web assets
+pkg_check_modules(LIBBROTLIDEC REQUIRED IMPORTED_TARGET libbrotlidec)  # their tests
 if(HEARTH_TESTS)
   find_package(GTest CONFIG REQUIRED)
 endif()

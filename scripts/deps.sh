@@ -5,10 +5,12 @@ set -euo pipefail
 
 build_pkgs=(g++ cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libjwt-dev liburing-dev libsqlite3-dev libpq-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev)
-test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev sqlite3 clang-format)
+  libssl-dev zlib1g-dev libbrotli-dev libjwt-dev liburing-dev libsqlite3-dev libpq-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev)
+test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev sqlite3 clang-format systemd)
 test_pkgs+=(clang libclang-rt-14-dev)  # libFuzzer with ASan+UBSan (scripts/fuzz.sh)
 test_pkgs+=(chromium)  # the browser tests (tests/browser) drive Debian's Chromium
+test_pkgs+=(coturn)  # the TURN tests (tests/integration/turn*, tests/browser/turn_relay) start turnserver
+test_pkgs+=(prometheus)  # promtool: the live /metrics scrape (tests/e2e/metrics_scrape) and the alert rules (tests/ops)
 
 pkgs=("${build_pkgs[@]}")
 if [[ "${1:-build}" == "test" ]]; then pkgs+=("${test_pkgs[@]}"); fi

@@ -9,30 +9,15 @@
 #include <fmt/format.h>
 
 #include "core/random.hpp"
+#include "core/setting_values.hpp"
 
 namespace hearth::app {
 namespace {
 
-std::vector<std::string> split_list(std::string_view text) {
-  std::vector<std::string> out;
-  while (!text.empty()) {
-    const auto comma = text.find(',');
-    auto item = text.substr(0, comma);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    if (comma == std::string_view::npos) break;
-    text.remove_prefix(comma + 1);
-  }
-  return out;
-}
-
 long long parse_int(std::string_view name, const std::string& value, long long min, long long max) {
-  long long n = 0;
-  const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), n);
-  if (value.empty() || ec != std::errc{} || ptr != value.data() + value.size() || n < min || n > max)
-    throw ConfigError(fmt::format("{} must be an integer from {} to {} (got '{}')", name, min, max, value));
-  return n;
+  const auto n = parse_bounded_int(value, min, max);
+  if (!n) throw ConfigError(fmt::format("{} must be an integer from {} to {} (got '{}')", name, min, max, value));
+  return *n;
 }
 
 std::string read_file(const std::string& path, std::string_view name) {
@@ -125,6 +110,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--turn-password", &raw.turn_password, "TURN_PASSWORD", "static TURN password"},
       {"--turn-secret", &raw.turn_secret, "TURN_SECRET", "coturn static-auth-secret: mint per-user credentials"},
       {"--turn-credential-ttl", &raw.turn_credential_ttl, "TURN_CREDENTIAL_TTL_SECONDS", "default 21600"},
+      {"--ice-transport-policy", &raw.ice_transport_policy, "ICE_TRANSPORT_POLICY",
+       "all | relay: relay makes clients use TURN only (default all)"},
       {"--max-call-participants", &raw.max_call_participants, "MAX_CALL_PARTICIPANTS", "default 8"},
       {"--call-timeout-minutes", &raw.call_timeout_minutes, "CALL_TIMEOUT_MINUTES", "default 60"},
       {"--call-ring-timeout-seconds", &raw.call_ring_timeout_seconds, "CALL_RING_TIMEOUT_SECONDS", "default 60"},
@@ -137,6 +124,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--max-invitees", &raw.max_invitees, "MAX_INVITEES", "default 50"},
       {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
       {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
+      {"--shutdown-timeout-seconds", &raw.shutdown_timeout_seconds, "SHUTDOWN_TIMEOUT_SECONDS",
+       "SIGTERM: requests in flight, the store and webhook deliveries get this long, default 20"},
       {"--log-level", &raw.log_level, "LOG_LEVEL", "trace|debug|info|warn|error (default info)"},
       {"--ping-interval-ms", &raw.ping_interval_ms, "PING_INTERVAL_MS", "Engine.IO heartbeat interval, default 25000"},
       {"--ping-timeout-ms", &raw.ping_timeout_ms, "PING_TIMEOUT_MS", "Engine.IO pong deadline, default 20000"},
@@ -179,6 +168,29 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
   };
   for (const auto& o : opts)
     cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
+  // Webhooks (docs/webhooks.md).
+  auto& w = raw.webhooks;
+  const Opt webhook_opts[] = {
+      {"--webhook-urls", &w.urls, "WEBHOOK_URLS", "comma list of http:// URLs that get the call events; none: off"},
+      {"--webhook-secret", &w.secret, "WEBHOOK_SECRET", "HMAC-SHA256 key of X-Hearth-Signature, 16+ characters"},
+      {"--webhook-timeout-ms", &w.timeout_ms, "WEBHOOK_TIMEOUT_MS", "per attempt, default 10000"},
+      {"--webhook-retry-initial-ms", &w.retry_initial_ms, "WEBHOOK_RETRY_INITIAL_MS",
+       "first retry delay, doubling, default 1000"},
+      {"--webhook-retry-max-ms", &w.retry_max_ms, "WEBHOOK_RETRY_MAX_MS", "longest retry delay, default 300000"},
+      {"--webhook-give-up-after-seconds", &w.give_up_after_seconds, "WEBHOOK_GIVE_UP_AFTER_SECONDS",
+       "an event not delivered by then is dropped, default 86400"},
+      {"--webhook-max-attempts", &w.max_attempts, "WEBHOOK_MAX_ATTEMPTS",
+       "attempts before dropping, 0 (default): no limit"},
+      {"--webhook-concurrency", &w.concurrency, "WEBHOOK_CONCURRENCY", "requests in flight at once, default 8"},
+  };
+  for (const auto& o : webhook_opts)
+    cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);
+  cmd.add_option("--metrics-port", raw.metrics_port,
+                 "serve GET /metrics on this port (0 picks one) instead of the main one [env METRICS_PORT]")
+      ->envname("METRICS_PORT");
+  cmd.add_option("--metrics-allow", raw.metrics_allow,
+                 "addresses and CIDR ranges that may read /metrics, default 127.0.0.0/8,::1 [env METRICS_ALLOW]")
+      ->envname("METRICS_ALLOW");
   add_database_option(cmd, raw);
   cmd.add_flag("--protocol-conformance", raw.protocol_conformance,
                "serve what the official Engine.IO / Socket.IO protocol test suites expect (testing only)");
@@ -224,6 +236,12 @@ Config build_config(const RawOptions& raw) {
   if (!raw.turn_credential_ttl.empty())
     c.ice.turn_credential_ttl =
         std::chrono::seconds(parse_int("TURN_CREDENTIAL_TTL_SECONDS", raw.turn_credential_ttl, 60, 7 * 86400));
+  if (!raw.ice_transport_policy.empty()) {
+    auto policy = ice::parse_transport_policy(raw.ice_transport_policy);
+    if (!policy)
+      throw ConfigError(fmt::format("ICE_TRANSPORT_POLICY: '{}' must be all or relay", raw.ice_transport_policy));
+    c.ice.transport_policy = *policy;
+  }
   if (auto err = ice::validate(c.ice)) throw ConfigError(*err);
 
   if (!raw.max_call_participants.empty())
@@ -243,6 +261,16 @@ Config build_config(const RawOptions& raw) {
   if (!raw.auth_failures_per_minute.empty())
     c.auth_failures_per_minute =
         static_cast<double>(parse_int("AUTH_FAILURES_PER_MINUTE", raw.auth_failures_per_minute, 1, 100'000'000));
+  if (!raw.metrics_port.empty())
+    c.metrics_port = static_cast<unsigned short>(parse_int("METRICS_PORT", raw.metrics_port, 0, 65535));
+  if (!raw.metrics_allow.empty()) {
+    auto allow = metrics::AllowList::parse(raw.metrics_allow);
+    if (!allow) throw ConfigError(allow.error().message);
+    c.metrics_allow = std::move(*allow);
+  }
+  if (!raw.shutdown_timeout_seconds.empty())
+    c.shutdown_timeout =
+        std::chrono::seconds(parse_int("SHUTDOWN_TIMEOUT_SECONDS", raw.shutdown_timeout_seconds, 1, 3600));
   if (!raw.sweep_interval_seconds.empty())
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 
@@ -289,6 +317,11 @@ Config build_config(const RawOptions& raw) {
     c.web_root = raw.web_root;
   }
   apply_transport_limits(raw, c);
+  try {
+    c.webhooks = webhooks::parse_webhook_options(raw.webhooks);
+  } catch (const webhooks::WebhookConfigError& e) {
+    throw ConfigError(e.what());
+  }
   c.protocol_conformance = raw.protocol_conformance;
   if (c.protocol_conformance) {
     // The values the official test suites are written against.

@@ -3,6 +3,7 @@
 // start. A bad value throws ConfigError naming the variable, the value and the rule.
 // Thread safety: built once in main, then read-only.
 #include <chrono>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -11,10 +12,12 @@
 
 #include "calls/limits.hpp"
 #include "ice/ice_servers.hpp"
+#include "metrics/allow_list.hpp"
 #include "net/limits.hpp"
 #include "net/websocket_connection.hpp"
 #include "realtime/engineio/options.hpp"
 #include "signaling/service.hpp"
+#include "webhooks/webhook_options.hpp"
 
 namespace hearth::app {
 
@@ -40,12 +43,18 @@ struct Config {
   double rate_limit_per_minute = 120;
   double auth_failures_per_minute = 60;  // REST requests with a bad token, per client address
   std::chrono::seconds sweep_interval{30};
+  std::chrono::seconds shutdown_timeout{20};  // SIGTERM to exit, at most
+  // GET /metrics: on its own listener at METRICS_PORT (0 picks one) when set, else on the main port; only for the
+  // client addresses of METRICS_ALLOW (default loopback).
+  std::optional<unsigned short> metrics_port;
+  metrics::AllowList metrics_allow = *metrics::AllowList::parse(metrics::kDefaultMetricsAllow);
   unsigned threads = 1;
   std::string log_level = "info";
   realtime::engineio::Options engine;
   signaling::SignalingOptions signaling;
   std::string web_root;               // WEB_ROOT: the web client's folder; empty: found next to the executable
   bool protocol_conformance = false;  // serve what the Socket.IO protocol test suites expect (never by default)
+  webhooks::WebhookOptions webhooks;  // WEBHOOK_*: off unless WEBHOOK_URLS is set (docs/webhooks.md)
 };
 
 // Raw option values as strings: CLI11 fills them from flags or environment variables.
@@ -58,8 +67,12 @@ struct RawOptions {
       max_connections_per_address, http_header_limit_bytes, rest_body_limit_bytes, http_request_timeout_seconds,
       http_idle_timeout_seconds, websocket_send_queue_bytes, polling_send_queue_bytes, websocket_close_timeout_seconds,
       upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions, max_unauthenticated_per_address,
-      max_sockets_per_user;
+      max_sockets_per_user, shutdown_timeout_seconds;
+  std::string ice_transport_policy;  // ICE_TRANSPORT_POLICY
+  // METRICS_PORT, METRICS_ALLOW
+  std::string metrics_port, metrics_allow;
   bool protocol_conformance = false;
+  webhooks::RawWebhookOptions webhooks;
 };
 
 // Declares the serve options (flags with their environment variable names) on `cmd`.

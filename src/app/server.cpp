@@ -8,6 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
 
 #include "app/conformance.hpp"
 #include "app/sweeper.hpp"
@@ -16,10 +17,12 @@
 #include "http/api/analytics_api.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/dev_token.hpp"
+#include "http/metrics_endpoint.hpp"
 #include "http/middleware/cors.hpp"
 #include "http/request_handler.hpp"
 #include "http/static_files.hpp"
 #include "ice/ice_servers.hpp"
+#include "metrics/exposition.hpp"
 #include "net/listener.hpp"
 #include "net/serial_executor.hpp"
 #include "realtime/engineio/server.hpp"
@@ -28,14 +31,17 @@
 #include "signaling/service.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
+#include "webhooks/dispatcher.hpp"
 
 namespace hearth::app {
 namespace asio = boost::asio;
 
 namespace {
 
-std::unique_ptr<store::Repository> open_repository(const std::string& database_url) {
-  auto repo = std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url));
+std::unique_ptr<store::Repository> open_repository(const std::string& database_url, store::OutboxOptions outbox = {}) {
+  // Webhooks: the outbox is off (nothing written) unless it has targets.
+  auto repo = std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url),
+                                                        store::SqliteOptions{}, std::move(outbox));
   const int applied = repo->migrate();
   if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, repo->schema_version());
   return repo;
@@ -59,7 +65,7 @@ struct Server::Impl {
   explicit Impl(Config c)
       : cfg(std::move(c)),
         ioc(static_cast<int>(cfg.threads)),
-        store(open_repository(cfg.database_url)),
+        store(open_repository(cfg.database_url, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal})),
         verifier(jwt_config(cfg)),
         ice(cfg.ice),
         cors(cfg.cors_origins, cfg.cors_allow_any),
@@ -75,12 +81,12 @@ struct Server::Impl {
                 http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.http.body_limit},
                 [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
         signaling(ioc, store, verifier, auth_failures, ice, clock, cfg.limits, cfg.signaling),
-        engine(ioc, cfg.engine, cfg.websocket,
+        engine(ioc, with_metrics(cfg.engine), cfg.websocket,
                [this](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
                  session->set_handler(std::make_unique<realtime::socketio::Client>(
                      session, sio_options, [this](std::string_view nsp) { return namespace_for(nsp); }));
                }),
-        signals(ioc, SIGINT, SIGTERM) {
+        signals(asio::make_strand(ioc), SIGINT, SIGTERM) {
     net::set_io_threads(ioc, cfg.threads);  // one thread: connections and rooms without strands
     // A session that connects no namespace is as unauthenticated as one that does not sign in: the same timeout.
     sio_options.connect_timeout = cfg.signaling.auth_timeout;
@@ -88,6 +94,7 @@ struct Server::Impl {
     handler.add_routes(analytics);
     handler.set_usage_counters(&usage);
     signaling.set_usage_counters(&usage);
+    wire_metrics();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
     if (page) handler.mount(*page);
@@ -112,6 +119,56 @@ struct Server::Impl {
                                           for (const auto& s : ended) signaling.ended(s);
                                         });
     usage_recorder = std::make_shared<UsageRecorder>(ioc, store, clock, usage, &signaling::error_code);
+    if (cfg.webhooks.enabled()) start_webhooks();
+  }
+
+  // Webhooks: the dispatcher wakes up on commits that wrote events; a drain lets its requests in flight finish
+  // (what is not delivered stays in the outbox for the next start).
+  void start_webhooks() {
+    webhook_dispatcher = std::make_shared<webhooks::Dispatcher>(ioc, store, clock, cfg.webhooks, webhook_stats);
+    outbox_signal->set([w = std::weak_ptr<webhooks::Dispatcher>(webhook_dispatcher)] {
+      if (auto d = w.lock()) d->notify();
+    });
+    auto drained = std::make_shared<std::atomic<bool>>(false);
+    drain_checks.push_back([this, drained, started = false]() mutable {
+      if (!std::exchange(started, true)) webhook_dispatcher->drain(drain_deadline, [drained] { drained->store(true); });
+      return drained->load();
+    });
+  }
+
+  // GET /metrics: counted by the handler, signaling, Engine.IO and the store; served on the main port, or on its own
+  // listener when METRICS_PORT is set.
+  realtime::engineio::Options with_metrics(realtime::engineio::Options o) {
+    o.metrics = &live_metrics;
+    return o;
+  }
+  void wire_metrics() {
+    store.set_metrics(&live_metrics);
+    signaling.set_metrics(&live_metrics);
+    metrics_endpoint = std::make_unique<http::MetricsEndpoint>(
+        cfg.metrics_allow, [this] { return render_metrics(); }, cfg.development);
+    handler.set_metrics(&live_metrics, cfg.metrics_port ? nullptr : metrics_endpoint.get());
+    if (!cfg.metrics_port) return;
+    metrics_handler = std::make_unique<http::MetricsHttpHandler>(*metrics_endpoint, cfg.development);
+    metrics_listener = std::make_shared<net::Listener>(
+        ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), *cfg.metrics_port), *metrics_handler, cfg.http);
+  }
+  std::string render_metrics() const {
+    metrics::ScrapeInputs in;
+    in.engineio_sessions = static_cast<std::int64_t>(engine.session_count());
+    in.authenticated_users = static_cast<std::int64_t>(signaling.authenticated_users());
+    in.store_queue_depth = static_cast<std::int64_t>(store.pending());
+    in.store_queue_capacity = static_cast<std::int64_t>(store.max_queue());
+    in.webhooks = webhook_dispatcher ? &webhook_stats : nullptr;
+    in.signaling_code = &signaling::error_code;
+    return metrics::render(live_metrics.snapshot(), in);
+  }
+  void start_metrics_listener() {
+    if (!metrics_listener) return;
+    metrics_listener->run();
+    const auto ep = metrics_listener->local_endpoint();
+    const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+    std::cout << "hearth-call metrics on http://" << host << ":" << ep.port() << "/metrics" << std::endl;
   }
 
   realtime::socketio::NamespaceHandler* namespace_for(std::string_view nsp) {
@@ -128,31 +185,63 @@ struct Server::Impl {
         [done = std::move(done)](Result<bool> r) { done(r.ok()); });
   }
 
-  void shut_down() {
-    spdlog::info("shutting down");
+  // SIGTERM/SIGINT. The first drains: /readyz 503 and Connection: close at once, no new connections, every
+  // Engine.IO connection closed (a transport close: socket.io-client reconnects by itself, through a load balancer
+  // to another node, where the stored seat is still its own), then waits for the requests in flight, the store's
+  // queue and whatever else registered a drain check (webhook deliveries) — SHUTDOWN_TIMEOUT_SECONDS at most.
+  // The second signal, or the timeout, stops at once. Either way nothing acknowledged is lost: answers and acks are
+  // sent only after their commit, and the store's destructor commits what is still queued.
+  void on_signal(int signal) {
+    if (draining) {
+      spdlog::warn("signal {} while draining: stopping now", signal);
+      return stop_now();
+    }
+    draining = true;
+    spdlog::info("signal {}: draining, {} s at most", signal, cfg.shutdown_timeout.count());
+    handler.begin_drain();
+    signaling.begin_drain();
     listener->stop();
     sweeper->stop();
     engine.close_all();
     if (echo_engine) echo_engine->close_all();
-    // Give in-flight requests a moment to get their answers, then stop the loop; the store's destructor
-    // commits whatever is still queued.
-    auto timer = std::make_shared<asio::steady_timer>(ioc);
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    auto poll = std::make_shared<std::function<void()>>();
-    *poll = [this, timer, deadline, poll] {
-      if (store.pending() == 0 || std::chrono::steady_clock::now() >= deadline) {
-        // The last counts, the answers of the grace included; the store's destructor commits them.
-        usage_recorder->stop();
-        ioc.stop();
-        *poll = nullptr;  // break the self-reference
-        return;
-      }
-      timer->expires_after(std::chrono::milliseconds(20));
-      timer->async_wait([poll](boost::system::error_code) {
-        if (*poll) (*poll)();
-      });
-    };
-    (*poll)();
+    drain_deadline = std::chrono::steady_clock::now() + cfg.shutdown_timeout;
+    drain_timer = std::make_unique<asio::steady_timer>(signals.get_executor());
+    signals.async_wait([this](boost::system::error_code ec, int sig) {
+      if (!ec) on_signal(sig);
+    });
+    poll_drained();
+  }
+
+  bool drained() const {
+    if (handler.in_flight() > 0 || store.pending() > 0) return false;
+    for (const auto& check : drain_checks)
+      if (!check()) return false;
+    return true;
+  }
+
+  void poll_drained() {
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= drain_deadline) {
+      spdlog::warn("shutdown timeout ({} s): stopping with {} request(s) in flight, {} store operation(s) queued",
+                   cfg.shutdown_timeout.count(), handler.in_flight(), store.pending());
+      return stop_now();
+    }
+    // A first short wait lets the close frames and the answers just written leave.
+    if (drained() && drain_polls > 0) {
+      spdlog::info("drained; stopping");
+      return stop_now();
+    }
+    ++drain_polls;
+    drain_timer->expires_after(std::chrono::milliseconds(20));
+    drain_timer->async_wait([this](boost::system::error_code ec) {
+      if (!ec) poll_drained();
+    });
+  }
+
+  void stop_now() {
+    // The last counts, the answers of the drain included; the store's destructor commits them.
+    usage_recorder->stop();
+    ioc.stop();
   }
 
   // Declaration order is destruction order reversed: the io_context outlives the store, whose destructor
@@ -160,12 +249,16 @@ struct Server::Impl {
   Config cfg;
   SystemClock clock;
   asio::io_context ioc;
+  // Before the store: its repository tells the webhook dispatcher (when there is one) of commits that wrote events.
+  std::shared_ptr<store::OutboxSignal> outbox_signal = std::make_shared<store::OutboxSignal>();
+  metrics::Metrics live_metrics;  // GET /metrics; before the store, whose thread counts into it
   store::Store store;
   auth::JwtVerifier verifier;
   ice::IceServers ice;
   http::CorsPolicy cors;
   RateLimiter auth_failures;     // failed authentications per client address, REST and Socket.IO alike
   metrics::UsageCounters usage;  // REST answers, Socket.IO events and errors, flushed by the usage recorder
+  webhooks::WebhookStats webhook_stats;
   http::VideoCallApi api;
   http::AnalyticsApi analytics;
   std::unique_ptr<http::StaticFiles> page;            // the web client; null when its files are missing
@@ -177,9 +270,19 @@ struct Server::Impl {
   realtime::engineio::Server engine;
   std::unique_ptr<realtime::engineio::Server> echo_engine;
   asio::signal_set signals;
+  // The drain runs on the signals' strand.
+  bool draining = false;
+  std::chrono::steady_clock::time_point drain_deadline;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+  int drain_polls = 0;
+  std::vector<std::function<bool()>> drain_checks;  // more work a drain waits for (true: done); set before run()
   std::shared_ptr<net::Listener> listener;
+  std::unique_ptr<http::MetricsEndpoint> metrics_endpoint;
+  std::unique_ptr<http::MetricsHttpHandler> metrics_handler;  // METRICS_PORT only
+  std::shared_ptr<net::Listener> metrics_listener;            // METRICS_PORT only
   std::shared_ptr<Sweeper> sweeper;
   std::shared_ptr<UsageRecorder> usage_recorder;
+  std::shared_ptr<webhooks::Dispatcher> webhook_dispatcher;  // null when WEBHOOK_URLS is unset
 };
 
 Server::Server(Config cfg) : impl_(std::make_unique<Impl>(std::move(cfg))) {}
@@ -187,12 +290,14 @@ Server::~Server() = default;
 
 int Server::run() {
   Impl& s = *impl_;
-  s.signals.async_wait([&s](boost::system::error_code ec, int) {
-    if (!ec) s.shut_down();
+  s.signals.async_wait([&s](boost::system::error_code ec, int signal) {
+    if (!ec) s.on_signal(signal);
   });
   s.listener->run();
+  s.start_metrics_listener();
   s.sweeper->start();
   s.usage_recorder->start();
+  if (s.webhook_dispatcher) s.webhook_dispatcher->start();
   const auto ep = s.listener->local_endpoint();
   const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   std::cout << "hearth-call listening on http://" << host << ":" << ep.port() << std::endl;

@@ -67,6 +67,26 @@ std::optional<EndReason> parse_end_reason(std::string_view s) noexcept {
   return std::nullopt;
 }
 
+std::string_view to_string(LeaveReason r) noexcept {
+  switch (r) {
+    case LeaveReason::none:
+      return "none";
+    case LeaveReason::left:
+      return "left";
+    case LeaveReason::disconnected:
+      return "disconnected";
+    case LeaveReason::call_ended:
+      return "call_ended";
+  }
+  return "none";
+}
+
+std::optional<LeaveReason> parse_leave_reason(std::string_view s) noexcept {
+  for (auto r : {LeaveReason::none, LeaveReason::left, LeaveReason::disconnected, LeaveReason::call_ended})
+    if (to_string(r) == s) return r;
+  return std::nullopt;
+}
+
 bool CallSession::is_member(std::string_view user_id) const noexcept {
   return user_id == initiator_id || std::find(invitees.begin(), invitees.end(), user_id) != invitees.end();
 }

@@ -15,6 +15,10 @@ namespace hearth::calls {
 enum class SessionType { one_to_one, group, therapy };
 enum class Status { waiting, active, ended };
 enum class EndReason { none, ended_by_user, missed, timeout, all_left, declined };
+// Why a participant last left, for participant_left webhooks (call_events_diff.hpp): set by signaling when a
+// participant leaves or its reconnect grace runs out, cleared when it joins again; none otherwise (a participant
+// made inactive by the end of the call keeps none: the end says why).
+enum class LeaveReason { none, left, disconnected, call_ended };
 
 std::string_view to_string(SessionType t) noexcept;
 std::string_view to_string(Status s) noexcept;
@@ -22,6 +26,8 @@ std::string_view to_string(EndReason r) noexcept;
 std::optional<SessionType> parse_session_type(std::string_view s) noexcept;
 std::optional<Status> parse_status(std::string_view s) noexcept;
 std::optional<EndReason> parse_end_reason(std::string_view s) noexcept;
+std::string_view to_string(LeaveReason r) noexcept;
+std::optional<LeaveReason> parse_leave_reason(std::string_view s) noexcept;
 
 struct CallSettings {
   bool is_video_enabled = true;
@@ -63,6 +69,7 @@ struct Participant {
   std::optional<TimePoint> left_at;
   bool is_active = false;
   MediaState media;
+  LeaveReason left_reason = LeaveReason::none;  // stored as "leftReason" when not none
   friend bool operator==(const Participant&, const Participant&) = default;
 };
 

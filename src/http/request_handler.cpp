@@ -65,6 +65,7 @@ RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verif
   router_.add(verb::put, "/api/video-call/session/:sessionId/media", route(api, &VideoCallApi::update_media));
   router_.add(verb::post, "/api/video-call/session/:sessionId/end", route(api, &VideoCallApi::end));
   router_.add(verb::get, "/api/video-call/history", route(api, &VideoCallApi::history));
+  router_.add(verb::get, "/api/video-call/ice-servers", route(api, &VideoCallApi::ice_servers));
 }
 
 void RequestHandler::add_routes(AnalyticsApi& analytics) {
@@ -77,6 +78,15 @@ void RequestHandler::fail(const net::Request& req, const net::Responder& respond
   auto res = error_response(e, api_.development());
   res.version(req.version());
   respond(std::move(res));
+}
+
+net::Responder RequestHandler::timed(net::Responder respond, std::size_t route,
+                                     std::chrono::steady_clock::time_point started) const {
+  return respond.wrap([metrics = metrics_, respond, route, started](net::Response res) {
+    metrics->observe(metrics::Histogram::http, route, metrics::seconds_since(started));
+    if (res.result_int() >= 400) metrics->rest_error(res.result_int());
+    respond(std::move(res));
+  });
 }
 
 net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder respond, bool count) const {
@@ -92,11 +102,32 @@ net::Responder RequestHandler::with_cors(const net::Request& req, net::Responder
   });
 }
 
+namespace {
+
+// Counts a request in flight for as long as any copy of its Responder lives.
+struct InFlight {
+  explicit InFlight(std::shared_ptr<std::atomic<std::int64_t>> n) : count(std::move(n)) {
+    count->fetch_add(1, std::memory_order_relaxed);
+  }
+  ~InFlight() { count->fetch_sub(1, std::memory_order_relaxed); }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+  std::shared_ptr<std::atomic<std::int64_t>> count;
+};
+
+}  // namespace
+
 void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, net::Responder respond) {
+  const auto started = std::chrono::steady_clock::now();  // hearth_http_request_duration_seconds
+  respond = respond.wrap([this, respond, guard = std::make_shared<InFlight>(in_flight_)](net::Response res) {
+    if (draining_.load(std::memory_order_relaxed)) res.keep_alive(false);
+    respond(std::move(res));
+  });
   if (auto pre = cors_.preflight(req)) return respond(std::move(*pre));
   auto* endpoint = endpoint_for(req.target());
   const auto [path, query] = split_target(req.target());
   const bool health = req.method() == bhttp::verb::get && (path == "/healthz" || path == "/readyz");
+  if (metrics_endpoint_ && path == MetricsEndpoint::kPath) return respond(metrics_endpoint_->answer(req, conn));
   // Every REST answer is counted here, once: the routes', and the refusals below (404, 405, 401, 429...).
   respond = with_cors(req, std::move(respond), !endpoint && !health);
   if (endpoint) return endpoint->handle_http(std::move(req), conn, respond);
@@ -104,6 +135,8 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   if (req.method() == bhttp::verb::get && path == "/healthz") return respond(ok("ok", json::object{{"status", "up"}}));
   if (req.method() == bhttp::verb::get && path == "/readyz") {
     const bool dev = api_.development();
+    if (draining_.load(std::memory_order_relaxed))
+      return respond(error_response(make_error(errc::unavailable, "Shutting down"), dev));
     return readiness_([respond, dev](bool ready) {
       if (ready) return respond(ok("ok", json::object{{"status", "ready"}}));
       respond(error_response(make_error(errc::unavailable, "Store unavailable"), dev));
@@ -111,6 +144,7 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   }
 
   auto match = router_.match(req.method(), path);
+  if (metrics_) respond = timed(std::move(respond), metrics::route_index(match.pattern), started);
   if (!match.handler) {
     if (!match.path_known) return fail(req, respond, make_error(errc::not_found, "Route not found"));
     auto res = error_response(make_error(errc::method_not_allowed, "Method not allowed"), api_.development());
@@ -124,11 +158,14 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
   const auto now = clock_.now();
   const std::string token = bearer_token(req);
   if (token.empty()) {
+    if (metrics_) metrics_->auth_failed(metrics::AuthTransport::rest);
     return fail(req, respond, make_error(errc::unauthenticated, "Authentication required: Bearer token missing"));
   }
   auto principal = verifier_.verify(token, now);
   if (!principal) {
+    if (metrics_) metrics_->auth_failed(metrics::AuthTransport::rest);
     if (auth_failure_limiter_.acquire(conn.client, now)) {
+      if (metrics_) metrics_->rate_limited(metrics::RateLimit::auth_failures);
       auto res = error_response(make_error(errc::rate_limited, "Too many failed authentications"), api_.development());
       res.set(bhttp::field::retry_after, "60");
       return respond(std::move(res));
@@ -136,6 +173,7 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
     return fail(req, respond, principal.error());
   }
   if (auto wait = user_limiter_.acquire(principal->user_id, now)) {
+    if (metrics_) metrics_->rate_limited(metrics::RateLimit::rest_requests);
     auto res = error_response(make_error(errc::rate_limited, "Too many requests, slow down"), api_.development());
     res.set(bhttp::field::retry_after, std::to_string(std::max<std::int64_t>(1, wait->count())));
     return respond(std::move(res));
@@ -159,6 +197,7 @@ net::Response RequestHandler::transport_error(errc code, const net::Request* req
   auto res = error_response(make_error(code, std::move(text)), api_.development());
   // A refused request counts as a REST answer unless a mounted endpoint (Engine.IO) owns its path.
   if (usage_ && !(req && endpoint_for(req->target()))) usage_->rest_answered(res.result_int());
+  if (metrics_ && !(req && endpoint_for(req->target()))) metrics_->rest_error(res.result_int());
   if (req) {
     cors_.decorate(*req, res);
     if (code == errc::payload_too_large)

@@ -27,6 +27,8 @@ class Router {
     Params params;
     bool path_known = false;  // some route has this path (so 405, not 404)
     std::string allow;        // methods of that path, for the Allow header
+    // The matched route's pattern (the metrics label); empty when no handler.
+    std::string_view pattern;
   };
 
   Match match(boost::beast::http::verb method, std::string_view path) const {
@@ -41,6 +43,7 @@ class Router {
       if (r.method == method && !m.handler) {
         m.handler = &r.handler;
         m.params = std::move(params);
+        m.pattern = r.pattern;
       }
     }
     return m;

@@ -3,6 +3,9 @@
 #include <array>
 #include <cctype>
 #include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
 #include <optional>
 #include <sstream>
 #include <vector>
@@ -12,6 +15,8 @@
 #include <boost/beast/http/field.hpp>
 
 #include "core/result.hpp"
+#include "http/asset_names.hpp"
+#include "http/compression.hpp"
 #include "http/response.hpp"
 
 namespace hearth::http {
@@ -40,10 +45,34 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 12> kContent
     {".woff2", "font/woff2"},
 }};
 
-// The page may load scripts, styles and images only from this server, and connect only back to it.
-constexpr std::string_view kPagePolicy =
-    "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
-    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+// The page may load scripts, styles and images only from this server, and connect only back to it. Its one inline
+// script, the import map, is allowed by its hash.
+std::string page_policy(std::string_view import_map_hash) {
+  std::string policy = "default-src 'self'; ";
+  if (!import_map_hash.empty()) fmt::format_to(std::back_inserter(policy), "script-src 'self' {}; ", import_map_hash);
+  policy +=
+      "img-src 'self' data: blob:; media-src 'self' blob: mediastream:; connect-src 'self'; "
+      "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+  return policy;
+}
+
+// Compressed copies pay for text files of some size only.
+constexpr std::size_t kCompressMinBytes = 1024;
+constexpr std::string_view kImmutable = "public, max-age=31536000, immutable";
+
+bool is_page(const StaticFile& f) { return f.content_type.starts_with("text/html"); }
+
+bool is_text(const StaticFile& f) {
+  return f.content_type.starts_with("text/") || f.content_type.starts_with("application/json") ||
+         f.content_type.starts_with("application/manifest+json") || f.content_type.starts_with("image/svg+xml");
+}
+
+void compress(StaticFile& f) {
+  if (!is_text(f) || f.body.size() < kCompressMinBytes) return;
+  // Kept only when it saves something worth the Vary.
+  if (auto gz = gzip_compress(f.body); gz && gz->size() + 64 < f.body.size()) f.gzip = std::move(*gz);
+  if (auto br = brotli_compress(f.body); br && br->size() + 64 < f.body.size()) f.brotli = std::move(*br);
+}
 
 // The pages' own addresses: the call page at the root, the admin dashboard at /admin (when admin.html exists).
 constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kPageAliases{{
@@ -87,7 +116,9 @@ std::optional<StaticFile> read_file(const fs::path& path, std::string_view conte
   std::ifstream in(path, std::ios::binary);
   std::ostringstream body;
   if (!in || !(body << in.rdbuf())) return std::nullopt;
-  StaticFile f{body.str(), std::string(content_type), {}};
+  StaticFile f;
+  f.body = body.str();
+  f.content_type = content_type;
   f.etag = etag_of(f.body);
   return f;
 }
@@ -171,9 +202,26 @@ std::unique_ptr<StaticFiles> StaticFiles::load(const fs::path& web_root, bool de
 }
 
 StaticFiles::StaticFiles(std::unordered_map<std::string, StaticFile> files, bool development)
-    : files_(std::move(files)), development_(development) {}
+    : file_count_(files.size()), development_(development) {
+  // Assets first (their hashed names), then the pages that name them.
+  std::map<std::string, std::string> hashed;
+  for (const auto& [path, file] : files)
+    if (!is_page(file)) hashed.emplace(path, hashed_path(path, file.body));
+  for (auto& [path, file] : files) {
+    if (is_page(file)) {
+      auto page = rewrite_page(file.body, hashed);
+      file.body = std::move(page.html);
+      file.etag = etag_of(file.body);
+      file.policy = page_policy(page.import_map_hash);
+    }
+    compress(file);
+    auto shared = std::make_shared<const StaticFile>(std::move(file));
+    if (const auto it = hashed.find(path); it != hashed.end()) files_.emplace(it->second, Entry{shared, true});
+    files_.emplace(path, Entry{std::move(shared), false});
+  }
+}
 
-const StaticFile* StaticFiles::find(std::string_view target) const {
+const StaticFiles::Entry* StaticFiles::find(std::string_view target) const {
   std::string path(target.substr(0, target.find('?')));
   for (const auto& [alias, file] : kPageAliases)
     if (path == alias) path = file;
@@ -184,29 +232,40 @@ const StaticFile* StaticFiles::find(std::string_view target) const {
 bool StaticFiles::owns(std::string_view target) const { return find(target) != nullptr; }
 
 void StaticFiles::handle_http(net::Request req, const net::ConnectionInfo&, const net::Responder& respond) {
-  const StaticFile* file = find(req.target());
+  const Entry* entry = find(req.target());
   const bool head = req.method() == bhttp::verb::head;
-  if (!file || (!head && req.method() != bhttp::verb::get)) {
+  if (!entry || (!head && req.method() != bhttp::verb::get)) {
     auto res = error_response(make_error(errc::method_not_allowed, "Method not allowed"), development_);
     res.set(bhttp::field::allow, "GET, HEAD");
     return respond(std::move(res));
   }
-  const bool not_modified = matches(req[bhttp::field::if_none_match], file->etag);
+  const StaticFile& file = *entry->file;
+  const auto coding = choose_coding(req[bhttp::field::accept_encoding], !file.brotli.empty(), !file.gzip.empty());
+  const std::string& body = coding == ContentCoding::br     ? file.brotli
+                            : coding == ContentCoding::gzip ? file.gzip
+                                                            : file.body;
+  // Each representation has its own validator (RFC 9110 8.8.3): the plain ETag with the coding inside the quotes.
+  std::string etag = file.etag;
+  if (coding != ContentCoding::identity) etag.insert(etag.size() - 1, fmt::format("-{}", to_string(coding)));
+  const bool not_modified = matches(req[bhttp::field::if_none_match], etag);
   net::Response res{not_modified ? bhttp::status::not_modified : bhttp::status::ok, req.version()};
-  res.set(bhttp::field::etag, file->etag);
-  res.set(bhttp::field::cache_control, "no-cache");  // always revalidate: the ETag makes that a cheap 304
+  res.set(bhttp::field::etag, etag);
+  // Hashed names never change; plain names and the pages always revalidate (the ETag makes that a cheap 304).
+  res.set(bhttp::field::cache_control, entry->immutable ? kImmutable : "no-cache");
+  if (!file.gzip.empty() || !file.brotli.empty()) res.set(bhttp::field::vary, "Accept-Encoding");
   res.set("X-Content-Type-Options", "nosniff");
-  if (file->content_type.starts_with("text/html")) {
-    res.set("Content-Security-Policy", kPagePolicy);
+  if (is_page(file)) {
+    res.set("Content-Security-Policy", file.policy);
     res.set("Referrer-Policy", "no-referrer");
   }
   if (!not_modified) {
-    res.set(bhttp::field::content_type, file->content_type);
+    res.set(bhttp::field::content_type, file.content_type);
+    if (coding != ContentCoding::identity) res.set(bhttp::field::content_encoding, to_string(coding));
     // HEAD: the same headers as GET, its Content-Length included, without the body (RFC 9110 9.3.2).
     if (head)
-      res.content_length(file->body.size());
+      res.content_length(body.size());
     else
-      res.body() = file->body;
+      res.body() = body;
   }
   respond(std::move(res));
 }

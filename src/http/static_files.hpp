@@ -1,10 +1,13 @@
 #pragma once
 // The web client's files (web/) and the Socket.IO browser client (node_modules/socket.io-client/dist), read into
 // memory once at start and served by exact path: GET and HEAD, Content-Type by extension, a strong ETag with
-// If-None-Match (304), Cache-Control: no-cache; two pages also have a short address (/ is index.html, /admin is
-// admin.html). Nothing is ever read from disk per request, so a request path cannot reach a file that was not
-// loaded (no traversal); paths it does not know fall through to the REST router, whose 404 has the API's JSON shape.
-// Thread safety: immutable after load(); handle_http() runs on many connection strands at once.
+// If-None-Match (304); two pages also have a short address (/ is index.html, /admin is admin.html).
+// Every asset is also served under a content-hashed name (asset_names.hpp) with Cache-Control: public,
+// max-age=31536000, immutable, and the pages name only those (their own Cache-Control stays no-cache, as do the
+// plain names). Text assets of 1 KiB or more are kept brotli- and gzip-compressed too, chosen by Accept-Encoding.
+// Nothing is ever read from disk per request, so a request path cannot reach a file that was not loaded (no traversal);
+// paths it does not know fall through to the REST router, whose 404 has the API's JSON shape. Thread safety: immutable
+// after load(); handle_http() runs on many connection strands at once.
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -17,7 +20,10 @@ namespace hearth::http {
 struct StaticFile {
   std::string body;
   std::string content_type;
-  std::string etag;  // "\"<64-bit content hash in hex>\""
+  std::string etag;    // "\"<64-bit content hash in hex>\""
+  std::string gzip;    // compressed copies; empty when not worth it
+  std::string brotli;  //
+  std::string policy;  // a page's Content-Security-Policy (its import map's hash included)
 };
 
 class StaticFiles final : public net::Endpoint {
@@ -27,6 +33,7 @@ class StaticFiles final : public net::Endpoint {
   // warning when index.html or the Socket.IO client is missing: the server then serves the API without the page.
   static std::unique_ptr<StaticFiles> load(const std::filesystem::path& web_root, bool development);
 
+  // Adds the hashed names, rewrites the pages (.html) to use them, and compresses what is worth it.
   StaticFiles(std::unordered_map<std::string, StaticFile> files, bool development);
 
   bool owns(std::string_view target) const override;
@@ -37,12 +44,18 @@ class StaticFiles final : public net::Endpoint {
   void handle_upgrade(boost::beast::tcp_stream, net::Request, const net::ConnectionInfo&,
                       net::ConnectionSlot) override {}
 
-  std::size_t file_count() const { return files_.size(); }
+  std::size_t file_count() const { return file_count_; }  // files loaded (each may have two names)
 
  private:
-  const StaticFile* find(std::string_view target) const;
+  struct Entry {
+    std::shared_ptr<const StaticFile> file;
+    bool immutable = false;  // a content-hashed name
+  };
+  const Entry* find(std::string_view target) const;
 
-  std::unordered_map<std::string, StaticFile> files_;  // by URL path ("/index.html", "/js/app.js", ...)
+  // By URL path ("/index.html", "/js/app.js", "/js/app.1f2e3d4c5b6a.js", ...); a file and its hashed name share one.
+  std::unordered_map<std::string, Entry> files_;
+  std::size_t file_count_ = 0;
   bool development_;
 };
 

@@ -24,25 +24,40 @@ std::optional<std::string> validate(const IceConfig& cfg) {
   if (!cfg.turn_urls.empty() && cfg.turn_secret.empty() && (cfg.turn_username.empty() || cfg.turn_password.empty()))
     return std::string("TURN_SERVER_URL needs TURN_USERNAME and TURN_PASSWORD, or TURN_SECRET");
   if (cfg.turn_credential_ttl.count() <= 0) return std::string("TURN_CREDENTIAL_TTL_SECONDS must be positive");
+  // Without a TURN server a relay-only client gathers no candidate at all: every call would fail.
+  if (cfg.transport_policy == TransportPolicy::relay && cfg.turn_urls.empty())
+    return std::string("ICE_TRANSPORT_POLICY=relay needs TURN_SERVER_URL");
+  return std::nullopt;
+}
+
+std::string_view to_string(TransportPolicy p) { return p == TransportPolicy::relay ? "relay" : "all"; }
+
+std::optional<TransportPolicy> parse_transport_policy(std::string_view text) {
+  if (text == "all") return TransportPolicy::all;
+  if (text == "relay") return TransportPolicy::relay;
   return std::nullopt;
 }
 
 IceServers::IceServers(IceConfig cfg) : cfg_(std::move(cfg)) {}
 
 std::vector<IceServer> IceServers::servers_for(std::string_view user_id, TimePoint now) const {
-  std::vector<IceServer> out;
-  if (!cfg_.stun_urls.empty()) out.push_back(IceServer{cfg_.stun_urls, std::nullopt, std::nullopt});
-  if (!cfg_.turn_urls.empty()) {
-    if (!cfg_.turn_secret.empty()) {
-      const auto expiry =
-          std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch() + cfg_.turn_credential_ttl).count();
-      std::string username = fmt::format("{}:{}", expiry, user_id);
-      std::string credential = turn_rest_credential(cfg_.turn_secret, username);
-      out.push_back(IceServer{cfg_.turn_urls, std::move(username), std::move(credential)});
-    } else {
-      out.push_back(IceServer{cfg_.turn_urls, cfg_.turn_username, cfg_.turn_password});
-    }
+  return client_config(user_id, now).servers;
+}
+
+ClientIceConfig IceServers::client_config(std::string_view user_id, TimePoint now) const {
+  ClientIceConfig out;
+  out.transport_policy = cfg_.transport_policy;
+  if (!cfg_.stun_urls.empty()) out.servers.push_back(IceServer{cfg_.stun_urls, std::nullopt, std::nullopt});
+  if (cfg_.turn_urls.empty()) return out;
+  if (cfg_.turn_secret.empty()) {
+    out.servers.push_back(IceServer{cfg_.turn_urls, cfg_.turn_username, cfg_.turn_password});
+    return out;
   }
+  const auto expiry = std::chrono::floor<std::chrono::seconds>(now) + cfg_.turn_credential_ttl;
+  std::string username = fmt::format("{}:{}", expiry.time_since_epoch().count(), user_id);
+  std::string credential = turn_rest_credential(cfg_.turn_secret, username);
+  out.servers.push_back(IceServer{cfg_.turn_urls, std::move(username), std::move(credential)});
+  out.expires_at = std::chrono::time_point_cast<Millis>(expiry);
   return out;
 }
 

@@ -121,4 +121,13 @@ std::size_t Registry::size() const {
   return n;
 }
 
+std::size_t Registry::users() const {
+  std::size_t n = 0;
+  for (auto& s : shards_) {
+    std::lock_guard lock(s.mutex);
+    n += s.sockets_by_user.size();  // a user's sockets live in the user's shard
+  }
+  return n;
+}
+
 }  // namespace hearth::signaling

@@ -70,6 +70,7 @@ class Registry {
   void unbind_user(const std::string& user_id, const std::string& socket_id);
   std::vector<std::shared_ptr<Peer>> peers_of(const std::string& user_id) const;
   std::size_t size() const;
+  std::size_t users() const;  // users with at least one bound socket
 
  private:
   struct Shard {

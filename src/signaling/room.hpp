@@ -62,6 +62,8 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   // Sends a pre-encoded packet to every connected member but `except_socket_id`.
   void broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id = {}) const;
   bool ended = false;  // set when the call ended: the room takes no more members
+  // The call's type (calls::SessionType) once counted in hearth_calls_active.
+  int counted_type = -1;
 
   // Connection quality (calls/quality.hpp): created by the first report or measure, saved to the store from time to
   // time and when the call ends.

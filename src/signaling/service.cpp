@@ -7,9 +7,11 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "calls/call_events_diff.hpp"
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
+#include "ice/ice_json.hpp"
 #include "net/serial_executor.hpp"
 #include "realtime/socketio/data.hpp"
 #include "signaling/errors.hpp"
@@ -41,9 +43,9 @@ Error not_authenticated() { return make_error(errc::unauthenticated, "Not authen
 // The literal spelling of a known client event, so a Context can outlive the packet it came in; an unknown event
 // keeps the packet's own text, which is only used before on_event returns (it is refused at once).
 std::string_view canonical_event(std::string_view name) {
-  static constexpr std::string_view kKnown[] = {"webrtc_ice_candidate", "webrtc_offer",       "webrtc_answer",
-                                                "join_call_session",    "leave_call_session", "media_state_changed",
-                                                "decline_call",         "authenticate",       "call_quality_report"};
+  static constexpr std::string_view kKnown[] = {
+      "webrtc_ice_candidate", "webrtc_offer", "webrtc_answer", "join_call_session",   "leave_call_session",
+      "media_state_changed",  "decline_call", "authenticate",  "call_quality_report", "get_ice_servers"};
   for (const auto known : kKnown)
     if (known == name) return known;
   return name;
@@ -51,8 +53,9 @@ std::string_view canonical_event(std::string_view name) {
 
 // A refused client event: call_error {event, message, code}, and the failure ack when one was asked for.
 void send_failure(const realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
-                  const Error& e, metrics::UsageCounters* usage) {
+                  const Error& e, metrics::UsageCounters* usage, metrics::Metrics* metrics = nullptr) {
   if (usage) usage->signaling_error(e.code);
+  if (metrics) metrics->signaling_error(e.code);
   socket.emit("call_error", {call_error_json(event, e)});
   if (ack_id) socket.ack(*ack_id, {failure_ack_json(e)});
 }
@@ -65,10 +68,11 @@ struct SignalingService::Context {
   std::string_view payload;                          // raw JSON of the first argument; valid only during on_event
   std::shared_ptr<const auth::Principal> principal;  // set for authenticated events (shared: no copy per event)
   metrics::UsageCounters* usage = nullptr;           // where refusals are counted; may be null
+  metrics::Metrics* metrics = nullptr;               // the same, for GET /metrics; may be null
 
   const auth::Principal& who() const { return *principal; }
 
-  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e, usage); }
+  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e, usage, metrics); }
   void succeed(std::string_view message, std::string_view data_json = {}) const {
     if (ack_id) socket->ack(*ack_id, {success_ack_json(message, data_json)});
   }
@@ -125,7 +129,9 @@ Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_v
 }
 
 Error SignalingService::refuse_sign_in(const SocketPtr& socket, std::string message) {
+  if (metrics_) metrics_->auth_failed(metrics::AuthTransport::socketio);
   if (auth_failures_.acquire(socket->client(), clock_.now())) {
+    if (metrics_) metrics_->rate_limited(metrics::RateLimit::auth_failures);
     // Over the failed-authentication limit of its address (shared with REST): the connection ends after the
     // refusal, so one connection cannot go on guessing.
     boost::asio::post(socket->executor(), [socket] { socket->disconnect(true); });
@@ -136,6 +142,7 @@ Error SignalingService::refuse_sign_in(const SocketPtr& socket, std::string mess
 
 Result<void> SignalingService::sign_in(const std::shared_ptr<Peer>& peer, const auth::Principal& principal) {
   if (!registry_.bind_user(principal.user_id, peer->socket_id(), options_.max_sockets_per_user)) {
+    if (metrics_) metrics_->rate_limited(metrics::RateLimit::sockets_per_user);
     return make_error(errc::rate_limited,
                       fmt::format("Too many connections for this user (limit {})", options_.max_sockets_per_user));
   }
@@ -188,11 +195,14 @@ void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) 
 void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev) {
   auto peer = registry_.find(socket->id());
   if (!peer) return;
-  Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}, usage_};
+  Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}, usage_, metrics_};
   if (usage_) usage_->signaling_event();
+  if (metrics_) metrics_->signaling_event(metrics::event_index(ctx.event));
   const auto now = clock_.now();
-  if (!peer->take_event_token(now, options_.events_per_second, options_.event_burst))
+  if (!peer->take_event_token(now, options_.events_per_second, options_.event_burst)) {
+    if (metrics_) metrics_->rate_limited(metrics::RateLimit::socket_events);
     return ctx.fail(make_error(errc::rate_limited, "Too many events, slow down"));
+  }
   std::size_t size = ev.data.size();
   for (const auto& a : ev.attachments) size += a.size();
   if (size > kMaxEventBytes)
@@ -213,6 +223,7 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "media_state_changed") return media(ctx);
   if (ctx.event == "decline_call") return decline(ctx);
   if (ctx.event == "call_quality_report") return quality_report(ctx);
+  if (ctx.event == "get_ice_servers") return ice_servers(ctx);
   ctx.fail(make_error(errc::method_not_allowed, fmt::format("Unknown event '{}'", ctx.event)));
 }
 
@@ -222,6 +233,7 @@ void SignalingService::authenticate(Context& ctx) {
   auto token = token_from_argument(ctx.payload);
   auto fail = [&](const Error& e) {
     if (usage_) usage_->signaling_error(e.code);
+    if (metrics_) metrics_->signaling_error(e.code);
     ctx.socket->emit("authentication_error", {json::serialize(json::object{{"message", e.message}})});
     if (ctx.ack_id) ctx.socket->ack(*ctx.ack_id, {failure_ack_json(e)});
   };
@@ -252,6 +264,7 @@ void SignalingService::join(Context& ctx) {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
         if (auto ok = calls::activate(*s, caller, socket_id, peer_id, now, limits); !ok) return ok.error();
+        if (auto* p = s->find_participant(caller.user_id)) p->left_reason = calls::LeaveReason::none;  // back in
         repo.update(*s);
         return std::move(*s);
       },
@@ -281,6 +294,7 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
           old->emit("call_error", {replaced_json(session.session_id)});
     }
     if (!me) me = &rm.add(Member{});
+    if (!existed) count_joined(rm, session);
     me->user_id = c.who().user_id;
     me->name = c.who().name;
     me->socket_id = c.socket->id();
@@ -330,6 +344,7 @@ void SignalingService::leave(Context& ctx) {
         if (!p || !p->is_active || p->socket_id != socket_id)
           return make_error(errc::forbidden, "This socket is not in the call");
         calls::deactivate(*s, user, now);
+        if (auto* left = s->find_participant(user)) left->left_reason = calls::LeaveReason::left;
         repo.update(*s);
         return std::move(*s);
       },
@@ -347,6 +362,7 @@ void SignalingService::announce_left(const CallSession& session, const std::stri
     r->run([this, session_id = session.session_id, user_id, socket_id](CallRoom& rm) {
       Member* m = rm.find_user(user_id);
       if (!m || m->socket_id != socket_id) return;  // already replaced by a newer socket
+      count_leaving(rm, *m);
       rm.remove_user(user_id);
       json::object o{{"sessionId", session_id}, {"userId", user_id}, {"socketId", socket_id}};
       rm.broadcast(packet("user_left_call", o));
@@ -384,6 +400,9 @@ void SignalingService::start_grace(CallRoom& rm, Member& m, bool announce) {
 
 void SignalingService::expire_grace(const std::string& session_id, const std::string& user_id,
                                     const std::string& socket_id) {
+  // Shutting down: the participant's client is reconnecting to another node (or to this one after a restart), where
+  // the stored seat is still theirs. Leaving now would end calls that are only moving.
+  if (draining_.load(std::memory_order_relaxed)) return;
   const auto now = clock_.now();
   store_.execute<CallSession>(
       [session_id, user_id, socket_id, now](Repository& repo) -> Result<CallSession> {
@@ -392,6 +411,7 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
         const auto* p = s->find_participant(user_id);
         if (!p || !p->is_active || p->socket_id != socket_id) return make_error(errc::conflict, "rejoined");
         calls::deactivate(*s, user_id, now);
+        if (auto* left = s->find_participant(user_id)) left->left_reason = calls::LeaveReason::disconnected;
         repo.update(*s);
         return std::move(*s);
       },
@@ -408,30 +428,44 @@ namespace {
 // `deliver(socket)` sends to the target socket.
 // The server's measure of connection set-up: from the later of the two joins to the first answer relayed between
 // them, for each of the two sockets that had none since joining.
-void note_answer(CallRoom& rm, Member& from, Member& to, TimePoint now) {
+void note_answer(CallRoom& rm, Member& from, Member& to, TimePoint now, metrics::Metrics* metrics) {
   if (from.answered && to.answered) return;
   const auto start = std::max(from.join_started, to.join_started);
   const auto ms = std::chrono::duration_cast<Millis>(now - start).count();
   for (Member* m : {&from, &to}) {
     if (m->answered) continue;
     m->answered = true;
+    if (metrics) metrics->call_setup(metrics::SetupOutcome::established);
+    if (metrics) metrics->observe(metrics::Histogram::setup, static_cast<double>(ms) / 1000);
     rm.tracker().server_established(m->user_id, ms);
     rm.quality_unsaved = true;
   }
 }
 
+// Where a relay is counted: refusals (usage analytics and GET /metrics), deliveries and, for one relay in
+// metrics::kRelaySampleEvery, its time inside the server (two clock reads are too many for every relay).
+struct RelayCounting {
+  metrics::UsageCounters* usage = nullptr;
+  metrics::Metrics* metrics = nullptr;
+  metrics::RelayKind kind{};
+  std::optional<std::chrono::steady_clock::time_point> started;  // a timed relay
+};
+
 // `answered_at`: set for an answer (then the set-up time is noted).
 template <class Deliver>
 void deliver_relay(CallRoom& rm, const realtime::socketio::Socket& sender, std::string_view event,
-                   std::optional<std::uint64_t> ack_id, std::string_view target, metrics::UsageCounters* usage,
+                   std::optional<std::uint64_t> ack_id, std::string_view target, const RelayCounting& counting,
                    std::optional<TimePoint> answered_at, Deliver&& deliver) {
   Member* from = rm.find_socket(sender.id());
   Member* to = rm.find_socket(target);
   if (!from || !to || from == to)
     return send_failure(sender, event, ack_id,
-                        make_error(errc::forbidden, "Both sockets must be active participants of this call"), usage);
+                        make_error(errc::forbidden, "Both sockets must be active participants of this call"),
+                        counting.usage, counting.metrics);
   if (auto s = to->socket.lock()) deliver(*s);
-  if (answered_at) note_answer(rm, *from, *to, *answered_at);
+  if (counting.metrics) counting.metrics->relayed(counting.kind);
+  if (counting.started) counting.metrics->observe(metrics::Histogram::relay, metrics::seconds_since(*counting.started));
+  if (answered_at) note_answer(rm, *from, *to, *answered_at, counting.metrics);
   if (ack_id) sender.ack(*ack_id, {success_ack_json("Delivered", {})});
 }
 
@@ -443,6 +477,9 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   const bool answer = !offer && ctx.event == "webrtc_answer";
   const std::string_view event = offer ? "webrtc_offer" : answer ? "webrtc_answer" : "webrtc_ice_candidate";
   const std::string_view field = offer ? "offer" : answer ? "answer" : "candidate";
+  const auto kind = offer ? metrics::RelayKind::offer : metrics::RelayKind::ice_candidate;
+  RelayCounting counting{usage_, metrics_, answer ? metrics::RelayKind::answer : kind, {}};
+  if (metrics_ && metrics_->sample_relay()) counting.started = std::chrono::steady_clock::now();
   thread_local std::string scratch1, scratch2, packet;
   auto fields = relay_fields(ctx.payload, field, scratch1, scratch2);
   if (!fields) return ctx.fail(fields.error());
@@ -456,7 +493,7 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   const auto answered_at = answer ? std::optional<TimePoint>(clock_.now()) : std::nullopt;
   if (attachments.empty() && here) {
     encode_relay(packet, ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id);
-    return deliver_relay(*r, *ctx.socket, event, ctx.ack_id, fields->target_socket_id, usage_, answered_at,
+    return deliver_relay(*r, *ctx.socket, event, ctx.ack_id, fields->target_socket_id, counting, answered_at,
                          [](const realtime::socketio::Socket& to) { to.send_encoded(std::string_view(packet)); });
   }
   std::shared_ptr<const std::string> frame;
@@ -473,9 +510,9 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
     if (!b) return ctx.fail(b.error());
     binary = std::make_shared<const BinaryRelay>(std::move(*b));
   }
-  auto in_room = [socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary, usage = usage_, answered_at,
+  auto in_room = [socket = ctx.socket, event, ack_id = ctx.ack_id, frame, binary, counting, answered_at,
                   target = std::string(fields->target_socket_id)](CallRoom& rm) {
-    deliver_relay(rm, *socket, event, ack_id, target, usage, answered_at, [&](const realtime::socketio::Socket& to) {
+    deliver_relay(rm, *socket, event, ack_id, target, counting, answered_at, [&](const realtime::socketio::Socket& to) {
       if (binary) {
         const std::vector<std::string_view> buffers(binary->attachments.begin(), binary->attachments.end());
         to.send_with_attachments(binary->text, buffers);
@@ -558,6 +595,15 @@ void SignalingService::decline(Context& ctx) {
       });
 }
 
+// --- ICE servers -----------------------------------------------------------------------------------------------------
+
+// Fresh TURN credentials for a call that outlives its first ones (the client asks before an ICE restart). Only the
+// per-socket event limit applies: minting is one HMAC, and nothing is stored.
+void SignalingService::ice_servers(Context& ctx) {
+  const auto config = ice_.client_config(ctx.who().user_id, clock_.now());
+  ctx.succeed("ICE servers", json::serialize(ice::client_config_json(config)));
+}
+
 // --- quality ---------------------------------------------------------------------------------------------------------
 
 namespace {
@@ -586,8 +632,10 @@ std::shared_ptr<const std::string> bottleneck_packet(const CallRoom& rm, const s
 
 void SignalingService::quality_report(Context& ctx) {
   // Limited before anything grows with the payload: one report a second per socket, with a small burst.
-  if (!ctx.peer->take_report_token(clock_.now(), options_.quality_reports_per_second, options_.quality_report_burst))
+  if (!ctx.peer->take_report_token(clock_.now(), options_.quality_reports_per_second, options_.quality_report_burst)) {
+    if (metrics_) metrics_->rate_limited(metrics::RateLimit::quality_reports);
     return ctx.fail(make_error(errc::rate_limited, "Too many quality reports, send one every few seconds"));
+  }
   auto req = parse_quality_report(ctx.payload);
   if (!req) return ctx.fail(req.error());
   auto r = ctx.peer->in_session(req->session_id) ? room(req->session_id, false) : nullptr;
@@ -602,6 +650,9 @@ void SignalingService::quality_report(Context& ctx) {
       const Member* sender = rm.find_socket(link.socket_id);
       if (!sender || sender == me) continue;  // a peer that left meanwhile, or nonsense: not scored
       link.report.sender = sender->user_id;
+      if (metrics_)
+        metrics_->quality_link(link.report.local_candidate ? static_cast<std::size_t>(*link.report.local_candidate)
+                                                           : metrics::kCandidateTypes.size());
       report.links.push_back(std::move(link.report));
     }
     const std::string user = me->user_id;  // `me` may move when announcing
@@ -610,6 +661,7 @@ void SignalingService::quality_report(Context& ctx) {
     save_quality(rm, false);
     for (const auto& l : rm.quality->levels())
       if (l.user_id == user) {
+        if (metrics_) metrics_->observe(metrics::Histogram::mos, l.mos);
         json::object data{{"level", calls::to_string(l.level)}, {"mos", rounded(l.mos)}};
         return c.succeed("Quality report received", json::serialize(data));
       }
@@ -618,9 +670,25 @@ void SignalingService::quality_report(Context& ctx) {
 }
 
 void SignalingService::announce_quality(CallRoom& rm, const calls::QualityChanges& changes) {
-  for (const auto& change : changes.levels) rm.broadcast(level_packet(rm, change));
+  std::vector<calls::CallEvent> alerts;  // quality_alert webhooks: once per change to poor or lost
+  for (const auto& change : changes.levels) {
+    rm.broadcast(level_packet(rm, change));
+    if (auto alert = calls::quality_alert(change.user_id, change.level, change.mos, clock_.now()))
+      alerts.push_back(std::move(*alert));
+  }
   if (changes.bottleneck_changed) rm.broadcast(bottleneck_packet(rm, rm.quality->bottleneck()));
   if (!changes.levels.empty() || changes.bottleneck_changed) rm.quality_unsaved = true;
+  if (alerts.empty()) return;
+  store_.execute<bool>(
+      [id = rm.session_id(), alerts = std::move(alerts)](Repository& repo) -> Result<bool> {
+        const auto s = repo.find(id, true);
+        if (!s || s->status == calls::Status::ended) return false;  // no alert after the call_ended event
+        repo.append_events(id, alerts);                             // nothing when webhooks are off
+        return true;
+      },
+      [id = rm.session_id()](Result<bool> res) {
+        if (!res) spdlog::warn("quality alert of {} not stored: {}", id, res.error().message);
+      });
 }
 
 void SignalingService::send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to) {
@@ -648,6 +716,7 @@ void SignalingService::save_quality(CallRoom& rm, bool now) {
 // --- announcements (CallEvents) --------------------------------------------------------------------------------------
 
 void SignalingService::initiated(const CallSession& session) {
+  if (metrics_) metrics_->call_initiated(static_cast<std::size_t>(session.session_type));
   const auto invited = online_peers(session.invitees);
   if (invited.empty()) return;  // nobody to ring: the invitation is not even built
   const auto& initiator = session.participants.front();
@@ -660,6 +729,8 @@ void SignalingService::initiated(const CallSession& session) {
 }
 
 void SignalingService::ended(const CallSession& session) {
+  if (metrics_)
+    metrics_->call_ended(static_cast<std::size_t>(session.session_type), static_cast<std::size_t>(session.end_reason));
   if (const auto members = online_peers(session.invitees, &session.initiator_id); !members.empty()) {
     json::object o{{"sessionId", session.session_id},
                    {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
@@ -671,6 +742,9 @@ void SignalingService::ended(const CallSession& session) {
     r->run([this](CallRoom& rm) {
       if (rm.quality) save_quality(rm, true);  // the final summary, before the call is recorded for analytics
       rm.ended = true;
+      for (const auto& m : rm.members()) count_leaving(rm, m);
+      if (metrics_ && rm.counted_type >= 0)
+        metrics_->calls_active_changed(static_cast<std::size_t>(rm.counted_type), -1);
       rm.members().clear();  // cancels reconnect graces
     });
     drop_room(session.session_id);
@@ -678,6 +752,24 @@ void SignalingService::ended(const CallSession& session) {
 }
 
 // --- rooms and users -------------------------------------------------------------------------------------------------
+
+// On the room's strand. hearth_calls_active counts a room from its first member's join until the call ends;
+// hearth_participants_active its members, connected or within the reconnect grace.
+void SignalingService::count_joined(CallRoom& rm, const CallSession& session) {
+  if (!metrics_) return;
+  metrics_->participants_changed(1);
+  if (rm.counted_type >= 0) return;
+  rm.counted_type = static_cast<int>(session.session_type);
+  metrics_->calls_active_changed(static_cast<std::size_t>(rm.counted_type), 1);
+}
+
+// On the room's strand: `m` leaves the room. A set-up failed if it never had an answer relayed although someone else
+// was in the room.
+void SignalingService::count_leaving(const CallRoom& rm, const Member& m) {
+  if (!metrics_) return;
+  metrics_->participants_changed(-1);
+  if (!m.answered && rm.members().size() > 1) metrics_->call_setup(metrics::SetupOutcome::failed);
+}
 
 std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bool create) {
   std::lock_guard lock(rooms_mutex_);

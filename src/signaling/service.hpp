@@ -7,6 +7,7 @@
 // Ownership: created by the app; outlives every session (the app closes sessions before destroying it).
 // Thread safety: NamespaceHandler calls arrive on socket strands, CallEvents calls from any thread; rooms are
 // actors on their own strands; the registry and room map are behind mutexes.
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <mutex>
@@ -24,6 +25,7 @@
 #include "core/rate_limiter.hpp"
 #include "core/string_hash.hpp"
 #include "ice/ice_servers.hpp"
+#include "metrics/metrics.hpp"
 #include "metrics/usage_counters.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
 #include "signaling/expiry_wheel.hpp"
@@ -63,9 +65,16 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void ended(const calls::CallSession& session) override;
 
   std::size_t connected_sockets() const { return registry_.size(); }
+  // Graceful shutdown: sockets about to be closed keep their seats (no reconnect grace ends in a leave from now on).
+  void begin_drain() { draining_.store(true, std::memory_order_relaxed); }
   // Where handled events and sent call_errors are counted (usage analytics); not owned, may stay unset. Set before
   // the first connection.
   void set_usage_counters(metrics::UsageCounters* usage) { usage_ = usage; }
+  // Where GET /metrics' signaling counters, gauges and histograms are kept; not owned, may stay unset. Set before the
+  // first connection.
+  void set_metrics(metrics::Metrics* metrics) { metrics_ = metrics; }
+  // Distinct users with an authenticated socket now (hearth_authenticated_users). Any thread.
+  std::size_t authenticated_users() const { return registry_.users(); }
 
  private:
   using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
@@ -86,6 +95,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void media(Context& ctx);
   void decline(Context& ctx);
   void quality_report(Context& ctx);
+  void ice_servers(Context& ctx);  // get_ice_servers
   // On the room's strand: tells the call what changed in its quality; stores the summary when due (or `now`).
   void announce_quality(CallRoom& rm, const calls::QualityChanges& changes);
   void save_quality(CallRoom& rm, bool now);
@@ -101,6 +111,8 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
 
   std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
   void drop_room(const std::string& session_id);
+  void count_joined(CallRoom& rm, const calls::CallSession& session);  // GET /metrics' rooms and participants
+  void count_leaving(const CallRoom& rm, const Member& m);
   // The connected peers of `users` (and of `*also` first, if given); empty when none is online.
   std::vector<std::shared_ptr<Peer>> online_peers(const std::vector<std::string>& users,
                                                   const std::string* also = nullptr) const;
@@ -115,9 +127,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   calls::Limits limits_;
   SignalingOptions options_;
   metrics::UsageCounters* usage_ = nullptr;  // owned by the app
+  metrics::Metrics* metrics_ = nullptr;      // owned by the app
   Registry registry_;
   ExpiryWheel<Peer> expiries_;
   boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on its own strand
+  std::atomic<bool> draining_{false};
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;
 };

@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "store/analytics.hpp"
+#include "store/outbox.hpp"
 
 namespace hearth::store {
 
@@ -89,6 +90,23 @@ class Repository {
   virtual void add_usage_counts(const UsageCounts& counts) = 0;
   // Throws StoreError(errc::invalid_argument) for an empty or reversed range.
   virtual AnalyticsReport analytics(const AnalyticsQuery& query) = 0;
+
+  // --- webhook outbox (outbox.hpp; docs/webhooks.md) ---
+  // A repository with an outbox also writes the events of every insert() and update() (events_between the state
+  // it had and the new one) in the same savepoint, one delivery per target, when its outbox is enabled. These
+  // defaults are a repository without one (test fakes): nothing is written, nothing is ever due.
+  // Appends events of an existing session (quality_alert) with the session's next sequence numbers; errc::not_found
+  // if the session does not exist. Nothing when webhooks are off.
+  virtual void append_events(std::string_view /*session_id*/, const std::vector<calls::CallEvent>& /*events*/) {}
+  // The oldest delivery of each stream (target, session) whose next attempt is <= now, earliest due first, at
+  // most `limit`; also when the next head falls due and how many deliveries wait.
+  virtual DueDeliveries due_deliveries(TimePoint /*now*/, int /*limit*/) { return {}; }
+  // Removes a delivery (delivered, or given up).
+  virtual void remove_delivery(std::int64_t /*id*/) {}
+  // Records a failed attempt: the delivery's attempts and when to try again.
+  virtual void retry_delivery(std::int64_t /*id*/, int /*attempts*/, TimePoint /*next_attempt_at*/) {}
+  // Removes the deliveries to targets not in `targets` (a URL no longer configured); returns how many.
+  virtual std::int64_t forget_targets(const std::vector<std::string>& /*targets*/) { return 0; }
 
   // The last committed state of a live session if this repository happens to know it (see
   // store/committed_sessions.hpp), else nullopt — which says nothing about whether it exists.

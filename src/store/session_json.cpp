@@ -153,8 +153,10 @@ void write_json(JsonWriter& w, const Participant& p) {
       .key("hasAudio")
       .boolean(p.media.has_audio)
       .key("isScreenSharing")
-      .boolean(p.media.is_screen_sharing)
-      .end_object();
+      .boolean(p.media.is_screen_sharing);
+  // Only once a participant has left (or disconnected): documents of participants in the call keep their shape.
+  if (p.left_reason != LeaveReason::none) w.key("leftReason").string(to_string(p.left_reason));
+  w.end_object();
 }
 
 void write_json(JsonWriter& w, const CallSession& s) {
@@ -311,6 +313,12 @@ Result<CallSession> session_from_json(const json::value& v) {
     p.media.has_video = r.boolean(*po, "hasVideo");
     p.media.has_audio = r.boolean(*po, "hasAudio");
     p.media.is_screen_sharing = r.boolean(*po, "isScreenSharing");
+    if (const auto left = r.opt_string(*po, "leftReason")) {  // absent: none
+      const auto parsed = parse_leave_reason(*left);
+      if (!parsed || *parsed == LeaveReason::none)  // never written: "none" is the key left out
+        return make_error(errc::internal, "corrupt session document", "leftReason");
+      p.left_reason = *parsed;
+    }
     s.participants.push_back(std::move(p));
   }
   std::optional<EndReason> end_reason = reason ? parse_end_reason(*reason) : std::optional(EndReason::none);

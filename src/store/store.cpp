@@ -101,6 +101,7 @@ void Store::run_batch(std::deque<Job>& batch) {
   // Ops never throw (execute<T> wraps them), so an exception here comes from the transaction itself and
   // means none of the batch's writes can be trusted to be durable.
   std::optional<Error> failure;
+  if (metrics_) metrics_->observe(metrics::Histogram::batch_size, static_cast<double>(batch.size()));
   try {
     repo_->begin();
     for (auto& job : batch) {
@@ -110,7 +111,9 @@ void Store::run_batch(std::deque<Job>& batch) {
       else
         repo_->rollback_to_savepoint();
     }
+    const auto committing = std::chrono::steady_clock::now();
     repo_->commit();
+    if (metrics_) metrics_->observe(metrics::Histogram::commit, metrics::seconds_since(committing));
   } catch (const StoreError& e) {
     failure = make_error(errc::unavailable, e.message().empty() ? "store unavailable" : e.message(), e.what());
   } catch (const std::exception& e) {

@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "core/result.hpp"
+#include "metrics/metrics.hpp"
 #include "store/repository.hpp"
 
 namespace hearth::store {
@@ -43,6 +44,9 @@ class Store {
 
   // Operations queued and not yet taken into a batch.
   std::size_t pending() const;
+  std::size_t max_queue() const noexcept { return limits_.max_queue; }
+  // Where batch sizes and commit times are observed (GET /metrics); not owned; set before the first operation.
+  void set_metrics(metrics::Metrics* metrics) { metrics_ = metrics; }
 
   // A live session's last committed state when the repository has it at hand (Repository::committed), for
   // read-only requests that can then skip the store thread; nullopt otherwise (ask with execute()). Any thread.
@@ -65,6 +69,7 @@ class Store {
 
   std::unique_ptr<Repository> repo_;
   StoreLimits limits_;
+  metrics::Metrics* metrics_ = nullptr;  // owned by the app
   mutable std::mutex mutex_;
   std::condition_variable cv_;
   std::deque<Job> queue_;

@@ -45,7 +45,8 @@ describe('production', () => {
     assert.equal(page.headers['cache-control'], 'no-cache');
     assert.equal(page.headers['x-content-type-options'], 'nosniff');
     assert.match(page.headers.etag, /^"[0-9a-f]{16}"$/);
-    assert.match(page.body, /<script type="module" src="\/js\/app.js"><\/script>/);
+    // The page names its assets by content hash (docs/deployment.md, CDN), modules through an import map.
+    assert.match(page.body, /<script type="module" src="\/js\/app\.[0-9a-f]{12}\.js"><\/script>/);
     assert.equal((await raw(server, 'GET', '/index.html')).body, page.body);
 
     const again = await raw(server, 'GET', '/', { 'If-None-Match': page.headers.etag });
@@ -69,6 +70,48 @@ describe('production', () => {
       assert.ok(res.body.length > 0, path);
     }
   });
+
+  test('assets under hashed names are immutable, the page and plain names revalidate, text is compressed',
+    async (t) => {
+      const page = await raw(server, 'GET', '/');
+      const named = [...page.body.matchAll(/(?:src|href)="(\/[^"]+\.[0-9a-f]{12}\.[a-z]+)"/g)].map((m) => m[1]);
+      assert.ok(named.some((p) => p.startsWith('/css/app.')) && named.some((p) => p.startsWith('/js/app.')), page.body);
+      const map = JSON.parse(page.body.match(/<script type="importmap">(.*?)<\/script>/s)[1]);
+      for (const [plain, hashed] of Object.entries(map.imports)) {
+        assert.match(hashed, /\.[0-9a-f]{12}\.js$/, plain);
+        named.push(hashed);
+      }
+      assert.ok(map.imports['/js/peer.js'] && map.imports['/socket.io/socket.io.esm.min.js'], 'every module is mapped');
+      for (const path of named) {
+        const res = await raw(server, 'GET', path, { 'accept-encoding': 'gzip, br' });
+        assert.equal(res.status, 200, path);
+        assert.equal(res.headers['cache-control'], 'public, max-age=31536000, immutable', path);
+      }
+      assert.equal(page.headers['cache-control'], 'no-cache');
+      assert.match(page.headers['content-security-policy'], /script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
+      assert.equal((await raw(server, 'GET', '/js/app.js')).headers['cache-control'], 'no-cache');
+      const br = await raw(server, 'GET', map.imports['/js/call.js'], { 'accept-encoding': 'gzip, deflate, br' });
+      assert.equal(br.headers['content-encoding'], 'br');
+      assert.equal(br.headers.vary, 'Accept-Encoding');
+      const gz = await fetch(`${server.url}/js/call.js`, { headers: { 'accept-encoding': 'gzip' } });
+      assert.equal(gz.headers.get('content-encoding'), 'gzip');
+      assert.equal(await gz.text(), (await raw(server, 'GET', '/js/call.js')).body, 'fetch inflates it to the file');
+
+      // The browser loads the page through the hashed names: no CSP violation, no request for a plain module name.
+      const c = await openClient(browser, server, 'hashed');
+      t.after(() => closeClients([c]));
+      const plainRequests = [];
+      c.page.on('request', (r) => {
+        const { pathname } = new URL(r.url());
+        if (/\.(js|css)$/.test(pathname) && !/\.[0-9a-f]{12}\.(js|css)$/.test(pathname)) plainRequests.push(pathname);
+      });
+      const violations = [];
+      c.page.on('console', (m) => { if (/Content Security Policy|importmap/i.test(m.text())) violations.push(m.text()); });
+      await c.page.reload();
+      await c.page.locator('#sign-in-view').waitFor({ state: 'visible' });
+      assert.deepEqual(violations, []);
+      assert.deepEqual(plainRequests, []);
+    });
 
   test('Engine.IO keeps the rest of /socket.io/', async () => {
     const res = await raw(server, 'GET', '/socket.io/?EIO=4&transport=polling');

@@ -83,6 +83,7 @@ calls::CallSession built_from(std::string_view input) {
     if (flags & 2) p.left_at = time(24 + i);
     p.is_active = (flags & 4) != 0;
     p.media = {(flags & 8) != 0, (flags & 16) != 0, (flags & 32) != 0};
+    p.left_reason = static_cast<calls::LeaveReason>((flags >> 6) % 4);
     s.participants.push_back(std::move(p));
   }
   return s;

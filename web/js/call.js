@@ -6,11 +6,16 @@
 // resync it. Resyncing restarts ICE from the impolite side of the pair (peer.js). A new page of theirs (another
 // peerId), or a message from a new connection of theirs -> rebuild the RTCPeerConnection.
 //
+// ICE servers: fetched with get_ice_servers before joining (fresh TURN credentials and the operator's transport
+// policy, e.g. relay only), again before they expire and before ICE restarts; every connection gets each change
+// (ice-servers.js).
+//
 // Quality: every STATS_INTERVAL_MS each connection is sampled (stats.js), the samples go to the server as a
 // call_quality_report (quality.js) and drive each link's send bitrate (bitrate.js); the server's levels
 // (connection_quality_changed) and bottleneck (quality_bottleneck_changed) are shown on the tiles.
 import { BitrateController } from './bitrate.js';
 import { joinErrorMessage, isFinal } from './errors.js';
+import { IceServerSource } from './ice-servers.js';
 import { describeMediaError, openCamera, openScreen } from './media.js';
 import { PeerLink } from './peer.js';
 import { EstablishmentClock, qualityReport } from './quality.js';
@@ -38,6 +43,7 @@ export class Call {
     this.bitrate = new BitrateController();
     this.establishment = new EstablishmentClock();
     this.sampling = false; // a stats round is running (a slow getStats must not stack them up)
+    this.ice = new IceServerSource(() => signaling.getIceServers(), iceServers);
   }
 
   /** Opens the camera, shows the call, joins it. Throws (after closing) when joining fails. */
@@ -62,6 +68,8 @@ export class Call {
     this.view.setStream(this.me.userId, stream);
     this.#renderLocal();
     this.#subscribe();
+    await this.ice.refresh({ maxAgeMs: 0 }); // before any connection exists: they all start with the policy
+    if (this.closed) return;
     try {
       await this.#join(false);
     } catch (err) {
@@ -123,6 +131,7 @@ export class Call {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.statsTimer);
+    this.ice.close();
     for (const off of this.unsubscribe) off();
     for (const link of this.peers.values()) link.close();
     this.peers.clear();
@@ -161,6 +170,9 @@ export class Call {
     this.unsubscribe.push(
       this.signaling.on('disconnect', () => this.view.setStatus('Connection lost, reconnecting…')),
       this.signaling.on('connect', () => this.#rejoin()),
+      this.ice.onChange((config) => {
+        for (const link of this.peers.values()) link.setIceConfig(config);
+      }),
     );
   }
 
@@ -238,7 +250,7 @@ export class Call {
     const link = new PeerLink({
       remote,
       polite: this.me.userId > remote.userId,
-      iceServers: this.iceServers,
+      ice: this.ice,
       stream: this.local.stream,
       videoTrack: this.local.screen ?? this.local.camera,
       signal: (event, body) => this.signaling.send(event, { sessionId: this.sessionId, ...body }),

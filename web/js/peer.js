@@ -7,7 +7,8 @@
 // an offer. So the impolite side makes the first offer, and the polite side adds its tracks only when that offer
 // arrives (they join its audio and video sections); it says hello instead, so the other side learns its
 // connection id. ICE restarts after a reconnection come from the impolite side too. A watchdog restarts ICE on a
-// connection that does not come up.
+// connection that does not come up. Before each ICE restart the connection gets fresh ICE servers (ice-servers.js):
+// the TURN credentials it started with may have expired in a long call.
 //
 // Every message carries `connectionId` (this RTCPeerConnection) and `targetConnectionId` (the remote one, once
 // known). A message for an older connection of ours is dropped; a message from a newer remote connection (the
@@ -17,12 +18,12 @@ const WATCHDOG_MS = 10_000; // the polite side waits twice as long, so both side
 
 export class PeerLink {
   /**
-   * remote: {userId, socketId, peerId, name}; polite: boolean; iceServers: RTCIceServer[];
+   * remote: {userId, socketId, peerId, name}; polite: boolean; ice: IceServerSource (ice-servers.js);
    * stream: the local MediaStream; videoTrack: what to send as video (camera or screen), or null;
    * signal(event, body): sends webrtc_offer / webrtc_answer / webrtc_ice_candidate to the remote socket;
    * onRemoteStream(stream), onStateChange(connectionState).
    */
-  constructor({ remote, polite, iceServers, stream, videoTrack, signal, onRemoteStream, onStateChange }) {
+  constructor({ remote, polite, ice, stream, videoTrack, signal, onRemoteStream, onStateChange }) {
     this.id = crypto.randomUUID();
     this.remote = { ...remote };
     this.remoteConnectionId = null;
@@ -34,8 +35,9 @@ export class PeerLink {
     this.ignoreOffer = false;
     this.sending = false; // our tracks are on the connection
     this.queue = Promise.resolve(); // incoming messages, handled one at a time and in order
+    this.ice = ice;
 
-    const pc = new RTCPeerConnection({ iceServers });
+    const pc = new RTCPeerConnection({ ...ice.current() });
     this.pc = pc;
     pc.onnegotiationneeded = () => this.#offer();
     pc.onicecandidate = ({ candidate }) => {
@@ -46,7 +48,7 @@ export class PeerLink {
       this.#log(`connection ${pc.connectionState}`);
       if (pc.connectionState === 'connected') clearTimeout(this.watchdog);
       else this.#armWatchdog();
-      if (pc.connectionState === 'failed' && !this.polite) this.pc.restartIce();
+      if (pc.connectionState === 'failed' && !this.polite) this.#enqueue(() => this.#restartIce());
       onStateChange(pc.connectionState);
     };
 
@@ -76,8 +78,18 @@ export class PeerLink {
     if (this.polite) return;
     this.#enqueue(async () => {
       if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
-      this.pc.restartIce();
+      await this.#restartIce();
     });
+  }
+
+  /** New ICE servers (fresh TURN credentials, the operator's policy): used from the next ICE gathering on. */
+  setIceConfig(config) {
+    if (this.pc.signalingState === 'closed') return;
+    try {
+      this.pc.setConfiguration({ ...this.pc.getConfiguration(), ...config });
+    } catch (err) {
+      console.warn(`ICE servers for ${this.remote.userId} not updated:`, err.message);
+    }
   }
 
   /** Sends `track` as our video (camera or screen); no renegotiation when a video sender exists. */
@@ -151,10 +163,17 @@ export class PeerLink {
       if (!this.sending) this.#startSending({ offering: true });
       else this.#enqueue(async () => {
         if (this.pc.signalingState === 'have-local-offer') await this.pc.setLocalDescription({ type: 'rollback' });
-        this.pc.restartIce();
+        await this.#restartIce();
       });
       this.#armWatchdog();
     }, this.polite ? 2 * WATCHDOG_MS : WATCHDOG_MS);
+  }
+
+  // An ICE restart gathers new candidates, and a relay candidate needs TURN credentials that are still valid.
+  async #restartIce() {
+    this.setIceConfig(await this.ice.refresh());
+    if (this.pc.signalingState === 'closed') return;
+    this.pc.restartIce();
   }
 
   #send(event, body) {

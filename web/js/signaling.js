@@ -79,6 +79,11 @@ export class Signaling {
     return answer.data;
   }
 
+  /** get_ice_servers: fresh {iceServers, iceTransportPolicy, expiresAt?} (new TURN credentials) for this user. */
+  getIceServers() {
+    return this.request('get_ice_servers', {});
+  }
+
   /**
    * Fire and forget (WebRTC offers, answers, candidates). Dropped while disconnected: socket.io-client would
    * otherwise replay them after reconnecting, when they are stale.

@@ -176,6 +176,12 @@ void VideoCallApi::end(ApiRequest r) {
       });
 }
 
+void VideoCallApi::ice_servers(ApiRequest r) {
+  // No store work: the answer depends only on the user and the time.
+  const auto config = ice_.client_config(r.principal.user_id, clock_.now());
+  r.respond(ok("ICE servers retrieved", ice::client_config_json(config)));
+}
+
 void VideoCallApi::history(ApiRequest r) {
   auto query = parse_history_query(r.query);
   if (!query) return fail(r, query.error());

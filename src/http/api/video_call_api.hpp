@@ -1,7 +1,8 @@
 #pragma once
 // The call-session REST endpoints under /api/video-call: initiate, join, session details, media, end and
-// history. Each runs its domain rule inside one store operation (read, decide, write: serialized by the
-// store thread, so concurrent requests on one session cannot interleave) and answers when it committed.
+// history (and the caller's ICE servers). Each runs its domain rule inside one store operation (read, decide,
+// write: serialized by the store thread, so concurrent requests on one session cannot interleave) and answers
+// when it committed.
 // Thread safety: handlers may run on any connection strand; state is immutable or thread safe.
 #include <functional>
 #include <string>
@@ -36,6 +37,8 @@ class VideoCallApi {
   void update_media(ApiRequest r);
   void end(ApiRequest r);
   void history(ApiRequest r);
+  // GET /ice-servers: fresh ICE servers (new TURN credentials) for a call that outlives its credentials.
+  void ice_servers(ApiRequest r);
 
   bool development() const { return development_; }
   // Where committed changes are announced (signaling); not owned, may stay unset.

@@ -4,6 +4,10 @@
 #include <cstddef>
 #include <string>
 
+namespace hearth::metrics {
+class Metrics;
+}
+
 namespace hearth::realtime::engineio {
 
 struct Options {
@@ -21,6 +25,8 @@ struct Options {
   // they cost memory before anyone is known. Past either: 503.
   std::size_t max_unauthenticated_sessions = 10'000;
   std::size_t max_unauthenticated_per_address = 1'000;
+  // GET /metrics: sessions by transport, refused handshakes. Not owned (the app's); null: not counted.
+  metrics::Metrics* metrics = nullptr;
 };
 
 }  // namespace hearth::realtime::engineio

@@ -7,6 +7,7 @@
 
 #include "core/query.hpp"
 #include "core/random.hpp"
+#include "metrics/metrics.hpp"
 #include "net/serial_executor.hpp"
 #include "net/websocket_frame.hpp"
 
@@ -94,6 +95,7 @@ std::shared_ptr<Session> Server::find(const std::string& sid) const {
 std::variant<net::ConnectionSlot, net::Response> Server::admit(const std::string& client) {
   const auto now = std::chrono::time_point_cast<Millis>(std::chrono::system_clock::now());
   if (auto wait = handshakes_.acquire(client, now)) {
+    if (options_.metrics) options_.metrics->rate_limited(metrics::RateLimit::handshakes);
     auto res = answer(bhttp::status::too_many_requests, static_cast<int>(EngineError::forbidden),
                       "Too many connection attempts from this address, retry later");
     res.set(bhttp::field::retry_after, std::to_string(wait->count()));

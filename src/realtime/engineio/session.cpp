@@ -7,6 +7,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "core/buffers.hpp"
+#include "metrics/metrics.hpp"
 #include "net/serial_executor.hpp"
 
 namespace hearth::realtime::engineio {
@@ -42,6 +43,14 @@ Session::Session(asio::any_io_executor strand, std::string sid, const Options& o
 // A session that never opened (its upgrade failed before it started) leaves the registry here.
 Session::~Session() {
   if (state_ != State::closed && on_closed_) on_closed_(sid_);
+}
+
+// hearth_connected_sockets: +1 when the session opens on a transport, -1 when it leaves it (upgrade, close).
+void Session::count_transport(int delta) {
+  if (!options_.metrics || (delta < 0 && !counted_)) return;
+  counted_ = delta > 0;
+  options_.metrics->sockets_changed(
+      transport_ == Transport::polling ? metrics::Transport::polling : metrics::Transport::websocket, delta);
 }
 
 void Session::set_handler(std::unique_ptr<SessionHandler> handler) { handler_ = std::move(handler); }
@@ -149,6 +158,7 @@ void Session::answer_poll(std::string body) {
 
 void Session::open_polling(const net::Responder& respond) {
   transport_ = Transport::polling;
+  count_transport(+1);
   schedule_ping();  // counts from before the answer
   respond(text_response(open_packet(options_.allow_upgrades)));
 }
@@ -206,6 +216,7 @@ void Session::on_poll_post(std::string body, const net::Responder& respond) {
 
 void Session::open_websocket(std::shared_ptr<net::WebSocketConnection> ws) {
   transport_ = Transport::websocket;
+  count_transport(+1);
   ws_ = std::move(ws);
   ws_->start(weak_from_this());
   schedule_ping();
@@ -261,7 +272,9 @@ void Session::on_probe_message(std::string_view data, bool binary) {
 void Session::finish_upgrade() {
   upgrading_ = false;
   upgrade_timer_.reset();
+  count_transport(-1);
   transport_ = Transport::websocket;
+  count_transport(+1);
   if (pending_get_) answer_poll(encode_text_frame(PacketType::noop));
   for (auto& out : queue_) ws_->send(std::move(out.data), out.binary);
   queue_.clear();
@@ -341,6 +354,7 @@ void Session::expire_if_pong_overdue() {
 void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
   if (state_ == State::closed) return;
   state_ = State::closed;
+  count_transport(-1);
   spdlog::debug("engine.io session {} closed: {}", sid_, reason);
   heartbeat_.cancel();
   upgrade_timer_.reset();

@@ -98,6 +98,7 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void on_heartbeat();
   void expire_if_pong_overdue();
   void close_now(std::string_view reason, bool answer_poll_with_noop);
+  void count_transport(int delta);
 
   boost::asio::any_io_executor strand_;
   std::string sid_;
@@ -124,6 +125,7 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   std::chrono::steady_clock::time_point pong_deadline_ = std::chrono::steady_clock::time_point::max();
   bool awaiting_pong_ = false;
   bool closing_ = false;  // polling: closed, but the client's next poll takes the queued packets first
+  bool counted_ = false;  // opened, so counted in hearth_connected_sockets under transport_ until it closes
   std::string scratch_;
 };
 

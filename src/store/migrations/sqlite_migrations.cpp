@@ -157,10 +157,32 @@ CREATE TABLE usage_errors (
 ) WITHOUT ROWID;
 )sql";
 
+// v4, the webhook outbox (store/outbox.hpp, docs/webhooks.md). call_sessions.event_sequence is the last sequence
+// number given to an event of the session (per call, from 1). webhook_outbox holds one row per (event, target) until
+// it is delivered or given up; a stream (target, session) is read in id order, from the index, oldest first. The id
+// is a rowid without AUTOINCREMENT: a new row always gets a larger id than every row still there, which is all the
+// order of a stream needs (BIGSERIAL / GENERATED ALWAYS AS IDENTITY on PostgreSQL).
+constexpr std::string_view v4_webhook_outbox = R"sql(
+ALTER TABLE call_sessions ADD COLUMN event_sequence BIGINT NOT NULL DEFAULT 0;
+CREATE TABLE webhook_outbox (
+  id              INTEGER NOT NULL PRIMARY KEY,
+  target          TEXT NOT NULL,    -- the webhook URL
+  session_id      TEXT NOT NULL,
+  event_id        TEXT NOT NULL,
+  sequence        BIGINT NOT NULL,
+  body            TEXT NOT NULL,    -- the JSON document POSTed
+  created_at      BIGINT NOT NULL,  -- epoch ms the event was written
+  attempts        INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at BIGINT NOT NULL   -- epoch ms
+);
+CREATE INDEX webhook_outbox_stream ON webhook_outbox (target, session_id, id);
+)sql";
+
 constexpr std::array migrations{
     Migration{1, "call_sessions", v1_call_sessions},
     Migration{2, "compact_members", v2_compact_members},
     Migration{3, "usage_analytics", v3_usage_analytics},
+    Migration{4, "webhook_outbox", v4_webhook_outbox},
 };
 
 constexpr std::string_view create_table = R"sql(

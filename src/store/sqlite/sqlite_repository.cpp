@@ -75,11 +75,12 @@ void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
 
 }  // namespace
 
-SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions options)
+SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions options, OutboxOptions outbox)
     : checkpointer_(path == ":memory:" ? nullptr : std::make_unique<SqliteCheckpointer>(path, options.checkpoints)),
       db_(path),
       cache_(options.cached_sessions),
-      committed_(options.cached_sessions) {
+      committed_(options.cached_sessions),
+      outbox_(std::move(outbox)) {
   if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
 }
 
@@ -98,7 +99,8 @@ void SqliteRepository::check_data_version() {
 }
 
 void SqliteRepository::begin() {
-  pending_.clear();  // empty unless the last transaction ended without commit() or rollback()
+  pending_.clear();
+  outbox_written_ = false;  // empty unless the last transaction ended without commit() or rollback()
   db_.exec("BEGIN IMMEDIATE");
   check_data_version();  // holding the write lock: nobody else commits until our COMMIT
 }
@@ -114,6 +116,8 @@ void SqliteRepository::commit() {
       committed_.forget(id);  // ended, or evicted from the cache: an older copy must not stay
   }
   cache_.commit();
+  if (outbox_written_ && outbox_.signal) outbox_.signal->notify();
+  outbox_written_ = false;
 }
 
 void SqliteRepository::rollback() {
@@ -172,6 +176,7 @@ void SqliteRepository::insert(const CallSession& s) {
   };
   add_member(s.initiator_id, "initiator");
   for (const auto& user_id : s.invitees) add_member(user_id, "invitee");
+  record_events(nullptr, s);
   cache_.put(s);
 }
 
@@ -188,6 +193,12 @@ std::optional<CallSession> SqliteRepository::find(std::string_view session_id, b
 }
 
 void SqliteRepository::update(const CallSession& s) {
+  if (outbox_.enabled()) {
+    // What the change reports is measured against what this transaction had (pending, cached or stored).
+    const auto before = find(s.session_id, true);
+    if (!before) throw StoreError(errc::not_found, "no call session " + s.session_id);
+    record_events(&*before, s);
+  }
   // Inside a transaction, a session known to exist (updated before in it, or cached: the transaction holds the
   // write lock and began by checking that nobody else wrote) is written once, by write_pending() before COMMIT,
   // which also brings the cache up to date (until then find() answers from pending_).

@@ -10,6 +10,7 @@
 // a query that reads the rows), however often the batch updated it. What each batch wrote is published to
 // CommittedSessions once committed, for read-only requests on other threads.
 // Quality summaries and usage analytics: sqlite_analytics.cpp (docs/architecture.md, "Usage analytics storage").
+// The webhook outbox: sqlite_outbox.cpp (docs/webhooks.md); insert() and update() write their events there.
 // Errors: StoreError(errc::conflict) for a duplicate session id, errc::not_found for updating a missing one,
 // errc::internal for a corrupt stored document, errc::unavailable for every SQLite failure.
 // Thread safety: none; one thread at a time (the Store's thread). It may be created on another thread.
@@ -38,8 +39,9 @@ struct SqliteOptions {
 class SqliteRepository final : public Repository {
  public:
   // Opens (creating it and its parent directory if missing) the database at `path`; ":memory:" for tests.
-  // Does not migrate: call migrate() once at startup. Throws StoreError.
-  explicit SqliteRepository(const std::string& path, SqliteOptions options = {});
+  // Does not migrate: call migrate() once at startup. Throws StoreError. The webhook outbox (sqlite_outbox.cpp) is
+  // off (nothing written) unless `outbox` has targets.
+  explicit SqliteRepository(const std::string& path, SqliteOptions options = {}, OutboxOptions outbox = {});
 
   int migrate() override;
   int schema_version() override;
@@ -68,6 +70,13 @@ class SqliteRepository final : public Repository {
   void add_usage_counts(const UsageCounts& counts) override;
   AnalyticsReport analytics(const AnalyticsQuery& query) override;
 
+  // The webhook outbox (sqlite_outbox.cpp).
+  void append_events(std::string_view session_id, const std::vector<calls::CallEvent>& events) override;
+  DueDeliveries due_deliveries(TimePoint now, int limit) override;
+  void remove_delivery(std::int64_t id) override;
+  void retry_delivery(std::int64_t id, int attempts, TimePoint next_attempt_at) override;
+  std::int64_t forget_targets(const std::vector<std::string>& targets) override;
+
   std::optional<calls::CallSession> committed(std::string_view session_id) const override {
     return committed_.find(session_id);
   }
@@ -83,10 +92,15 @@ class SqliteRepository final : public Repository {
   CommittedSessions committed_;     // what the last commits wrote, for other threads
   PendingWrites pending_;           // updates of this transaction not yet written (see update())
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
+  OutboxOptions outbox_;
+  bool outbox_written_ = false;  // this transaction wrote outbox rows: notify once committed
 
   void check_data_version();                // empties the cache if another connection committed since the last check
   void write(const calls::CallSession& s);  // UPDATE; throws StoreError(errc::not_found) if the row is missing
   void write_pending();                     // writes what pending_ holds unwritten
+  // Writes the events of the change before -> after to the outbox (when enabled), in the current savepoint.
+  void record_events(const calls::CallSession* before, const calls::CallSession& after);
+  void write_events(std::string_view session_id, const std::vector<calls::CallEvent>& events);
 };
 
 // Maps a DATABASE_URL to a SQLite path: "sqlite://./data/x.db" -> "./data/x.db" (relative to the working

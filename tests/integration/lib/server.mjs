@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { checkAnswer, defaultChecker } from './openapi_check.mjs';
+
 export const BIN = process.env.HEARTH_BIN || fileURLToPath(new URL('../../../build/hearth-call', import.meta.url));
 
 export const SESSION_ID_RE = /^call_\d{13}_[0-9a-z]{9}$/;
@@ -23,7 +25,8 @@ const CONFIG_KEYS = [
   'HTTP_HEADER_LIMIT_BYTES', 'REST_BODY_LIMIT_BYTES', 'HTTP_REQUEST_TIMEOUT_SECONDS', 'HTTP_IDLE_TIMEOUT_SECONDS',
   'WEBSOCKET_SEND_QUEUE_BYTES', 'POLLING_SEND_QUEUE_BYTES', 'WEBSOCKET_CLOSE_TIMEOUT_SECONDS', 'UPGRADE_TIMEOUT_MS',
   'ENGINEIO_HANDSHAKES_PER_MINUTE', 'MAX_UNAUTHENTICATED_SESSIONS', 'MAX_UNAUTHENTICATED_PER_ADDRESS',
-  'MAX_SOCKETS_PER_USER',
+  'MAX_SOCKETS_PER_USER', 'TURN_SECRET', 'TURN_CREDENTIAL_TTL_SECONDS', 'ICE_TRANSPORT_POLICY', 'METRICS_PORT',
+  'METRICS_ALLOW', 'SHUTDOWN_TIMEOUT_SECONDS', 'WEBHOOK_URLS', 'WEBHOOK_SECRET',
 ];
 
 const running = new Set(); // children still alive, killed by stopAll() and on process exit
@@ -171,9 +174,11 @@ export function runCli(args, { env = {}, timeoutMs = 15_000 } = {}) {
 
 /**
  * One HTTP request. `json` is sent as application/json; `body` is sent raw (set content-type in `headers`).
- * Resolves {status, headers, body (parsed JSON or null), text}.
+ * Resolves {status, headers, body (parsed JSON or null), text}. Every answer is checked against docs/openapi.yaml
+ * (lib/openapi_check.mjs): an answer the document does not describe fails the test.
  */
 export async function request(server, method, path, { token, json, body, headers = {} } = {}) {
+  const api = defaultChecker();
   const h = { ...headers };
   if (token !== undefined) h.authorization = `Bearer ${token}`;
   let payload = body;
@@ -189,7 +194,9 @@ export async function request(server, method, path, { token, json, body, headers
   } catch {
     parsed = null;
   }
-  return { status: res.status, headers: res.headers, body: parsed, text };
+  const answer = { status: res.status, headers: res.headers, body: parsed, text };
+  if (api) checkAnswer(api, method, path, answer, h);
+  return answer;
 }
 
 /** A user's view of the API: every call carries the user's bearer token. */

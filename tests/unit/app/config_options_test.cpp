@@ -97,7 +97,11 @@ INSTANTIATE_TEST_SUITE_P(
         Option{"AUTH_TIMEOUT_SECONDS", "--auth-timeout-seconds", &RawOptions::auth_timeout_seconds},
         Option{"SOCKET_EVENTS_PER_SECOND", "--socket-events-per-second", &RawOptions::socket_events_per_second},
         Option{"LOG_LEVEL", "--log-level", &RawOptions::log_level},
-        Option{"WEB_ROOT", "--web-root", &RawOptions::web_root}),
+        Option{"WEB_ROOT", "--web-root", &RawOptions::web_root},
+        Option{"ICE_TRANSPORT_POLICY", "--ice-transport-policy", &RawOptions::ice_transport_policy},
+        Option{"SHUTDOWN_TIMEOUT_SECONDS", "--shutdown-timeout-seconds", &RawOptions::shutdown_timeout_seconds},
+        Option{"METRICS_PORT", "--metrics-port", &RawOptions::metrics_port},
+        Option{"METRICS_ALLOW", "--metrics-allow", &RawOptions::metrics_allow}),
     [](const ::testing::TestParamInfo<Option>& param) { return std::string(param.param.env); });
 
 TEST(ServeOptions, AValueFromTheEnvironmentIsValidatedLikeAFlag) {

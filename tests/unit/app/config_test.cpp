@@ -77,6 +77,7 @@ TEST(ConfigDefaults, FollowTheReadme) {
   EXPECT_EQ(c.limits.ring_timeout, 60s);
   EXPECT_EQ(c.limits.call_timeout, 60min);
   EXPECT_EQ(c.sweep_interval, 30s);
+  EXPECT_EQ(c.shutdown_timeout, 20s);
   EXPECT_TRUE(c.cors_origins.empty());
   EXPECT_FALSE(c.cors_allow_any);  // production: no origin unless listed
   EXPECT_EQ(c.rate_limit_per_minute, 120);
@@ -307,6 +308,7 @@ TEST(ConfigNumbers, ConvertToTheirUnits) {
   raw.rate_limit_per_minute = "600";
   raw.auth_failures_per_minute = "7";
   raw.sweep_interval_seconds = "5";
+  raw.shutdown_timeout_seconds = "7";
   raw.threads = "3";
   raw.ping_interval_ms = "1000";
   raw.ping_timeout_ms = "500";
@@ -323,6 +325,7 @@ TEST(ConfigNumbers, ConvertToTheirUnits) {
   EXPECT_EQ(c.rate_limit_per_minute, 600);
   EXPECT_EQ(c.auth_failures_per_minute, 7);
   EXPECT_EQ(c.sweep_interval, 5s);
+  EXPECT_EQ(c.shutdown_timeout, 7s);
   EXPECT_EQ(c.threads, 3U);
   EXPECT_EQ(c.engine.ping_interval, 1000ms);
   EXPECT_EQ(c.engine.ping_timeout, 500ms);
@@ -381,6 +384,7 @@ INSTANTIATE_TEST_SUITE_P(
         IntegerOption{"RATE_LIMIT_PER_MINUTE", &RawOptions::rate_limit_per_minute, 1, 100'000'000},
         IntegerOption{"AUTH_FAILURES_PER_MINUTE", &RawOptions::auth_failures_per_minute, 1, 100'000'000},
         IntegerOption{"SWEEP_INTERVAL_SECONDS", &RawOptions::sweep_interval_seconds, 1, 3600},
+        IntegerOption{"SHUTDOWN_TIMEOUT_SECONDS", &RawOptions::shutdown_timeout_seconds, 1, 3600},
         IntegerOption{"HEARTH_THREADS", &RawOptions::threads, 1, 256},
         IntegerOption{"PING_INTERVAL_MS", &RawOptions::ping_interval_ms, 100, 600'000},
         IntegerOption{"PING_TIMEOUT_MS", &RawOptions::ping_timeout_ms, 100, 600'000},

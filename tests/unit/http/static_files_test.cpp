@@ -240,6 +240,114 @@ TEST_F(LoadedSite, AnswersInTheRequestsHttpVersion) {
   EXPECT_EQ(serve(*files_, std::move(req)).version(), 10u);
 }
 
+// --- Content-hashed names and compressed copies ---
+
+// A site whose page names its assets and loads a module that imports another one.
+class HashedSite : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    project_.write("web/index.html",
+                   "<!doctype html><link rel=\"stylesheet\" href=\"/css/app.css\">"
+                   "<script type=\"module\" src=\"/js/app.js\"></script>");
+    project_.write("web/js/app.js", "import { f } from './lib.js';\n" + std::string(3000, ' ') + "f();");
+    project_.write("web/js/lib.js", "export const f = () => 1;");
+    project_.write("web/css/app.css", "body { margin: 0 }");
+    project_.socket_io_client();
+    files_ = StaticFiles::load(project_.web(), false);
+    ASSERT_NE(files_, nullptr);
+  }
+  net::Response get(std::string_view target, std::string_view accept_encoding = {}, std::string_view inm = {}) {
+    auto req = request(bhttp::verb::get, target, inm);
+    if (!accept_encoding.empty()) req.set(bhttp::field::accept_encoding, accept_encoding);
+    return serve(*files_, std::move(req));
+  }
+  // The hashed URL the page gives for `attr_start` (e.g. "href=\"/css/app.").
+  std::string named_in_page(std::string_view attr_start) {
+    const std::string page = get("/").body();
+    const auto at = page.find(attr_start);
+    EXPECT_NE(at, std::string::npos) << page;
+    if (at == std::string::npos) return {};
+    const auto begin = page.find('"', at) + 1;
+    return page.substr(begin, page.find('"', begin) - begin);
+  }
+
+  Project project_;
+  std::unique_ptr<StaticFiles> files_;
+};
+
+TEST_F(HashedSite, ThePageNamesHashedAssetsServedImmutable) {
+  const std::string css = named_in_page("href=\"/css/app.");
+  const std::string js = named_in_page("src=\"/js/app.");
+  EXPECT_NE(css, "/css/app.css");
+  EXPECT_NE(js, "/js/app.js");
+  for (const auto& [path, body] : {std::pair{css, "body { margin: 0 }"s}, std::pair{js, get("/js/app.js").body()}}) {
+    const auto res = get(path);
+    EXPECT_EQ(res.result(), bhttp::status::ok) << path;
+    EXPECT_EQ(res.body(), body) << path;
+    EXPECT_EQ(res[bhttp::field::cache_control], "public, max-age=31536000, immutable") << path;
+  }
+  // The page and the plain names still revalidate.
+  EXPECT_EQ(get("/")[bhttp::field::cache_control], "no-cache");
+  EXPECT_EQ(get("/css/app.css")[bhttp::field::cache_control], "no-cache");
+  EXPECT_EQ(files_->file_count(), 7u);  // 4 of the site, 3 of the Socket.IO client
+}
+
+TEST_F(HashedSite, ModulesAreMappedAndTheMapIsAllowedByItsHash) {
+  const auto page = get("/");
+  const std::string html = page.body();
+  const auto map_at = html.find("<script type=\"importmap\">");
+  ASSERT_NE(map_at, std::string::npos) << html;
+  EXPECT_LT(map_at, html.find("<script type=\"module\""));
+  const auto lib = html.find("\"/js/lib.js\":\"/js/lib.");
+  EXPECT_NE(lib, std::string::npos) << html;
+  EXPECT_NE(html.find("\"/socket.io/socket.io.esm.min.js\":\"/socket.io/socket.io.esm.min."), std::string::npos);
+  const std::string policy(page["Content-Security-Policy"]);
+  EXPECT_NE(policy.find("script-src 'self' 'sha256-"), std::string::npos) << policy;
+  // The mapped module is served under its hashed name.
+  const auto begin = html.find("\"/js/lib.", lib + 12) + 1;
+  const std::string hashed = html.substr(begin, html.find('"', begin) - begin);
+  EXPECT_EQ(get(hashed).body(), "export const f = () => 1;") << hashed;
+}
+
+TEST_F(HashedSite, ANewVersionGetsANewNameAndTheOldOneIsGone) {
+  const std::string before = named_in_page("href=\"/css/app.");
+  project_.write("web/css/app.css", "body { margin: 1px }");
+  files_ = StaticFiles::load(project_.web(), false);
+  ASSERT_NE(files_, nullptr);
+  const std::string after = named_in_page("href=\"/css/app.");
+  EXPECT_NE(after, before);
+  EXPECT_TRUE(files_->owns(after));
+  EXPECT_FALSE(files_->owns(before));  // never an old body under a name a cache may hold for a year
+}
+
+TEST_F(HashedSite, LargeTextIsCompressedByAcceptEncoding) {
+  const std::string plain = get("/js/app.js").body();
+  const auto br = get("/js/app.js", "gzip, deflate, br");
+  EXPECT_EQ(br[bhttp::field::content_encoding], "br");
+  EXPECT_LT(br.body().size(), plain.size() / 4);
+  EXPECT_EQ(br[bhttp::field::vary], "Accept-Encoding");
+  const auto gz = get("/js/app.js", "gzip");
+  EXPECT_EQ(gz[bhttp::field::content_encoding], "gzip");
+  EXPECT_LT(gz.body().size(), plain.size() / 4);
+  const auto identity = get("/js/app.js", "identity");
+  EXPECT_EQ(identity.count(bhttp::field::content_encoding), 0u);
+  EXPECT_EQ(identity.body(), plain);
+  // Each representation has its own ETag, and a 304 only for its own.
+  const std::string etag(identity[bhttp::field::etag]);
+  EXPECT_NE(br[bhttp::field::etag], etag);
+  EXPECT_NE(gz[bhttp::field::etag], br[bhttp::field::etag]);
+  EXPECT_EQ(get("/js/app.js", "br", br[bhttp::field::etag]).result(), bhttp::status::not_modified);
+  EXPECT_EQ(get("/js/app.js", "br", etag).result(), bhttp::status::ok);
+  // HEAD: the length of what GET would send.
+  auto head = request(bhttp::verb::head, "/js/app.js");
+  head.set(bhttp::field::accept_encoding, "br");
+  EXPECT_EQ(serve(*files_, std::move(head))[bhttp::field::content_length], std::to_string(br.body().size()));
+  // Small files are not worth it.
+  const auto small = get("/js/lib.js", "br, gzip");
+  EXPECT_EQ(small.count(bhttp::field::content_encoding), 0u);
+  EXPECT_EQ(small.count(bhttp::field::vary), 0u);
+}
+
 // --- The admin dashboard's address ---
 
 TEST(StaticFilesAdmin, AdminIsTheAdminPage) {

@@ -41,5 +41,22 @@ TEST(IceJson, RoundTripsThroughServersFor) {
       {"urls":["turns:t.example:5349"],"username":"1700021600:alice","credential":"IbecqOPBTBdc9N69Pkc9V7iZ8Bk="}])"));
 }
 
+TEST(IceJson, AClientConfigHasServersPolicyAndExpiry) {
+  ClientIceConfig config{{IceServer{{"turn:t.example:3478"}, "1700021600:alice", "IbecqOPBTBdc9N69Pkc9V7iZ8Bk="}},
+                         TransportPolicy::relay,
+                         from_epoch_ms(1'700'021'600'000)};
+  EXPECT_EQ(json::serialize(client_config_json(config)),
+            R"({"iceServers":[{"urls":["turn:t.example:3478"],"username":"1700021600:alice",)"
+            R"("credential":"IbecqOPBTBdc9N69Pkc9V7iZ8Bk="}],"iceTransportPolicy":"relay",)"
+            R"("expiresAt":"2023-11-15T04:13:20.000Z"})");
+}
+
+TEST(IceJson, CredentialsThatDoNotExpireHaveNoExpiresAt) {
+  ClientIceConfig config{
+      {IceServer{{"stun:s.example"}, std::nullopt, std::nullopt}}, TransportPolicy::all, std::nullopt};
+  EXPECT_EQ(client_config_json(config),
+            json::parse(R"({"iceServers":[{"urls":["stun:s.example"]}],"iceTransportPolicy":"all"})"));
+}
+
 }  // namespace
 }  // namespace hearth::ice

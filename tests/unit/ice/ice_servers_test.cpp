@@ -117,6 +117,46 @@ TEST(IceServers, TurnWithoutStun) {
   EXPECT_EQ(servers[0].urls, kTurn);
 }
 
+// --- client_config ----------------------------------------------------------------------------------------
+
+TEST(ClientIceConfig, MintedCredentialsSayWhenTheyExpire) {
+  const auto config = IceServers(rest_turn(90s)).client_config("alice", t0 + 999ms);
+  EXPECT_EQ(config.servers, IceServers(rest_turn(90s)).servers_for("alice", t0 + 999ms));
+  EXPECT_EQ(config.servers[1].username, "1700000090:alice");
+  ASSERT_TRUE(config.expires_at.has_value());
+  EXPECT_EQ(*config.expires_at, t0 + 90s);  // the username's expiry, in whole seconds
+  EXPECT_EQ(config.transport_policy, TransportPolicy::all);
+}
+
+TEST(ClientIceConfig, StaticOrNoTurnCredentialsDoNotExpire) {
+  EXPECT_EQ(IceServers(static_turn()).client_config("alice", t0).expires_at, std::nullopt);
+  IceConfig stun_only;
+  stun_only.stun_urls = kStun;
+  EXPECT_EQ(IceServers(stun_only).client_config("alice", t0).expires_at, std::nullopt);
+}
+
+TEST(ClientIceConfig, CarriesTheTransportPolicy) {
+  IceConfig cfg = rest_turn();
+  cfg.transport_policy = TransportPolicy::relay;
+  EXPECT_EQ(IceServers(cfg).client_config("alice", t0).transport_policy, TransportPolicy::relay);
+}
+
+TEST(ClientIceConfig, AUserIdWithTheSeparatorStaysAfterTheExpiry) {
+  // coturn reads the expiry up to the first ':' and signs the whole username: a ':' in the user id is harmless.
+  const auto config = IceServers(rest_turn()).client_config("team:alice", t0);
+  EXPECT_EQ(config.servers[1].username, "1700021600:team:alice");
+  EXPECT_EQ(config.servers[1].credential, turn_rest_credential(kSecret, "1700021600:team:alice"));
+}
+
+TEST(TransportPolicy, ParsesAllAndRelayOnly) {
+  EXPECT_EQ(parse_transport_policy("all"), TransportPolicy::all);
+  EXPECT_EQ(parse_transport_policy("relay"), TransportPolicy::relay);
+  for (const char* bad : {"", "Relay", "none", "relay ", "public"})
+    EXPECT_EQ(parse_transport_policy(bad), std::nullopt);
+  EXPECT_EQ(to_string(TransportPolicy::all), "all");
+  EXPECT_EQ(to_string(TransportPolicy::relay), "relay");
+}
+
 // --- defaults and validate --------------------------------------------------------------------------------
 
 TEST(IceConfigDefaults, ThreePublicStunServers) {
@@ -160,6 +200,16 @@ TEST(IceConfigValidate, TurnNeedsCredentialsOrASecret) {
   IceConfig password_only = turn_config();
   password_only.turn_password = "p4ss";
   EXPECT_EQ(validate(password_only), message);
+}
+
+TEST(IceConfigValidate, RelayOnlyNeedsATurnServer) {
+  IceConfig stun_only;
+  stun_only.stun_urls = kStun;
+  stun_only.transport_policy = TransportPolicy::relay;
+  EXPECT_EQ(validate(stun_only), "ICE_TRANSPORT_POLICY=relay needs TURN_SERVER_URL");
+  IceConfig cfg = rest_turn();
+  cfg.transport_policy = TransportPolicy::relay;
+  EXPECT_EQ(validate(cfg), std::nullopt);
 }
 
 TEST(IceConfigValidate, TheCredentialTtlIsPositive) {

@@ -70,6 +70,18 @@ TEST(SessionJson, UsageRoundTripsAndIsNothingInOlderDocuments) {
   EXPECT_EQ(back->usage, calls::Usage{});
 }
 
+TEST(SessionJson, LeftReasonOnlyOnceAParticipantLeft) {
+  const auto doc = full_document();
+  const auto& participants = doc.at("participants").as_array();
+  EXPECT_FALSE(participants.at(0).as_object().contains("leftReason"));  // in the call: the key is left out
+  EXPECT_EQ(participants.at(1).at("leftReason"), "disconnected");
+  for (const char* bad : {"none", "gone"}) {  // "none" is never written, so it never reads back
+    auto broken = doc;
+    broken.at("participants").as_array().at(1).as_object()["leftReason"] = bad;
+    EXPECT_FALSE(session_from_json(broken).ok()) << bad;
+  }
+}
+
 TEST(SessionJson, HasTheApiShape) {
   const auto doc = full_document();
   EXPECT_EQ(doc.at("sessionId"), "sess-full");

@@ -71,6 +71,7 @@ inline calls::CallSession make_full_session() {
   p.left_at = at(1'700'000'060'000);
   p.is_active = false;
   p.media = {false, true, true};
+  p.left_reason = calls::LeaveReason::disconnected;
   s.participants[0].is_active = true;
   s.deadline = {};  // not part of the document
   return s;
