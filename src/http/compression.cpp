@@ -41,7 +41,11 @@ std::optional<std::string> brotli_compress(std::string_view data) {
   std::size_t size = BrotliEncoderMaxCompressedSize(data.size());
   if (size == 0) return std::nullopt;
   std::string out(size, '\0');
-  if (!BrotliEncoderCompress(BROTLI_MAX_QUALITY, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, data.size(),
+  // A window just large enough for the input: the encoder's memory grows with the window, and a 4 MiB default for
+  // files of a few KiB would only leave the heap larger after loading.
+  int window = BROTLI_MIN_WINDOW_BITS;
+  while (window < BROTLI_MAX_WINDOW_BITS && (std::size_t{1} << window) - 16 < data.size()) ++window;
+  if (!BrotliEncoderCompress(BROTLI_MAX_QUALITY, window, BROTLI_MODE_TEXT, data.size(),
                              reinterpret_cast<const std::uint8_t*>(data.data()), &size,
                              reinterpret_cast<std::uint8_t*>(out.data())))
     return std::nullopt;

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 #include <boost/beast/http/field.hpp>
 
@@ -198,7 +199,10 @@ std::unique_ptr<StaticFiles> StaticFiles::load(const fs::path& web_root, bool de
     return nullptr;
   }
   spdlog::info("web client: {} file(s) from {}", files.size(), fs::weakly_canonical(web_root, ec).string());
-  return std::make_unique<StaticFiles>(std::move(files), development);
+  auto loaded = std::make_unique<StaticFiles>(std::move(files), development);
+  // Reading and compressing freed far more than is kept: give it back rather than carry it in the heap.
+  ::malloc_trim(0);
+  return loaded;
 }
 
 StaticFiles::StaticFiles(std::unordered_map<std::string, StaticFile> files, bool development)
