@@ -14,7 +14,8 @@ namespace {
 
 long long parse_int(std::string_view name, const std::string& value, long long min, long long max) {
   const auto n = parse_bounded_int(value, min, max);
-  if (!n) throw WebhookConfigError(fmt::format("{} must be an integer from {} to {} (got '{}')", name, min, max, value));
+  if (!n)
+    throw WebhookConfigError(fmt::format("{} must be an integer from {} to {} (got '{}')", name, min, max, value));
   return *n;
 }
 

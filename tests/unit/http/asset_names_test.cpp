@@ -53,7 +53,8 @@ TEST(RewritePage, NamesHashedAssetsAndMapsModules) {
   EXPECT_NE(out.html.find("src=\"/js/app.js?v=1\""), std::string::npos);
   EXPECT_NE(out.html.find("href=\"https://x/js/app.js\""), std::string::npos);
 
-  const std::string map = R"({"imports":{"/js/api.js":"/js/api.cccccccccccc.js","/js/app.js":"/js/app.bbbbbbbbbbbb.js"}})";
+  const std::string map =
+      R"({"imports":{"/js/api.js":"/js/api.cccccccccccc.js","/js/app.js":"/js/app.bbbbbbbbbbbb.js"}})";
   const auto at = out.html.find("<script type=\"importmap\">" + map + "</script>");
   ASSERT_NE(at, std::string::npos) << out.html;
   EXPECT_LT(at, out.html.find("<script type=\"module\""));  // a map must come before the first module

@@ -13,7 +13,8 @@ namespace {
 
 std::string text() {
   std::string s;
-  for (int i = 0; i < 500; ++i) s += "export function f" + std::to_string(i) + "() { return " + std::to_string(i) + "; }\n";
+  for (int i = 0; i < 500; ++i)
+    s += "export function f" + std::to_string(i) + "() { return " + std::to_string(i) + "; }\n";
   return s;
 }
 

@@ -32,13 +32,16 @@ class Drain : public ::testing::Test {
   CorsPolicy cors{{}, false};
   RateLimiter auth_failures{60};
   VideoCallApi api{store, ice, clock, calls::Limits{}, false};
-  RequestHandler handler{api,          verifier, cors, clock, auth_failures, RequestHandlerConfig{},
-                         [this](std::function<void(bool)> done) { pending_readiness = std::move(done); }};
+  RequestHandler handler{
+      api, verifier, cors, clock, auth_failures, RequestHandlerConfig{}, [this](std::function<void(bool)> done) {
+        pending_readiness = std::move(done);
+      }};
 
   // Hands GET `path` to the handler; the answer, once given, lands in `out`.
   void get(std::string_view path, std::optional<net::Response>& out) {
     net::Request req{bhttp::verb::get, path, 11};
-    handler.handle(std::move(req), net::ConnectionInfo{}, net::Responder([&out](net::Response res) { out = std::move(res); }));
+    handler.handle(std::move(req), net::ConnectionInfo{},
+                   net::Responder([&out](net::Response res) { out = std::move(res); }));
   }
 };
 
