@@ -252,10 +252,10 @@ describe('a socket that closes while its join is being stored', () => {
       b.ws.send(`42${JSON.stringify(['join_call_session', { sessionId }])}`);
       b.ws.terminate();
     }
-    await pollUntil(async () => {
-      const s = await getSession(server, alice, sessionId);
-      return participantOf(s, bob.userId).isActive === false;
-    }, { timeoutMs: 6000 });
+    // The five joins are stored one after another, each followed by its socket's grace (1 s): bob may be seen inactive
+    // between two of them. What must hold is the end state: inactive, and still inactive longer than a grace later.
+    const inactive = async () => participantOf(await getSession(server, alice, sessionId), bob.userId).isActive === false;
+    await pollUntil(async () => (await inactive()) && (await sleep(1500), await inactive()), { timeoutMs: 12_000 });
     const s = await getSession(server, alice, sessionId);
     assert.equal(participantOf(s, bob.userId).isActive, false, 'bob is not left active');
     assert.equal(participantOf(s, alice.userId).isActive, true);
