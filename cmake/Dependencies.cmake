@@ -9,6 +9,8 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(LIBURING REQUIRED IMPORTED_TARGET liburing)
+pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)  # the PostgreSQL store (src/store/postgres)
+pkg_check_modules(HIREDIS REQUIRED IMPORTED_TARGET hiredis)  # the Redis bus between nodes (cluster/)
 find_package(ZLIB REQUIRED)                                             # gzip copies of the web assets
 pkg_check_modules(LIBBROTLIENC REQUIRED IMPORTED_TARGET libbrotlienc)  # brotli copies of the web assets
 pkg_check_modules(LIBBROTLIDEC REQUIRED IMPORTED_TARGET libbrotlidec)  # their tests

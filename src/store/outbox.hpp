@@ -4,6 +4,7 @@
 // ("target"); the dispatcher (webhooks/dispatcher.hpp) reads and removes them through the Store.
 // A delivery stream is one (target, session): its rows go out in row order, one at a time.
 // Thread safety: the value types are plain values; OutboxSignal may be used from any thread.
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -43,6 +44,11 @@ class OutboxSignal {
 struct OutboxOptions {
   std::vector<std::string> targets;      // webhook URLs, in configuration order
   std::shared_ptr<OutboxSignal> signal;  // may be null
+  // PostgreSQL: how far due_deliveries() pushes the next attempt of the deliveries it claims, so no other node
+  // posts them meanwhile; retry_delivery() or remove_delivery() then set the real state. It must outlast one
+  // attempt (the app sets twice the webhook timeout); a node that dies holding a claim delays those deliveries
+  // this long. SQLite (one node) ignores it.
+  std::chrono::milliseconds claim_lease{20'000};
   bool enabled() const noexcept { return !targets.empty(); }
 };
 

@@ -16,21 +16,62 @@ StoreLimits checked(StoreLimits limits) {
 }
 }  // namespace
 
-Store::Store(std::unique_ptr<Repository> repo, StoreLimits limits)
-    : repo_(std::move(repo)), limits_(checked(limits)), thread_([this] { run_loop(); }) {}
-
-Store::~Store() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  cv_.notify_one();
-  thread_.join();
+Store::Store(std::unique_ptr<Repository> repo, StoreLimits limits) : limits_(checked(limits)) {
+  limits_.lanes = 1;
+  lanes_.push_back(std::make_unique<Lane>());
+  lanes_.back()->repo = std::move(repo);
+  start_lanes();
 }
 
-std::size_t Store::pending() const {
-  std::lock_guard lock(mutex_);
-  return queue_.size();
+Store::Store(const std::function<std::unique_ptr<Repository>()>& open, StoreLimits limits) : limits_(checked(limits)) {
+  for (std::size_t i = 0; i < limits_.lanes; ++i) {
+    lanes_.push_back(std::make_unique<Lane>());
+    lanes_.back()->repo = open();
+  }
+  start_lanes();
+}
+
+void Store::start_lanes() {
+  for (auto& lane : lanes_) lane->thread = std::thread([this, l = lane.get()] { run_loop(*l); });
+}
+
+Store::~Store() {
+  for (auto& lane : lanes_) {
+    {
+      std::lock_guard lock(lane->mutex);
+      lane->stopping = true;
+    }
+    lane->cv.notify_one();
+  }
+  for (auto& lane : lanes_) lane->thread.join();
+}
+
+std::size_t Store::pending() const { return pending_.load(std::memory_order_relaxed); }
+
+std::size_t Store::lane_of(std::string_view key) const noexcept {
+  return lanes_.size() == 1 ? 0 : std::hash<std::string_view>{}(key) % lanes_.size();
+}
+
+std::size_t Store::least_loaded() const {
+  if (lanes_.size() == 1) return 0;
+  // The shortest queue, looking from a rotating start so that ties spread over the lanes.
+  const std::size_t start = next_.fetch_add(1, std::memory_order_relaxed);
+  std::size_t best = start % lanes_.size();
+  std::size_t best_size = static_cast<std::size_t>(-1);
+  for (std::size_t i = 0; i < lanes_.size(); ++i) {
+    const std::size_t lane = (start + i) % lanes_.size();
+    std::size_t size = 0;
+    {
+      std::lock_guard lock(lanes_[lane]->mutex);
+      size = lanes_[lane]->queue.size();
+    }
+    if (size < best_size) {
+      best = lane;
+      best_size = size;
+    }
+    if (size == 0) break;
+  }
+  return best;
 }
 
 Error Store::to_error(const StoreError& e) {
@@ -50,16 +91,19 @@ void Store::finish(Job& job, const Error* failure) noexcept {
   }
 }
 
-void Store::enqueue(Job job) {
+void Store::enqueue(std::size_t index, Job job) {
+  Lane& lane = *lanes_[index];
   const char* refused = nullptr;
   {
-    std::lock_guard lock(mutex_);
-    if (stopping_)
+    std::lock_guard lock(lane.mutex);
+    if (lane.stopping) {
       refused = "store is shutting down";
-    else if (queue_.size() >= limits_.max_queue)
+    } else if (pending_.fetch_add(1, std::memory_order_relaxed) >= limits_.max_queue) {
+      pending_.fetch_sub(1, std::memory_order_relaxed);
       refused = "store overloaded";
-    else
-      queue_.push_back(std::move(job));
+    } else {
+      lane.queue.push_back(std::move(job));
+    }
   }
   if (refused) {
     // Outside the lock: the handler may call execute() again.
@@ -67,17 +111,17 @@ void Store::enqueue(Job job) {
     finish(job, &error);
     return;
   }
-  cv_.notify_one();
+  lane.cv.notify_one();
 }
 
-void Store::run_loop() {
+void Store::run_loop(Lane& lane) {
   std::deque<Job> batch;
   for (;;) {
     {
-      std::unique_lock lock(mutex_);
-      cv_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, and everything queued before has been run
-      if (queue_.size() < limits_.max_batch && !stopping_) {
+      std::unique_lock lock(lane.mutex);
+      lane.cv.wait(lock, [&lane] { return lane.stopping || !lane.queue.empty(); });
+      if (lane.queue.empty()) return;  // stopping, and everything queued before has been run
+      if (lane.queue.size() < limits_.max_batch && !lane.stopping) {
         // Group commit on a shared core: the enqueue that woke us may have preempted the I/O thread in the
         // middle of a burst of requests. Yielding once lets it queue the rest first, so they share this
         // batch's fsync instead of waiting for the next one (measured: a third of the context switches, about
@@ -87,32 +131,44 @@ void Store::run_loop() {
         std::this_thread::yield();
         lock.lock();
       }
-      const auto n = std::min(queue_.size(), limits_.max_batch);
-      std::move(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
-      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(n));
+      const auto n = std::min(lane.queue.size(), limits_.max_batch);
+      std::move(lane.queue.begin(), lane.queue.begin() + static_cast<std::ptrdiff_t>(n), std::back_inserter(batch));
+      lane.queue.erase(lane.queue.begin(), lane.queue.begin() + static_cast<std::ptrdiff_t>(n));
+      pending_.fetch_sub(n, std::memory_order_relaxed);
     }
-    run_batch(batch);
+    run_batch(lane, batch);
     batch.clear();
   }
 }
 
-void Store::run_batch(std::deque<Job>& batch) {
+void Store::run_batch(Lane& lane, std::deque<Job>& batch) {
+  Repository& repo = *lane.repo;
   // Group commit: one transaction (one fsync) for the whole batch; each op under its own savepoint.
   // Ops never throw (execute<T> wraps them), so an exception here comes from the transaction itself and
   // means none of the batch's writes can be trusted to be durable.
   std::optional<Error> failure;
   if (metrics_) metrics_->observe(metrics::Histogram::batch_size, static_cast<double>(batch.size()));
   try {
-    repo_->begin();
-    for (auto& job : batch) {
-      repo_->savepoint();
-      if (job.run(*repo_))
-        repo_->release_savepoint();
-      else
-        repo_->rollback_to_savepoint();
+    repo.begin();
+    if (batch.size() == 1) {
+      // Alone in its transaction, an operation needs no savepoint (two round trips on PostgreSQL): if it fails,
+      // rolling the transaction back undoes exactly its writes.
+      if (!batch.front().run(repo)) {
+        repo.rollback();
+        finish(batch.front(), nullptr);  // its own error
+        return;
+      }
+    } else {
+      for (auto& job : batch) {
+        repo.savepoint();
+        if (job.run(repo))
+          repo.release_savepoint();
+        else
+          repo.rollback_to_savepoint();
+      }
     }
     const auto committing = std::chrono::steady_clock::now();
-    repo_->commit();
+    repo.commit();
     if (metrics_) metrics_->observe(metrics::Histogram::commit, metrics::seconds_since(committing));
   } catch (const StoreError& e) {
     failure = make_error(errc::unavailable, e.message().empty() ? "store unavailable" : e.message(), e.what());
@@ -124,7 +180,7 @@ void Store::run_batch(std::deque<Job>& batch) {
   if (failure) {
     spdlog::warn("store: a batch of {} operation(s) failed and was rolled back: {}", batch.size(), failure->detail);
     try {
-      repo_->rollback();
+      repo.rollback();
     } catch (
         ...) {  // NOLINT(bugprone-empty-catch): nothing to undo if begin failed or the database already rolled back
     }

@@ -1,11 +1,17 @@
 #pragma once
-// Store: the asynchronous front of a Repository. Operations are queued to one dedicated thread, which runs
+// Store: the asynchronous front of a Repository. Operations are queued to a dedicated thread (a lane), which runs
 // them in batches inside one transaction (group commit: one fsync for many requests), each operation under
-// its own savepoint so a failing one rolls back alone. Completion handlers run on the store thread after
-// the batch committed (so a success means durable); callers post back to their own executor. A refused
-// operation (queue full, shutting down) completes at once, on the calling thread.
+// its own savepoint so a failing one rolls back alone (a batch of one needs none: a failure rolls the transaction
+// back). Completion handlers run on the lane's thread after the batch committed (so a success means durable);
+// callers post back to their own executor. A refused operation (queue full, shutting down) completes at once, on
+// the calling thread.
+// Lanes: SQLite has one writer, so one lane. A database with a connection pool (PostgreSQL) gets `lanes` of them,
+// each with its own thread and its own Repository (connection). Operations given a key (a session id) always run
+// on the key's lane, so the operations of one session keep their submission order; operations without a key go
+// to the least-loaded lane.
 // Thread safety: execute(), pending() and committed() may be called from any thread, including from a completion
 // handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -13,7 +19,9 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/result.hpp"
 #include "metrics/metrics.hpp"
@@ -22,14 +30,18 @@
 namespace hearth::store {
 
 struct StoreLimits {
-  std::size_t max_queue = 10'000;  // pending operations before new ones are refused with errc::unavailable
+  std::size_t max_queue = 10'000;  // pending operations (all lanes) before new ones are refused with errc::unavailable
   std::size_t max_batch = 256;     // operations per transaction (at least 1)
+  std::size_t lanes = 1;           // threads and repositories (connections); at least 1
 };
 
 class Store {
  public:
+  // One lane on `repo` (limits.lanes is ignored).
   Store(std::unique_ptr<Repository> repo, StoreLimits limits = {});
-  ~Store();  // drains the queue, then joins the thread
+  // limits.lanes lanes, each on a repository `open` returns (called here, on this thread; its exceptions propagate).
+  Store(const std::function<std::unique_ptr<Repository>()>& open, StoreLimits limits);
+  ~Store();  // drains the queues, then joins the threads
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
@@ -40,7 +52,14 @@ class Store {
   // When `max_queue` operations are pending, or the store is shutting down, `done` gets unavailable at once.
   // `done` should not throw; if it does, the exception is reported on stderr and swallowed.
   template <class T>
-  void execute(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done);
+  void execute(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done) {
+    enqueue(least_loaded(), make_job<T>(std::move(op), std::move(done)));
+  }
+  // The same, on the lane of `key` (a session id): the operations of one key run in the order they were submitted.
+  template <class T>
+  void execute(std::string_view key, std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done) {
+    enqueue(lane_of(key), make_job<T>(std::move(op), std::move(done)));
+  }
 
   // Operations queued and not yet taken into a batch.
   std::size_t pending() const;
@@ -51,8 +70,9 @@ class Store {
   // A live session's last committed state when the repository has it at hand (Repository::committed), for
   // read-only requests that can then skip the store thread; nullopt otherwise (ask with execute()). Any thread.
   std::optional<calls::CallSession> committed(std::string_view session_id) const {
-    return repo_->committed(session_id);
+    return lanes_[lane_of(session_id)]->repo->committed(session_id);
   }
+  std::size_t lanes() const noexcept { return lanes_.size(); }
 
  private:
   struct Job {
@@ -61,24 +81,35 @@ class Store {
     // (if it ran at all) are gone: commit failed, queue full, shutting down.
     std::function<void(const Error* failure)> finish;
   };
+  // One thread, its repository and its queue.
+  struct Lane {
+    std::unique_ptr<Repository> repo;
+    std::mutex mutex;
+    std::condition_variable cv;
+    std::deque<Job> queue;
+    bool stopping = false;
+    std::thread thread;  // started once the lane is complete
+  };
+  template <class T>
+  static Job make_job(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done);
   static Error to_error(const StoreError& e);
-  void enqueue(Job job);
-  void run_loop();
-  void run_batch(std::deque<Job>& batch);
+  std::size_t lane_of(std::string_view key) const noexcept;
+  std::size_t least_loaded() const;
+  void start_lanes();
+  void enqueue(std::size_t lane, Job job);
+  void run_loop(Lane& lane);
+  void run_batch(Lane& lane, std::deque<Job>& batch);
   static void finish(Job& job, const Error* failure) noexcept;
 
-  std::unique_ptr<Repository> repo_;
   StoreLimits limits_;
   metrics::Metrics* metrics_ = nullptr;  // owned by the app
-  mutable std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<Job> queue_;
-  bool stopping_ = false;
-  std::thread thread_;  // last member: started after everything above exists
+  std::vector<std::unique_ptr<Lane>> lanes_;
+  std::atomic<std::size_t> pending_{0};       // queued in every lane, not yet taken into a batch
+  mutable std::atomic<std::size_t> next_{0};  // where least_loaded() starts looking, so ties spread
 };
 
 template <class T>
-void Store::execute(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done) {
+Store::Job Store::make_job(std::function<Result<T>(Repository&)> op, std::function<void(Result<T>)> done) {
   // Shared by run (store thread) and finish (store thread, or the caller's if refused): never concurrently.
   struct State {
     std::optional<Result<T>> result;
@@ -108,7 +139,7 @@ void Store::execute(std::function<Result<T>(Repository&)> op, std::function<void
     else
       done(make_error(errc::internal, "internal error", "store operation did not run"));
   };
-  enqueue(std::move(job));
+  return job;
 }
 
 }  // namespace hearth::store

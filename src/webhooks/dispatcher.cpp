@@ -127,6 +127,7 @@ void Dispatcher::on_posted(const store::OutboxDelivery& d, const PostOutcome& ou
   // Delivered or given up: the delivery leaves the outbox.
   const auto remove = [&] {
     store_.execute<bool>(
+        d.session_id,
         [id = d.id](store::Repository& repo) -> Result<bool> {
           repo.remove_delivery(id);
           return true;
@@ -152,6 +153,7 @@ void Dispatcher::on_posted(const store::OutboxDelivery& d, const PostOutcome& ou
   spdlog::debug("webhooks: {} to {} failed ({}), attempt {}; next in {} ms", d.event_id, d.target, why, attempts,
                 delay->count());
   store_.execute<bool>(
+      d.session_id,
       [id = d.id, attempts, next = now + *delay](store::Repository& repo) -> Result<bool> {
         repo.retry_delivery(id, attempts, next);
         return true;

@@ -51,7 +51,9 @@ void VideoCallApi::initiate(ApiRequest r) {
   auto respond = r.respond;
   auto ice = ice::to_json_text(ice_.servers_for(r.principal.user_id, now));
   const bool dev = development_;
+  const std::string key = session->session_id;  // the session's store lane (copied: the session moves below)
   store_.execute<CallSession>(
+      key,
       [s = std::move(*session)](Repository& repo) -> Result<CallSession> {
         repo.insert(s);
         return s;
@@ -119,8 +121,9 @@ void VideoCallApi::read_session(const ApiRequest& r, SessionCheck check,
     return std::move(*s);
   };
   if (auto known = store_.committed(r.session_id)) return answer(checked(std::move(known)));
-  store_.execute<CallSession>([id = r.session_id, checked](Repository& repo) { return checked(repo.find(id, false)); },
-                              std::move(answer));
+  store_.execute<CallSession>(
+      r.session_id, [id = r.session_id, checked](Repository& repo) { return checked(repo.find(id, false)); },
+      std::move(answer));
 }
 
 void VideoCallApi::update_media(ApiRequest r) {
@@ -130,6 +133,7 @@ void VideoCallApi::update_media(ApiRequest r) {
   if (!update) return fail(r, update.error());
   const bool dev = development_;
   store_.execute<CallSession>(
+      r.session_id,
       [id = r.session_id, user = r.principal.user_id, u = *update](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return not_found();
@@ -160,6 +164,7 @@ void VideoCallApi::end(ApiRequest r) {
   const bool dev = development_;
   const auto now = clock_.now();
   store_.execute<Ended>(
+      r.session_id,
       [id = r.session_id, user = r.principal.user_id, now](Repository& repo) -> Result<Ended> {
         auto s = repo.find(id, true);
         if (!s) return not_found();

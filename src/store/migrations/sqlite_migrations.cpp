@@ -1,6 +1,5 @@
 #include "store/migrations/sqlite_migrations.hpp"
 
-#include <array>
 #include <string>
 
 #include "core/clock.hpp"
@@ -11,187 +10,6 @@ namespace hearth::store {
 
 namespace {
 
-// v1. call_members duplicates created_at so a user's history is read in order from one index.
-// `status IN (...)` CHECKs keep the due() query's IN list (see sqlite_repository.cpp) equivalent to != 'ended'.
-constexpr std::string_view v1_call_sessions = R"sql(
-CREATE TABLE call_sessions (
-  session_id   TEXT NOT NULL PRIMARY KEY,
-  session_type TEXT NOT NULL,
-  initiator_id TEXT NOT NULL,
-  status       TEXT NOT NULL CHECK (status IN ('waiting', 'active', 'ended')),
-  created_at   BIGINT NOT NULL, -- epoch ms
-  deadline_at  BIGINT NOT NULL, -- epoch ms of the next automatic transition
-  end_reason   TEXT,
-  document     TEXT NOT NULL    -- session_json to_json
-);
-CREATE INDEX call_sessions_status_deadline ON call_sessions (status, deadline_at);
-CREATE TABLE call_members (
-  session_id TEXT NOT NULL REFERENCES call_sessions (session_id) ON DELETE CASCADE,
-  user_id    TEXT NOT NULL,
-  role       TEXT NOT NULL CHECK (role IN ('initiator', 'invitee')),
-  created_at BIGINT NOT NULL,   -- the session's, epoch ms
-  PRIMARY KEY (session_id, user_id)
-);
-CREATE INDEX call_members_user_created ON call_members (user_id, created_at DESC, session_id DESC);
-)sql";
-
-// v2, for the insert path (a commit writes every B-tree page it touched): call_members becomes one B-tree keyed
-// in history order (v1 kept a rowid table, the (session_id, user_id) key and the history index, three B-trees
-// per member); the sweep's index keeps only live sessions (ended ones were never looked up there again).
-// Members were unique per (session_id, user_id); the new key holds the session's created_at once per session,
-// so it is unique exactly when the old one was. WITHOUT ROWID is SQLite's; on PostgreSQL the same table is a
-// plain table with that primary key.
-constexpr std::string_view v2_compact_members = R"sql(
-CREATE TABLE call_members_v2 (
-  user_id    TEXT NOT NULL,
-  created_at BIGINT NOT NULL,   -- the session's, epoch ms
-  session_id TEXT NOT NULL REFERENCES call_sessions (session_id),
-  role       TEXT NOT NULL CHECK (role IN ('initiator', 'invitee')),
-  PRIMARY KEY (user_id, created_at, session_id)
-) WITHOUT ROWID;
-INSERT INTO call_members_v2 (user_id, created_at, session_id, role)
-  SELECT user_id, created_at, session_id, role FROM call_members;
-DROP TABLE call_members;
-ALTER TABLE call_members_v2 RENAME TO call_members;
-DROP INDEX call_sessions_status_deadline;
-CREATE INDEX call_sessions_live_deadline ON call_sessions (deadline_at, session_id)
-  WHERE status IN ('waiting', 'active');
-)sql";
-
-// v3, usage analytics (sqlite/analytics_sql.hpp reads and writes these tables; docs/architecture.md, "Usage
-// analytics storage"). call_sessions gains:
-// - unrecorded_end: epoch ms the session ended, until record_ended() has recorded it (NULL while live and after).
-//   Sessions that ended before v3 are marked with their created_at (their end time is only in the document), so
-//   old calls are recorded too.
-// - active_participants: the document's active participants, so sampling concurrency reads no document. Live
-//   sessions are counted from their documents here: SQLite's JSON functions (the one statement of the migrations
-//   that PostgreSQL writes differently, with jsonb_array_elements).
-// Facts are keyed by (created_at, session_id), so a range of calls is one range of the table; the value indexes
-// (value, created_at) find a percentile's exact value inside one histogram bucket. max(a, b) is SQLite's scalar
-// max (GREATEST in PostgreSQL), used by the upserts, not here. Times are epoch ms; an hour or day column holds the
-// epoch ms it starts at (UTC).
-constexpr std::string_view v3_usage_analytics = R"sql(
-ALTER TABLE call_sessions ADD COLUMN unrecorded_end BIGINT;
-ALTER TABLE call_sessions ADD COLUMN active_participants INTEGER NOT NULL DEFAULT 0;
-UPDATE call_sessions SET unrecorded_end = created_at WHERE status = 'ended';
-UPDATE call_sessions SET active_participants =
-    (SELECT COUNT(*) FROM json_each(document, '$.participants') WHERE json_extract(value, '$.isActive') = 1)
-  WHERE status IN ('waiting', 'active');
-CREATE INDEX call_sessions_unrecorded ON call_sessions (unrecorded_end, session_id)
-  WHERE unrecorded_end IS NOT NULL;
-CREATE TABLE call_quality (
-  session_id TEXT NOT NULL PRIMARY KEY REFERENCES call_sessions (session_id),
-  summary    TEXT NOT NULL      -- quality_json: {"participants": [...]}
-);
-CREATE TABLE call_facts (
-  created_at    BIGINT NOT NULL,
-  session_id    TEXT NOT NULL,
-  session_type  TEXT NOT NULL,
-  end_reason    TEXT,
-  started       INTEGER NOT NULL,  -- 0 or 1
-  duration_s    BIGINT,            -- NULL unless started
-  participants  INTEGER NOT NULL,  -- members who ever joined
-  screen_share  INTEGER NOT NULL,
-  video_off     INTEGER NOT NULL,
-  audio_only    INTEGER NOT NULL,
-  mos_mean      DOUBLE PRECISION,  -- NULL without a quality summary
-  mos_min       DOUBLE PRECISION,
-  relayed       INTEGER NOT NULL,
-  est_client_ms BIGINT,            -- the slowest participant's
-  est_server_ms BIGINT,
-  PRIMARY KEY (created_at, session_id)
-) WITHOUT ROWID;
-CREATE INDEX call_facts_duration ON call_facts (duration_s, created_at) WHERE duration_s IS NOT NULL;
-CREATE INDEX call_facts_est_client ON call_facts (est_client_ms, created_at) WHERE est_client_ms IS NOT NULL;
-CREATE INDEX call_facts_est_server ON call_facts (est_server_ms, created_at) WHERE est_server_ms IS NOT NULL;
-CREATE TABLE call_hourly (
-  hour_start        BIGINT NOT NULL PRIMARY KEY,  -- the recorded calls created in this hour
-  calls             BIGINT NOT NULL,
-  started           BIGINT NOT NULL,
-  type_one_to_one   BIGINT NOT NULL,
-  type_group        BIGINT NOT NULL,
-  type_therapy      BIGINT NOT NULL,
-  end_ended_by_user BIGINT NOT NULL,
-  end_missed        BIGINT NOT NULL,
-  end_timeout       BIGINT NOT NULL,
-  end_all_left      BIGINT NOT NULL,
-  end_declined      BIGINT NOT NULL,
-  duration_sum      BIGINT NOT NULL,
-  participants      BIGINT NOT NULL,
-  screen_share      BIGINT NOT NULL,
-  video_off         BIGINT NOT NULL,
-  audio_only        BIGINT NOT NULL,
-  quality_calls     BIGINT NOT NULL,
-  mos_excellent     BIGINT NOT NULL,
-  mos_good          BIGINT NOT NULL,
-  mos_fair          BIGINT NOT NULL,
-  mos_poor          BIGINT NOT NULL,
-  mos_lost          BIGINT NOT NULL,
-  relayed           BIGINT NOT NULL,
-  duration_max      BIGINT NOT NULL,
-  mos_sum           DOUBLE PRECISION NOT NULL
-);
-CREATE TABLE call_histogram (
-  day_start BIGINT NOT NULL,   -- the recorded calls created in this day
-  metric    INTEGER NOT NULL,  -- 0 duration (s), 1 client establishment (ms), 2 server establishment (ms)
-  bucket    INTEGER NOT NULL,  -- sqlite/call_facts.hpp: bucket_of
-  calls     BIGINT NOT NULL,
-  PRIMARY KEY (day_start, metric, bucket)
-) WITHOUT ROWID;
-CREATE TABLE concurrency_peaks (
-  hour_start   BIGINT NOT NULL PRIMARY KEY,
-  calls        BIGINT NOT NULL,  -- the most active calls sampled in the hour
-  participants BIGINT NOT NULL   -- the most active participants sampled in the hour
-);
-CREATE TABLE usage_hourly (
-  hour_start       BIGINT NOT NULL PRIMARY KEY,
-  rest_requests    BIGINT NOT NULL,
-  signaling_events BIGINT NOT NULL
-);
-CREATE TABLE usage_errors (
-  hour_start BIGINT NOT NULL,
-  source     TEXT NOT NULL CHECK (source IN ('rest', 'signaling')),
-  code       TEXT NOT NULL,      -- HTTP status or call_error code
-  errors     BIGINT NOT NULL,
-  PRIMARY KEY (hour_start, source, code)
-) WITHOUT ROWID;
-)sql";
-
-// v4, the webhook outbox (store/outbox.hpp, docs/webhooks.md). call_sessions.event_sequence is the last sequence
-// number given to an event of the session (per call, from 1). webhook_outbox holds one row per (event, target) until
-// it is delivered or given up; a stream (target, session) is read in id order, from the index, oldest first. The id
-// is a rowid without AUTOINCREMENT: a new row always gets a larger id than every row still there, which is all the
-// order of a stream needs (BIGSERIAL / GENERATED ALWAYS AS IDENTITY on PostgreSQL).
-constexpr std::string_view v4_webhook_outbox = R"sql(
-ALTER TABLE call_sessions ADD COLUMN event_sequence BIGINT NOT NULL DEFAULT 0;
-CREATE TABLE webhook_outbox (
-  id              INTEGER NOT NULL PRIMARY KEY,
-  target          TEXT NOT NULL,    -- the webhook URL
-  session_id      TEXT NOT NULL,
-  event_id        TEXT NOT NULL,
-  sequence        BIGINT NOT NULL,
-  body            TEXT NOT NULL,    -- the JSON document POSTed
-  created_at      BIGINT NOT NULL,  -- epoch ms the event was written
-  attempts        INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL   -- epoch ms
-);
-CREATE INDEX webhook_outbox_stream ON webhook_outbox (target, session_id, id);
-)sql";
-
-constexpr std::array migrations{
-    Migration{1, "call_sessions", v1_call_sessions},
-    Migration{2, "compact_members", v2_compact_members},
-    Migration{3, "usage_analytics", v3_usage_analytics},
-    Migration{4, "webhook_outbox", v4_webhook_outbox},
-};
-
-constexpr std::string_view create_table = R"sql(
-CREATE TABLE IF NOT EXISTS schema_migrations (
-  version    INTEGER NOT NULL PRIMARY KEY,
-  name       TEXT NOT NULL,
-  applied_at TEXT NOT NULL
-))sql";
-
 bool applied(SqliteConnection& db, int version) {
   auto q = db.query("SELECT 1 FROM schema_migrations WHERE version = ?1");
   q.bind(1, std::int64_t{version});
@@ -199,8 +17,6 @@ bool applied(SqliteConnection& db, int version) {
 }
 
 }  // namespace
-
-std::span<const Migration> sqlite_migrations() { return migrations; }
 
 int sqlite_schema_version(SqliteConnection& db) {
   {
@@ -212,14 +28,14 @@ int sqlite_schema_version(SqliteConnection& db) {
 }
 
 int apply_sqlite_migrations(SqliteConnection& db) {
-  db.exec_script(std::string(create_table));
+  db.exec_script(std::string(schema_migrations_sql()));
   int count = 0;
-  for (const auto& m : migrations) {
+  for (const auto& m : sqlite_migrations()) {
     if (applied(db, m.version)) continue;  // cheap pre-check without the write lock
     db.exec("BEGIN IMMEDIATE");
     try {
       if (!applied(db, m.version)) {
-        db.exec_script(std::string(m.sql));
+        db.exec_script(m.sql);
         db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)")
             .bind(1, std::int64_t{m.version})
             .bind(2, m.name)

@@ -5,8 +5,10 @@
 #include <cstdio>
 #include <vector>
 
+#include "store/postgres/pg_connection.hpp"
 #include "store/repository.hpp"
 #include "store/sqlite/analytics_sql.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store::analytics {
 
@@ -38,9 +40,10 @@ Cut cut(std::int64_t from, std::int64_t to, std::int64_t unit) {
 }
 
 // The exact nearest-rank percentiles of metric `m` over the facts created in [from, to), given their histogram.
+template <class Db>
 class PercentileFinder {
  public:
-  PercentileFinder(SqliteConnection& db, const Histograms& h, Metric m, std::int64_t from, std::int64_t to)
+  PercentileFinder(Db& db, const Histograms& h, Metric m, std::int64_t from, std::int64_t to)
       : db_(db), buckets_(h.calls[static_cast<std::size_t>(m)]), m_(m), from_(from), to_(to), n_(h.total(m)) {}
 
   std::int64_t count() const { return n_; }
@@ -66,13 +69,14 @@ class PercentileFinder {
   }
 
  private:
-  SqliteConnection& db_;  // not owned
+  Db& db_;  // not owned
   const std::array<std::int64_t, kBuckets>& buckets_;
   Metric m_;
   std::int64_t from_, to_, n_;
 };
 
-Percentiles percentiles(const PercentileFinder& f) {
+template <class Db>
+Percentiles percentiles(const PercentileFinder<Db>& f) {
   Percentiles p;
   p.count = f.count();
   p.p50 = f.at(50);
@@ -119,7 +123,8 @@ void add_counters(AnalyticsReport& r, const HourTotals& t) {
 
 }  // namespace
 
-AnalyticsReport build_report(SqliteConnection& db, const AnalyticsQuery& query) {
+template <class Db>
+AnalyticsReport build_report(Db& db, const AnalyticsQuery& query) {
   const auto from = to_epoch_ms(query.from);
   const auto to = to_epoch_ms(query.to);
   if (from >= to) throw StoreError(errc::invalid_argument, "analytics: `from` must be before `to`");
@@ -163,11 +168,13 @@ AnalyticsReport build_report(SqliteConnection& db, const AnalyticsQuery& query) 
   const auto days = cut(from, to, kDayMs);
   if (days.whole) add_histograms(db, days.whole->from, days.whole->to, histograms);
   for (const auto& e : days.edges) for_each_fact(db, e.from, e.to, [&](const CallFact& f) { histograms.add(f); });
-  const PercentileFinder duration(db, histograms, Metric::duration_s, from, to);
+  const PercentileFinder<Db> duration(db, histograms, Metric::duration_s, from, to);
   r.duration.p50 = duration.at(50).value_or(0);
   r.duration.p90 = duration.at(90).value_or(0);
-  r.establishment_client_ms = percentiles(PercentileFinder(db, histograms, Metric::establishment_client_ms, from, to));
-  r.establishment_server_ms = percentiles(PercentileFinder(db, histograms, Metric::establishment_server_ms, from, to));
+  r.establishment_client_ms =
+      percentiles(PercentileFinder<Db>(db, histograms, Metric::establishment_client_ms, from, to));
+  r.establishment_server_ms =
+      percentiles(PercentileFinder<Db>(db, histograms, Metric::establishment_server_ms, from, to));
 
   // Calls not recorded yet.
   for_each_unrecorded(db, from, to, [&](calls::SessionType type, std::int64_t created_at) {
@@ -202,5 +209,8 @@ AnalyticsReport build_report(SqliteConnection& db, const AnalyticsQuery& query) 
   });
   return r;
 }
+
+template AnalyticsReport build_report(SqliteConnection&, const AnalyticsQuery&);
+template AnalyticsReport build_report(PgConnection&, const AnalyticsQuery&);
 
 }  // namespace hearth::store::analytics

@@ -11,10 +11,11 @@
 // an empty or reversed range or one of more than kMaxAnalyticsBuckets points.
 // Thread safety: none; the connection's thread.
 #include "store/analytics.hpp"
-#include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store::analytics {
 
-AnalyticsReport build_report(SqliteConnection& db, const AnalyticsQuery& query);
+// Db: SqliteConnection or PgConnection (instantiated for both in analytics_report.cpp).
+template <class Db>
+AnalyticsReport build_report(Db& db, const AnalyticsQuery& query);
 
 }  // namespace hearth::store::analytics

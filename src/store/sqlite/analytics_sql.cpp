@@ -3,7 +3,9 @@
 #include <array>
 #include <map>
 
+#include "store/postgres/pg_connection.hpp"
 #include "store/repository.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store::analytics {
 
@@ -34,6 +36,7 @@ std::string hourly_columns() {
 }
 
 // One upsert adds a call to its hour: counters add up, the longest duration stays.
+template <class Db>
 const std::string& add_to_hour_sql() {
   static const std::string sql = [] {
     std::string s = "INSERT INTO call_hourly (hour_start, " + hourly_columns() + ") VALUES (?1";
@@ -41,8 +44,8 @@ const std::string& add_to_hour_sql() {
     s += ") ON CONFLICT (hour_start) DO UPDATE SET ";
     for (const auto c : kCounterColumns)
       s.append(c).append(" = call_hourly.").append(c).append(" + excluded.").append(c).append(", ");
-    return s +
-           "duration_max = max(call_hourly.duration_max, excluded.duration_max), "
+    return s + "duration_max = " + std::string(Db::kGreatest) +
+           "(call_hourly.duration_max, excluded.duration_max), "
            "mos_sum = call_hourly.mos_sum + excluded.mos_sum";
   }();
   return sql;
@@ -82,10 +85,16 @@ constexpr std::string_view live_concurrency_sql =
     "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), COALESCE(SUM(active_participants), 0) "
     "FROM call_sessions WHERE status IN ('waiting', 'active')";
 
-constexpr std::string_view raise_peak_sql =
-    "INSERT INTO concurrency_peaks (hour_start, calls, participants) VALUES (?1, ?2, ?3) "
-    "ON CONFLICT (hour_start) DO UPDATE SET calls = max(concurrency_peaks.calls, excluded.calls), "
-    "participants = max(concurrency_peaks.participants, excluded.participants)";
+template <class Db>
+const std::string& raise_peak_sql() {
+  static const std::string sql =
+      "INSERT INTO concurrency_peaks (hour_start, calls, participants) VALUES (?1, ?2, ?3) "
+      "ON CONFLICT (hour_start) DO UPDATE SET calls = " +
+      std::string(Db::kGreatest) +
+      "(concurrency_peaks.calls, excluded.calls), participants = " + std::string(Db::kGreatest) +
+      "(concurrency_peaks.participants, excluded.participants)";
+  return sql;
+}
 constexpr std::string_view select_peaks_sql =
     "SELECT hour_start, calls, participants FROM concurrency_peaks WHERE hour_start >= ?1 AND hour_start < ?2 "
     "ORDER BY hour_start";
@@ -103,26 +112,30 @@ constexpr std::string_view usage_totals_sql =
 constexpr std::string_view select_errors_sql =
     "SELECT source, code, errors FROM usage_errors WHERE hour_start >= ?1 AND hour_start < ?2";
 
-void bind_optional(SqliteQuery& q, int index, const std::optional<std::int64_t>& v) {
+template <class Q>
+void bind_optional(Q& q, int index, const std::optional<std::int64_t>& v) {
   if (v)
     q.bind(index, *v);
   else
     q.bind_null(index);
 }
 
-void bind_optional(SqliteQuery& q, int index, const std::optional<double>& v) {
+template <class Q>
+void bind_optional(Q& q, int index, const std::optional<double>& v) {
   if (v)
     q.bind_real(index, *v);
   else
     q.bind_null(index);
 }
 
-std::optional<std::int64_t> optional_int(const SqliteQuery& q, int column) {
+template <class Q>
+std::optional<std::int64_t> optional_int(const Q& q, int column) {
   if (q.is_null(column)) return std::nullopt;
   return q.int64(column);
 }
 
-std::optional<double> optional_real(const SqliteQuery& q, int column) {
+template <class Q>
+std::optional<double> optional_real(const Q& q, int column) {
   if (q.is_null(column)) return std::nullopt;
   return q.real(column);
 }
@@ -135,7 +148,8 @@ std::int64_t flag(bool b) { return b ? 1 : 0; }
 
 }  // namespace
 
-bool record_fact(SqliteConnection& db, const CallFact& f) {
+template <class Db>
+bool record_fact(Db& db, const CallFact& f) {
   {
     auto q = db.query(insert_fact_sql());
     q.bind(1, f.session_id)
@@ -163,7 +177,7 @@ bool record_fact(SqliteConnection& db, const CallFact& f) {
   HourTotals t;
   t.add(f);
   {
-    auto q = db.query(add_to_hour_sql());
+    auto q = db.query(add_to_hour_sql<Db>());
     q.bind(1, floor_to(f.created_ms, kHourMs));
     for (std::size_t i = 0; i < kCounters; ++i) q.bind(static_cast<int>(i) + 2, t.n[i]);
     q.bind(static_cast<int>(kCounters) + 2, t.duration_max).bind_real(static_cast<int>(kCounters) + 3, t.mos_sum);
@@ -177,11 +191,13 @@ bool record_fact(SqliteConnection& db, const CallFact& f) {
   return true;
 }
 
-void raise_peak(SqliteConnection& db, std::int64_t hour_start, std::int64_t calls, std::int64_t participants) {
-  db.query(raise_peak_sql).bind(1, hour_start).bind(2, calls).bind(3, participants).run();
+template <class Db>
+void raise_peak(Db& db, std::int64_t hour_start, std::int64_t calls, std::int64_t participants) {
+  db.query(raise_peak_sql<Db>()).bind(1, hour_start).bind(2, calls).bind(3, participants).run();
 }
 
-void add_usage(SqliteConnection& db, const metrics::UsageCounts& counts) {
+template <class Db>
+void add_usage(Db& db, const metrics::UsageCounts& counts) {
   const auto hour = floor_to(to_epoch_ms(counts.hour), kHourMs);
   if (counts.rest_requests != 0 || counts.signaling_events != 0)
     db.query(add_usage_sql).bind(1, hour).bind(2, counts.rest_requests).bind(3, counts.signaling_events).run();
@@ -193,8 +209,8 @@ void add_usage(SqliteConnection& db, const metrics::UsageCounts& counts) {
   add_errors("signaling", counts.signaling_errors);
 }
 
-void for_each_fact(SqliteConnection& db, std::int64_t from, std::int64_t to,
-                   const std::function<void(const CallFact&)>& fn) {
+template <class Db>
+void for_each_fact(Db& db, std::int64_t from, std::int64_t to, const std::function<void(const CallFact&)>& fn) {
   auto q = db.query(select_facts_sql());
   q.bind(1, from).bind(2, to);
   CallFact f;
@@ -222,7 +238,8 @@ void for_each_fact(SqliteConnection& db, std::int64_t from, std::int64_t to,
   }
 }
 
-void for_each_hour(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_hour(Db& db, std::int64_t from, std::int64_t to,
                    const std::function<void(std::int64_t, const HourTotals&)>& fn) {
   auto q = db.query(select_hours_sql());
   q.bind(1, from).bind(2, to);
@@ -235,7 +252,8 @@ void for_each_hour(SqliteConnection& db, std::int64_t from, std::int64_t to,
   }
 }
 
-void add_histograms(SqliteConnection& db, std::int64_t from, std::int64_t to, Histograms& out) {
+template <class Db>
+void add_histograms(Db& db, std::int64_t from, std::int64_t to, Histograms& out) {
   auto q = db.query(select_histograms_sql);
   q.bind(1, from).bind(2, to);
   while (q.step()) {
@@ -247,8 +265,9 @@ void add_histograms(SqliteConnection& db, std::int64_t from, std::int64_t to, Hi
   }
 }
 
-std::optional<std::int64_t> nth_value(SqliteConnection& db, Metric m, std::int64_t low, std::int64_t high,
-                                      std::int64_t from, std::int64_t to, std::int64_t k) {
+template <class Db>
+std::optional<std::int64_t> nth_value(Db& db, Metric m, std::int64_t low, std::int64_t high, std::int64_t from,
+                                      std::int64_t to, std::int64_t k) {
   if (k < 1) return std::nullopt;
   auto q = db.query(nth_value_sql[static_cast<std::size_t>(m)]);
   q.bind(1, low).bind(2, high).bind(3, from).bind(4, to).bind(5, k - 1);
@@ -256,7 +275,8 @@ std::optional<std::int64_t> nth_value(SqliteConnection& db, Metric m, std::int64
   return q.int64(0);
 }
 
-void for_each_unrecorded(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_unrecorded(Db& db, std::int64_t from, std::int64_t to,
                          const std::function<void(calls::SessionType, std::int64_t)>& fn) {
   for (const auto sql : {select_live_sql, select_unrecorded_sql}) {
     auto q = db.query(sql);
@@ -269,14 +289,16 @@ void for_each_unrecorded(SqliteConnection& db, std::int64_t from, std::int64_t t
   }
 }
 
-void for_each_peak(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_peak(Db& db, std::int64_t from, std::int64_t to,
                    const std::function<void(std::int64_t, std::int64_t, std::int64_t)>& fn) {
   auto q = db.query(select_peaks_sql);
   q.bind(1, from).bind(2, to);
   while (q.step()) fn(q.int64(0), q.int64(1), q.int64(2));
 }
 
-UsageTotals usage_totals(SqliteConnection& db, std::int64_t from, std::int64_t to) {
+template <class Db>
+UsageTotals usage_totals(Db& db, std::int64_t from, std::int64_t to) {
   auto q = db.query(usage_totals_sql);
   q.bind(1, from).bind(2, to);
   UsageTotals u;
@@ -287,14 +309,16 @@ UsageTotals usage_totals(SqliteConnection& db, std::int64_t from, std::int64_t t
   return u;
 }
 
-void for_each_error(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_error(Db& db, std::int64_t from, std::int64_t to,
                     const std::function<void(std::string_view, std::string_view, std::int64_t)>& fn) {
   auto q = db.query(select_errors_sql);
   q.bind(1, from).bind(2, to);
   while (q.step()) fn(q.text(0), q.text(1), q.int64(2));
 }
 
-Concurrency live_concurrency(SqliteConnection& db) {
+template <class Db>
+Concurrency live_concurrency(Db& db) {
   auto q = db.query(live_concurrency_sql);
   Concurrency c;
   if (q.step()) {
@@ -303,5 +327,28 @@ Concurrency live_concurrency(SqliteConnection& db) {
   }
   return c;
 }
+
+// Both connections.
+#define HEARTH_ANALYTICS_SQL_FOR(Db)                                                                                  \
+  template bool record_fact(Db&, const CallFact&);                                                                    \
+  template void raise_peak(Db&, std::int64_t, std::int64_t, std::int64_t);                                            \
+  template void add_usage(Db&, const metrics::UsageCounts&);                                                          \
+  template void for_each_fact(Db&, std::int64_t, std::int64_t, const std::function<void(const CallFact&)>&);          \
+  template void for_each_hour(Db&, std::int64_t, std::int64_t,                                                        \
+                              const std::function<void(std::int64_t, const HourTotals&)>&);                           \
+  template void add_histograms(Db&, std::int64_t, std::int64_t, Histograms&);                                         \
+  template std::optional<std::int64_t> nth_value(Db&, Metric, std::int64_t, std::int64_t, std::int64_t, std::int64_t, \
+                                                 std::int64_t);                                                       \
+  template void for_each_unrecorded(Db&, std::int64_t, std::int64_t,                                                  \
+                                    const std::function<void(calls::SessionType, std::int64_t)>&);                    \
+  template void for_each_peak(Db&, std::int64_t, std::int64_t,                                                        \
+                              const std::function<void(std::int64_t, std::int64_t, std::int64_t)>&);                  \
+  template UsageTotals usage_totals(Db&, std::int64_t, std::int64_t);                                                 \
+  template void for_each_error(Db&, std::int64_t, std::int64_t,                                                       \
+                               const std::function<void(std::string_view, std::string_view, std::int64_t)>&);         \
+  template Concurrency live_concurrency(Db&);
+HEARTH_ANALYTICS_SQL_FOR(SqliteConnection)
+HEARTH_ANALYTICS_SQL_FOR(PgConnection)
+#undef HEARTH_ANALYTICS_SQL_FOR
 
 }  // namespace hearth::store::analytics

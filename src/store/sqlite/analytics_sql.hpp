@@ -2,7 +2,9 @@
 // The SQL of usage analytics (the tables of migration v3, sqlite_migrations.cpp): recording an ended call (its
 // fact, its hour's roll-up, its day's histograms), concurrency samples and usage counts, and reading all of them
 // back for a report (analytics_report.cpp). Rows are turned into call_facts.hpp's types here and nowhere else.
-// The SQL is portable but for SQLite's scalar max(a, b) in two upserts (GREATEST in PostgreSQL).
+// Shared by both repositories: each function is a template over the connection (SqliteConnection or PgConnection,
+// which have the same query API), instantiated for both in analytics_sql.cpp. The SQL is portable but for the
+// scalar maximum of two upserts (Db::kGreatest: SQLite's max(a, b), PostgreSQL's GREATEST).
 // Thread safety: none; the connection's thread.
 #include <cstdint>
 #include <functional>
@@ -13,51 +15,61 @@
 #include "core/clock.hpp"
 #include "metrics/usage_counters.hpp"
 #include "store/sqlite/call_facts.hpp"
-#include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store::analytics {
 
 // --- writing ---
 // Inserts the call's fact and adds it to its hour's roll-up and its day's histograms, unless a fact for that
 // session exists already; returns whether it was new.
-bool record_fact(SqliteConnection& db, const CallFact& f);
+template <class Db>
+bool record_fact(Db& db, const CallFact& f);
 // Raises the peaks of the hour `hour_start` (epoch ms) to at least these.
-void raise_peak(SqliteConnection& db, std::int64_t hour_start, std::int64_t calls, std::int64_t participants);
+template <class Db>
+void raise_peak(Db& db, std::int64_t hour_start, std::int64_t calls, std::int64_t participants);
 // Adds the counts to the hour that `counts.hour` is in.
-void add_usage(SqliteConnection& db, const metrics::UsageCounts& counts);
+template <class Db>
+void add_usage(Db& db, const metrics::UsageCounts& counts);
 
 // --- reading; every range is [from, to) in epoch ms ---
 // Facts of calls created in the range, in created_at order.
-void for_each_fact(SqliteConnection& db, std::int64_t from, std::int64_t to,
-                   const std::function<void(const CallFact&)>& fn);
+template <class Db>
+void for_each_fact(Db& db, std::int64_t from, std::int64_t to, const std::function<void(const CallFact&)>& fn);
 // Roll-ups of the hours that start in the range.
-void for_each_hour(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_hour(Db& db, std::int64_t from, std::int64_t to,
                    const std::function<void(std::int64_t hour_start, const HourTotals&)>& fn);
 // Adds the histograms of the days that start in the range to `out`.
-void add_histograms(SqliteConnection& db, std::int64_t from, std::int64_t to, Histograms& out);
+template <class Db>
+void add_histograms(Db& db, std::int64_t from, std::int64_t to, Histograms& out);
 // The k-th smallest (1-based) value of `m` in [low, high) among the facts created in [from, to); nullopt if there
 // are fewer. Walks the metric's index (value, created_at) over [low, high) only.
-std::optional<std::int64_t> nth_value(SqliteConnection& db, Metric m, std::int64_t low, std::int64_t high,
-                                      std::int64_t from, std::int64_t to, std::int64_t k);
+template <class Db>
+std::optional<std::int64_t> nth_value(Db& db, Metric m, std::int64_t low, std::int64_t high, std::int64_t from,
+                                      std::int64_t to, std::int64_t k);
 // Sessions created in the range and not recorded yet: live ones, and ended ones record_ended() has not reached.
-void for_each_unrecorded(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+void for_each_unrecorded(Db& db, std::int64_t from, std::int64_t to,
                          const std::function<void(calls::SessionType, std::int64_t created_at)>& fn);
 // Concurrency peaks of the hours that start in the range.
+template <class Db>
 void for_each_peak(
-    SqliteConnection& db, std::int64_t from, std::int64_t to,
+    Db& db, std::int64_t from, std::int64_t to,
     const std::function<void(std::int64_t hour_start, std::int64_t calls, std::int64_t participants)>& fn);
 // Usage counts of the hours that start in the range: totals, then each (source, code) with its errors.
 struct UsageTotals {
   std::int64_t rest_requests = 0, signaling_events = 0;
 };
-UsageTotals usage_totals(SqliteConnection& db, std::int64_t from, std::int64_t to);
-void for_each_error(SqliteConnection& db, std::int64_t from, std::int64_t to,
+template <class Db>
+UsageTotals usage_totals(Db& db, std::int64_t from, std::int64_t to);
+template <class Db>
+void for_each_error(Db& db, std::int64_t from, std::int64_t to,
                     const std::function<void(std::string_view source, std::string_view code, std::int64_t errors)>& fn);
 
 // Live sessions now: active calls and, over every live session, active participants.
 struct Concurrency {
   std::int64_t calls = 0, participants = 0;
 };
-Concurrency live_concurrency(SqliteConnection& db);
+template <class Db>
+Concurrency live_concurrency(Db& db);
 
 }  // namespace hearth::store::analytics

@@ -2,11 +2,8 @@
 // Each operation runs in the caller's transaction (a Store batch) or, called outside one, in its own.
 #include <spdlog/spdlog.h>
 
-#include <boost/json/parse.hpp>
-
-#include "core/json_arena.hpp"
 #include "store/quality_json.hpp"
-#include "store/session_json.hpp"
+#include "store/session_row.hpp"
 #include "store/sqlite/analytics_report.hpp"
 #include "store/sqlite/analytics_sql.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
@@ -42,16 +39,6 @@ auto in_transaction(SqliteConnection& db, bool write, F&& f) {
     }
     throw;
   }
-}
-
-std::optional<calls::CallSession> parse_session(std::string_view document) {
-  JsonArena arena;
-  boost::system::error_code ec;
-  const auto value = boost::json::parse(document, ec, arena.storage());
-  if (ec) return std::nullopt;
-  auto session = session_from_json(value);
-  if (!session) return std::nullopt;
-  return std::move(session).value();
 }
 
 }  // namespace

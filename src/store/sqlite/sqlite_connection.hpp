@@ -55,6 +55,9 @@ class SqliteQuery {
 
 class SqliteConnection {
  public:
+  // The scalar maximum of two values (shared SQL, sqlite/analytics_sql.hpp).
+  static constexpr std::string_view kGreatest = "max";
+
   // Opens (creating if missing) `path`, or an in-memory database for ":memory:". Throws StoreError.
   explicit SqliteConnection(const std::string& path);
   ~SqliteConnection();

@@ -3,11 +3,9 @@
 #include <cstdint>
 #include <stdexcept>
 
-#include <boost/json/parse.hpp>
-
-#include "core/json_arena.hpp"
 #include "store/migrations/sqlite_migrations.hpp"
 #include "store/session_json.hpp"
+#include "store/session_row.hpp"
 
 namespace hearth::store {
 
@@ -51,20 +49,6 @@ constexpr std::string_view count_by_status_sql =
 constexpr std::string_view due_sql =
     "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND deadline_at <= ?1 "
     "ORDER BY deadline_at, session_id LIMIT ?2";
-
-CallSession read_session(std::string_view document, std::int64_t deadline_ms) {
-  JsonArena arena;  // the tree of a ~1.3 KB document: no heap allocation per node
-  boost::system::error_code ec;
-  const auto value = boost::json::parse(document, ec, arena.storage());
-  if (ec) throw StoreError(errc::internal, "corrupt session document: " + ec.message());
-  auto session = session_from_json(value);
-  if (!session) throw StoreError(session.error().code, session.error().message + ": " + session.error().detail);
-  session->deadline = from_epoch_ms(deadline_ms);
-  return std::move(session).value();
-}
-
-// When the session ended, for the analytics' marker: its end time (set by every transition to ended).
-std::int64_t end_ms(const CallSession& s) { return to_epoch_ms(s.end_time.value_or(s.created_at)); }
 
 void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
   if (reason == calls::EndReason::none)

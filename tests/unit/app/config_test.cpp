@@ -193,19 +193,30 @@ TEST(ConfigDatabaseUrl, AcceptsTheSqliteForms) {
   }
 }
 
-TEST(ConfigDatabaseUrl, RefusesPostgresForNow) {
+TEST(ConfigDatabaseUrl, AcceptsPostgresAndAPoolSize) {
   for (const char* url : {"postgres://u:p@db/hearth", "postgresql://db/hearth"}) {
     RawOptions raw = production();
     raw.database_url = url;
-    EXPECT_EQ(refusal(raw), "DATABASE_URL: PostgreSQL is not supported yet; use sqlite://PATH");
+    EXPECT_EQ(build_config(raw).database_url, url);
+    EXPECT_EQ(build_config(raw).database_pool_size, 8u);
+    raw.database_pool_size = "64";
+    EXPECT_EQ(build_config(raw).database_pool_size, 64u);
+    for (const char* bad : {"0", "65", "x"}) {
+      raw.database_pool_size = bad;
+      EXPECT_NE(refusal(raw).find("DATABASE_POOL_SIZE"), std::string::npos) << bad;
+    }
   }
 }
 
-TEST(ConfigDatabaseUrl, RefusesOtherSchemes) {
-  for (const char* url : {"mysql://db/hearth", "./data/x.db", "SQLITE://x.db"}) {
+TEST(ConfigDatabaseUrl, RefusesOtherSchemesNamingBoth) {
+  for (const auto& [url, named] : std::vector<std::pair<std::string, std::string>>{
+           {"mysql://u:secret@db/hearth", "'mysql:'"}, {"./data/x.db", "no scheme"}, {"SQLITE://x.db", "'SQLITE:'"}}) {
     RawOptions raw = production();
     raw.database_url = url;
-    EXPECT_EQ(refusal(raw), std::string("DATABASE_URL must start with sqlite: (got '") + url + "')");
+    const auto why = refusal(raw);
+    EXPECT_EQ(
+        why, "DATABASE_URL must start with sqlite: (sqlite://PATH) or postgres:// / postgresql:// (got " + named + ")");
+    EXPECT_EQ(why.find("secret"), std::string::npos);
   }
 }
 

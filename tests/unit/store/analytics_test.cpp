@@ -1,6 +1,6 @@
-// SqliteRepository's quality summaries and the recording side of usage analytics: the v2 -> v3 upgrade, the
-// ended-session marker, record_ended, concurrency samples, usage counts and the query plans they rely on. The
-// report's numbers: analytics_report_test.cpp.
+// The repositories' quality summaries and the recording side of usage analytics, on both backends (one suite): the
+// ended-session marker, record_ended, concurrency samples, usage counts. SQLite only: the v2 -> v3 upgrade and the
+// query plans they rely on. The report's numbers: analytics_report_test.cpp.
 #include "store/sqlite/sqlite_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -11,6 +11,7 @@
 #include "store/quality_json.hpp"
 #include "store/session_json.hpp"
 #include "unit/store/analytics_fixtures.hpp"
+#include "unit/store/backends.hpp"
 
 namespace hearth::store {
 namespace {
@@ -30,25 +31,38 @@ AnalyticsReport day_report(Repository& r, std::int64_t day = kMonday) {
   return r.analytics({at(day), at(day + kDay), Granularity::hour});
 }
 
-class AnalyticsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    path_ = dir_.file("hearth.db");
-    repo_ = std::make_unique<SqliteRepository>(path_);
-    repo_->migrate();
+void replace_all(std::string& s, std::string_view from, std::string_view to) {
+  for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
+}
+
+// The few SQLite idioms of the checks below, in PostgreSQL's words: group_concat, a REAL printed with its ".0", a
+// text fallback for a number, a subquery without an alias.
+std::string for_postgres(std::string sql) {
+  replace_all(sql, "COALESCE(mos_mean, 'NULL')", "COALESCE(mos_mean::numeric(4, 1)::text, 'NULL')");
+  replace_all(sql, "COALESCE(duration_s, 'NULL')", "COALESCE(duration_s::text, 'NULL')");
+  replace_all(sql, "mos_mean || '/' || mos_min", "mos_mean::numeric(4, 1) || '/' || mos_min::numeric(4, 1)");
+  replace_all(sql, "ORDER BY session_id)", "ORDER BY session_id) AS sorted");
+  for (auto at = sql.find("group_concat("); at != std::string::npos; at = sql.find("group_concat(")) {
+    const auto open = at + std::string_view("group_concat(").size();
+    auto close = open;
+    for (int depth = 1; depth > 0; ++close) depth += sql[close] == '(' ? 1 : sql[close] == ')' ? -1 : 0;
+    const auto arg = "(" + sql.substr(open, close - 1 - open) + ")::text";
+    sql.replace(at, close - at, "string_agg(" + arg + ", ',' ORDER BY " + arg + ")");
   }
-  std::string sql(const std::string& s) { return raw_sql(path_, s); }
+  return sql;
+}
+
+class AnalyticsTest : public test::BackendTest {
+ protected:
+  std::string sql(const std::string& s) { return db_->raw(s, for_postgres(s)); }
   std::string markers() { return sql("SELECT COUNT(*) FROM call_sessions WHERE unrecorded_end IS NOT NULL"); }
   std::string facts() { return sql("SELECT COUNT(*) FROM call_facts"); }
-
-  test::TempDir dir_;
-  std::string path_;
-  std::unique_ptr<SqliteRepository> repo_;
 };
 
 // --- quality summaries ---
 
-TEST_F(AnalyticsTest, QualitySummaryIsSavedReplacedAndLoaded) {
+TEST_P(AnalyticsTest, QualitySummaryIsSavedReplacedAndLoaded) {
   repo_->insert(test::make_session("s1", "alice", {"bob"}));
   EXPECT_EQ(repo_->load_quality("s1"), std::nullopt);
   auto q = test::summary_of({.mos = 4.1, .est_client_ms = 900});
@@ -60,7 +74,7 @@ TEST_F(AnalyticsTest, QualitySummaryIsSavedReplacedAndLoaded) {
   EXPECT_EQ(sql("SELECT COUNT(*) FROM call_quality"), "1");
 }
 
-TEST_F(AnalyticsTest, QualitySummaryRefusals) {
+TEST_P(AnalyticsTest, QualitySummaryRefusals) {
   EXPECT_EQ(code_of([&] { repo_->save_quality("nope", {}); }), errc::not_found);
   repo_->insert(test::make_session("s1", "alice"));
   auto q = test::summary_of({.mos = 4.1});
@@ -73,7 +87,7 @@ TEST_F(AnalyticsTest, QualitySummaryRefusals) {
 
 // --- the marker and record_ended ---
 
-TEST_F(AnalyticsTest, OnlyTheWriteThatEndsASessionMarksIt) {
+TEST_P(AnalyticsTest, OnlyTheWriteThatEndsASessionMarksIt) {
   auto s = test::make_session("s1", "alice", {"bob"}, kMonday);
   repo_->insert(s);
   EXPECT_EQ(markers(), "0");
@@ -97,14 +111,14 @@ TEST_F(AnalyticsTest, OnlyTheWriteThatEndsASessionMarksIt) {
   EXPECT_EQ(repo_->record_ended(at(kMonday + kDay), 10), 0);
 }
 
-TEST_F(AnalyticsTest, InsertingAnEndedSessionMarksIt) {
+TEST_P(AnalyticsTest, InsertingAnEndedSessionMarksIt) {
   test::store_call(*repo_, {.id = "e1", .created_ms = kMonday, .duration_s = 30, .joined = 2});
   repo_->insert(test::make_session("live", "alice", {"bob"}, kMonday));
   EXPECT_EQ(markers(), "1");
   EXPECT_EQ(sql("SELECT session_id FROM call_sessions WHERE unrecorded_end IS NOT NULL"), "e1");
 }
 
-TEST_F(AnalyticsTest, RecordsEndedSessionsOnceWithTheirQuality) {
+TEST_P(AnalyticsTest, RecordsEndedSessionsOnceWithTheirQuality) {
   test::store_call(*repo_, {.id = "e1",
                             .duration_s = 60,
                             .joined = 2,
@@ -139,7 +153,7 @@ TEST_F(AnalyticsTest, RecordsEndedSessionsOnceWithTheirQuality) {
   EXPECT_EQ(sql("SELECT calls FROM call_hourly"), "2");
 }
 
-TEST_F(AnalyticsTest, RecordsTheOldestEndsFirstUpToTheLimit) {
+TEST_P(AnalyticsTest, RecordsTheOldestEndsFirstUpToTheLimit) {
   // Ends: e3 first, then e1, then e2 (ended_session ends a call 20 s + duration after its creation).
   test::store_call(*repo_, {.id = "e1", .created_ms = kMonday, .duration_s = 100, .joined = 2});
   test::store_call(*repo_, {.id = "e2", .created_ms = kMonday, .duration_s = 200, .joined = 2});
@@ -154,7 +168,7 @@ TEST_F(AnalyticsTest, RecordsTheOldestEndsFirstUpToTheLimit) {
   EXPECT_EQ(repo_->record_ended(at(kMonday + kDay), 0), 0);
 }
 
-TEST_F(AnalyticsTest, RecordingInsideABatchSeesTheBatchsOwnUpdates) {
+TEST_P(AnalyticsTest, RecordingInsideABatchSeesTheBatchsOwnUpdates) {
   auto s = test::make_session("s1", "alice", {"bob"}, kMonday);
   repo_->insert(s);
   repo_->begin();
@@ -168,7 +182,7 @@ TEST_F(AnalyticsTest, RecordingInsideABatchSeesTheBatchsOwnUpdates) {
   EXPECT_EQ(day_report(*repo_).by_end_reason.at("declined"), 1);
 }
 
-TEST_F(AnalyticsTest, ARolledBackRecordingLeavesTheMarkers) {
+TEST_P(AnalyticsTest, ARolledBackRecordingLeavesTheMarkers) {
   test::store_call(*repo_, {.id = "e1", .duration_s = 60, .joined = 2});
   repo_->begin();
   EXPECT_EQ(repo_->record_ended(at(kMonday + kDay), 10), 1);
@@ -178,7 +192,7 @@ TEST_F(AnalyticsTest, ARolledBackRecordingLeavesTheMarkers) {
   EXPECT_EQ(sql("SELECT COUNT(*) FROM call_hourly"), "0");
 }
 
-TEST_F(AnalyticsTest, DamagedRowsDoNotStopRecording) {
+TEST_P(AnalyticsTest, DamagedRowsDoNotStopRecording) {
   test::store_call(*repo_, {.id = "bad-doc", .duration_s = 60, .joined = 2});
   test::store_call(*repo_, {.id = "bad-quality", .created_ms = kMonday + 1, .duration_s = 60, .joined = 2, .mos = 4});
   test::store_call(*repo_, {.id = "fine", .created_ms = kMonday + 2, .duration_s = 60, .joined = 2, .mos = 4});
@@ -190,9 +204,19 @@ TEST_F(AnalyticsTest, DamagedRowsDoNotStopRecording) {
             "bad-quality:NULL,fine:4.0");
 }
 
+TEST_P(AnalyticsTest, AReportInsideAnOperationsTransactionReadsOneSnapshot) {
+  test::store_call(*repo_, {.id = "e1", .created_ms = kMonday + 1000, .duration_s = 60, .joined = 2});
+  ASSERT_EQ(repo_->record_ended(at(kMonday + kDay), 10), 1);
+  repo_->begin();  // as a Store operation runs it (PostgreSQL: raised to one snapshot before the first read)
+  const auto r = day_report(*repo_);
+  repo_->commit();
+  EXPECT_EQ(r.calls_total, 1);
+  EXPECT_EQ(r.duration.p50, 60);
+}
+
 // --- concurrency samples and usage counts ---
 
-TEST_F(AnalyticsTest, SamplesActiveCallsAndParticipantsIntoTheHoursPeak) {
+TEST_P(AnalyticsTest, SamplesActiveCallsAndParticipantsIntoTheHoursPeak) {
   auto a = test::make_session("a", "alice", {"bob", "carol"}, kMonday);
   a.status = Status::active;
   a.participants[0].is_active = a.participants[1].is_active = true;
@@ -221,7 +245,7 @@ TEST_F(AnalyticsTest, SamplesActiveCallsAndParticipantsIntoTheHoursPeak) {
             "0/1");
 }
 
-TEST_F(AnalyticsTest, UsageCountsAddUpPerHour) {
+TEST_P(AnalyticsTest, UsageCountsAddUpPerHour) {
   UsageCounts c;
   c.hour = at(kMonday + 10 * kHour);
   c.rest_requests = 100;
@@ -294,30 +318,35 @@ TEST(AnalyticsUpgrade, AVersion2DatabaseWithDataUpgradesAndItsOldCallsAreRecorde
 
 // --- the plans the budget relies on ---
 
-TEST_F(AnalyticsTest, QueriesReadTheirIndexesNotTheTables) {
-  const auto walk = test::query_plan(path_,
+TEST(AnalyticsPlans, QueriesReadTheirIndexesNotTheTables) {
+  test::TempDir dir;
+  const auto path = dir.file("plans.db");
+  SqliteRepository(path).migrate();
+  const auto walk = test::query_plan(path,
                                      "SELECT duration_s FROM call_facts WHERE duration_s >= 1 AND duration_s < 5 AND "
                                      "created_at >= 3 AND created_at < 9 ORDER BY duration_s LIMIT 1 OFFSET 3");
   EXPECT_NE(walk.find("COVERING INDEX call_facts_duration"), std::string::npos) << walk;
   EXPECT_EQ(walk.find("TEMP B-TREE"), std::string::npos) << walk;
-  const auto live = test::query_plan(path_,
+  const auto live = test::query_plan(path,
                                      "SELECT session_type, created_at FROM call_sessions WHERE status IN ('waiting', "
                                      "'active') AND created_at >= 1 AND created_at < 2");
   EXPECT_NE(live.find("call_sessions_live_deadline"), std::string::npos) << live;
-  const auto unrecorded = test::query_plan(path_,
+  const auto unrecorded = test::query_plan(path,
                                            "SELECT session_type, created_at FROM call_sessions WHERE unrecorded_end IS "
                                            "NOT NULL AND created_at >= 1 AND created_at < 2");
   EXPECT_NE(unrecorded.find("call_sessions_unrecorded"), std::string::npos) << unrecorded;
   const auto next =
-      test::query_plan(path_,
+      test::query_plan(path,
                        "SELECT session_id, document FROM call_sessions WHERE unrecorded_end <= 5 ORDER BY "
                        "unrecorded_end, session_id LIMIT 10");
   EXPECT_NE(next.find("call_sessions_unrecorded"), std::string::npos) << next;
   EXPECT_EQ(next.find("TEMP B-TREE"), std::string::npos) << next;
   const auto range =
-      test::query_plan(path_, "SELECT session_id FROM call_facts WHERE created_at >= 1 AND created_at < 2");
+      test::query_plan(path, "SELECT session_id FROM call_facts WHERE created_at >= 1 AND created_at < 2");
   EXPECT_NE(range.find("SEARCH call_facts USING PRIMARY KEY"), std::string::npos) << range;
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, AnalyticsTest, ::testing::ValuesIn(test::kBackends), test::backend_name);
 
 }  // namespace
 }  // namespace hearth::store

@@ -1,5 +1,6 @@
-// The webhook outbox of SqliteRepository (sqlite_outbox.cpp): events written with their change, in its
-// savepoint; per-call sequences that survive reopening; one delivery per target; stream heads in order.
+// The webhook outbox of both repositories (sqlite_outbox.cpp, pg_outbox.cpp; one suite over both backends): events
+// written with their change, in its savepoint; per-call sequences that survive reopening; one delivery per target;
+// stream heads in order. PostgreSQL's claims (a head returned is leased to the caller) are in pg_repository_test.cpp.
 #include "store/outbox.hpp"
 
 #include <gtest/gtest.h>
@@ -7,7 +8,7 @@
 #include <boost/json/parse.hpp>
 
 #include "calls/policy.hpp"
-#include "store/sqlite/sqlite_repository.hpp"
+#include "unit/store/backends.hpp"
 #include "unit/store/store_fixtures.hpp"
 
 namespace hearth::store {
@@ -25,8 +26,18 @@ boost::json::object body_of(const OutboxDelivery& d) { return boost::json::parse
 
 std::string type_of(const OutboxDelivery& d) { return std::string(body_of(d).at("type").as_string()); }
 
+// Gives back what due_deliveries() claimed (PostgreSQL leases the heads it returns) without attempting it.
+void give_back(Repository& repo, const OutboxDelivery& d) { repo.retry_delivery(d.id, d.attempts, d.next_attempt_at); }
+
+// The due heads, as due_deliveries() returns them, left due (a look that claims nothing).
+DueDeliveries peek(Repository& repo, TimePoint now, int limit) {
+  auto due = repo.due_deliveries(now, limit);
+  for (const auto& d : due.due) give_back(repo, d);
+  return due;
+}
+
 // Every delivery of one target, in order, removing each (as the dispatcher does after a 2xx).
-std::vector<OutboxDelivery> drain(SqliteRepository& repo, const std::string& target) {
+std::vector<OutboxDelivery> drain(Repository& repo, const std::string& target) {
   std::vector<OutboxDelivery> out;
   for (;;) {
     repo.begin();
@@ -37,6 +48,8 @@ std::vector<OutboxDelivery> drain(SqliteRepository& repo, const std::string& tar
         out.push_back(d);
         repo.remove_delivery(d.id);
         any = true;
+      } else {
+        give_back(repo, d);
       }
     repo.commit();
     if (!any) return out;
@@ -45,7 +58,7 @@ std::vector<OutboxDelivery> drain(SqliteRepository& repo, const std::string& tar
 
 // In one operation, the way the API and signaling change sessions: find, apply, update.
 template <class F>
-void change(SqliteRepository& repo, const std::string& id, F&& f) {
+void change(Repository& repo, const std::string& id, F&& f) {
   repo.begin();
   repo.savepoint();
   auto s = repo.find(id, true);
@@ -56,22 +69,36 @@ void change(SqliteRepository& repo, const std::string& id, F&& f) {
   repo.commit();
 }
 
-TEST(Outbox, OffWritesNothing) {
-  SqliteRepository repo(":memory:");
-  repo.migrate();
+class Outbox : public ::testing::TestWithParam<test::Backend> {
+ protected:
+  void SetUp() override {
+    try {
+      db_ = std::make_unique<test::TestDatabase>(GetParam());
+    } catch (const std::exception& e) {
+      GTEST_FAIL() << "cannot set the database up: " << e.what();
+    }
+  }
+  // A migrated repository on the test's database, kept for the test's duration.
+  Repository& open(OutboxOptions outbox = {}) { return *repos_.emplace_back(db_->open(std::move(outbox))); }
+
+  std::unique_ptr<test::TestDatabase> db_;
+  std::vector<std::unique_ptr<Repository>> repos_;
+};
+
+TEST_P(Outbox, OffWritesNothing) {
+  auto& repo = open();
   repo.begin();
   repo.insert(make_session("c1", "ann", {"bob"}));
   repo.append_events("c1", {*calls::quality_alert("ann", calls::QualityLevel::poor, 2, at(1))});
   repo.commit();
-  EXPECT_EQ(repo.due_deliveries(kLater, 10).pending, 0);
+  EXPECT_EQ(peek(repo, kLater, 10).pending, 0);
 }
 
-TEST(Outbox, EventsOfACallInOrderWithSequencesPerTarget) {
+TEST_P(Outbox, EventsOfACallInOrderWithSequencesPerTarget) {
   auto signal = std::make_shared<OutboxSignal>();
   int notified = 0;
   signal->set([&] { ++notified; });
-  SqliteRepository repo(":memory:", {}, with_outbox(signal));
-  repo.migrate();
+  auto& repo = open(with_outbox(signal));
   repo.begin();
   repo.insert(make_session("c1", "ann", {"bob"}));
   repo.commit();
@@ -93,7 +120,7 @@ TEST(Outbox, EventsOfACallInOrderWithSequencesPerTarget) {
   });
   EXPECT_EQ(notified, 5);
 
-  EXPECT_EQ(repo.due_deliveries(kLater, 100).pending, 2 * 7);
+  EXPECT_EQ(peek(repo, kLater, 100).pending, 2 * 7);
   for (const auto& target : kTargets) {
     const auto got = drain(repo, target);
     std::vector<std::string> types;
@@ -114,12 +141,11 @@ TEST(Outbox, EventsOfACallInOrderWithSequencesPerTarget) {
     EXPECT_EQ(body_of(got[6]).at("data").at("reason").as_string(), "all_left");
     EXPECT_TRUE(body_of(got[6]).at("data").at("endedBy").is_null());
   }
-  EXPECT_EQ(repo.due_deliveries(kLater, 100).pending, 0);
+  EXPECT_EQ(peek(repo, kLater, 100).pending, 0);
 }
 
-TEST(Outbox, ARolledBackOperationLeavesNoEvent) {
-  SqliteRepository repo(":memory:", {}, with_outbox());
-  repo.migrate();
+TEST_P(Outbox, ARolledBackOperationLeavesNoEvent) {
+  auto& repo = open(with_outbox());
   repo.begin();
   repo.savepoint();
   repo.insert(make_session("kept", "ann"));
@@ -134,20 +160,19 @@ TEST(Outbox, ARolledBackOperationLeavesNoEvent) {
   repo.begin();
   repo.insert(make_session("whole-transaction-undone", "ann"));
   repo.rollback();
-  const auto due = repo.due_deliveries(kLater, 100);
+  const auto due = peek(repo, kLater, 100);
   ASSERT_EQ(due.pending, 2);  // kept's call_initiated, to each target
   for (const auto& d : due.due) EXPECT_EQ(d.session_id, "kept");
 }
 
-TEST(Outbox, OneHeadPerStreamRetriesAndTargetsForgotten) {
-  SqliteRepository repo(":memory:", {}, with_outbox());
-  repo.migrate();
+TEST_P(Outbox, OneHeadPerStreamRetriesAndTargetsForgotten) {
+  auto& repo = open(with_outbox());
   repo.begin();
   repo.insert(make_session("c1", "ann", {"bob"}));
   repo.insert(make_session("c2", "ann", {"bob"}));
   repo.append_events("c1", {*calls::quality_alert("ann", calls::QualityLevel::poor, 2.25, at(5))});
   repo.commit();
-  auto due = repo.due_deliveries(kLater, 100);
+  auto due = peek(repo, kLater, 100);
   ASSERT_EQ(due.due.size(), 4u);  // two calls, two targets: each stream's first event only
   EXPECT_EQ(due.pending, 6);
   for (const auto& d : due.due) EXPECT_EQ(d.sequence, 1);
@@ -157,11 +182,11 @@ TEST(Outbox, OneHeadPerStreamRetriesAndTargetsForgotten) {
   repo.begin();
   repo.retry_delivery(first.id, 1, at(2'000));
   repo.commit();
-  due = repo.due_deliveries(at(1'000), 100);
+  due = peek(repo, at(1'000), 100);
   EXPECT_EQ(due.due.size(), 3u);
   ASSERT_TRUE(due.next_at);
   EXPECT_EQ(*due.next_at, at(2'000));
-  due = repo.due_deliveries(at(2'000), 100);
+  due = peek(repo, at(2'000), 100);
   ASSERT_EQ(due.due.size(), 4u);
   const auto again = std::find_if(due.due.begin(), due.due.end(), [&](const auto& d) { return d.id == first.id; });
   ASSERT_NE(again, due.due.end());
@@ -170,7 +195,7 @@ TEST(Outbox, OneHeadPerStreamRetriesAndTargetsForgotten) {
   repo.begin();
   EXPECT_EQ(repo.forget_targets({kTargets[1]}), 3);
   repo.commit();
-  due = repo.due_deliveries(kLater, 100);
+  due = peek(repo, kLater, 100);
   EXPECT_EQ(due.pending, 3);
   for (const auto& d : due.due) EXPECT_EQ(d.target, kTargets[1]);
 
@@ -184,9 +209,8 @@ TEST(Outbox, OneHeadPerStreamRetriesAndTargetsForgotten) {
   EXPECT_DOUBLE_EQ(data.at("mos").to_number<double>(), 2.25);
 }
 
-TEST(Outbox, AppendingToAMissingSessionFails) {
-  SqliteRepository repo(":memory:", {}, with_outbox());
-  repo.migrate();
+TEST_P(Outbox, AppendingToAMissingSessionFails) {
+  auto& repo = open(with_outbox());
   repo.begin();
   EXPECT_EQ(test::code_of([&] {
               repo.append_events("nope", {*calls::quality_alert("ann", calls::QualityLevel::lost, 1, at(5))});
@@ -195,19 +219,16 @@ TEST(Outbox, AppendingToAMissingSessionFails) {
   repo.rollback();
 }
 
-TEST(Outbox, SequencesAndDeliveriesSurviveReopening) {
-  test::TempDir dir;
-  const auto path = dir.file("outbox.db");
+TEST_P(Outbox, SequencesAndDeliveriesSurviveReopening) {
   {
-    SqliteRepository repo(path, {}, with_outbox());
-    repo.migrate();
+    const auto first = db_->open(with_outbox());
+    auto& repo = *first;
     repo.begin();
     repo.insert(make_session("c1", "ann", {"bob"}));
     repo.commit();
     drain(repo, kTargets[0]);
   }
-  SqliteRepository repo(path, {}, with_outbox());
-  repo.migrate();
+  auto& repo = open(with_outbox());
   change(repo, "c1", [](calls::CallSession& s) {
     ASSERT_EQ(calls::end(s, calls::EndReason::ended_by_user, "ann", s.created_at + Millis(1000)),
               calls::EndOutcome::ended);
@@ -221,6 +242,8 @@ TEST(Outbox, SequencesAndDeliveriesSurviveReopening) {
   EXPECT_EQ(type_of(b[1]), "call_ended");
   EXPECT_EQ(body_of(b[1]).at("data").at("endedBy").as_string(), "ann");
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, Outbox, ::testing::ValuesIn(test::kBackends), test::backend_name);
 
 }  // namespace
 }  // namespace hearth::store

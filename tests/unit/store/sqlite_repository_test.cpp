@@ -1,3 +1,5 @@
+// What only the SQLite repository does (its session cache and CommittedSessions, checkpoints, upgrades of old files,
+// query plans, URLs); the behaviour both backends share is repository_test.cpp's.
 #include "store/sqlite/sqlite_repository.hpp"
 
 #include <gtest/gtest.h>
@@ -69,18 +71,6 @@ class SqliteRepositoryTest : public ::testing::Test {
   std::unique_ptr<SqliteRepository> repo_;
 };
 
-TEST(SqliteRepositoryOpen, MigrateIsIdempotent) {
-  test::TempDir dir;
-  SqliteRepository repo(dir.file("m.db"));
-  EXPECT_EQ(repo.schema_version(), 0);
-  EXPECT_EQ(repo.migrate(), static_cast<int>(sqlite_migrations().size()));
-  EXPECT_EQ(repo.schema_version(), sqlite_migrations().back().version);
-  EXPECT_EQ(repo.migrate(), 0);
-  SqliteRepository again(dir.file("m.db"));
-  EXPECT_EQ(again.migrate(), 0);
-  EXPECT_EQ(raw_query(dir.file("m.db"), "SELECT name FROM schema_migrations WHERE version = 1"), "call_sessions");
-}
-
 TEST(SqliteRepositoryOpen, UpgradesAVersion1DatabaseKeepingItsSessions) {
   test::TempDir dir;
   const auto path = dir.file("v1.db");
@@ -132,11 +122,6 @@ TEST(SqliteRepositoryOpen, HistoryAndSweepReadTheirIndexesInOrder) {
   EXPECT_EQ(due.find("TEMP B-TREE"), std::string::npos) << due;
 }
 
-TEST(SqliteRepositoryOpen, MigrationsAreOrderedWithoutGaps) {
-  int expected = 1;
-  for (const auto& m : sqlite_migrations()) EXPECT_EQ(m.version, expected++);
-}
-
 TEST(SqliteRepositoryOpen, CreatesParentDirectoryAndUsesWal) {
   test::TempDir dir;
   const auto path = dir.file("a/b/c.db");
@@ -159,196 +144,6 @@ TEST(SqliteRepositoryOpen, UnopenableFileThrowsUnavailable) {
   const auto path = dir.file("dir.db");
   std::filesystem::create_directories(path);
   EXPECT_EQ(code_of([&] { SqliteRepository repo(path); }), errc::unavailable);
-}
-
-TEST_F(SqliteRepositoryTest, InsertFindUpdateRoundTrip) {
-  auto s = make_full_session();
-  s.deadline = at(1'700'000'999'000);
-  repo_->insert(s);
-  auto found = repo_->find(s.session_id, true);
-  ASSERT_TRUE(found);
-  EXPECT_EQ(*found, s);
-
-  s.status = Status::active;
-  s.end_reason = calls::EndReason::none;
-  s.participants[1].is_active = true;
-  s.metadata.tags.push_back("more");
-  s.deadline = at(1'700'003'600'000);
-  repo_->update(s);
-  found = repo_->find(s.session_id, false);
-  ASSERT_TRUE(found);
-  EXPECT_EQ(*found, s);
-  EXPECT_EQ(raw_query(path_,
-                      "SELECT status || '/' || deadline_at || '/' || COALESCE(end_reason, 'NULL') "
-                      "FROM call_sessions"),
-            "active/1700003600000/NULL");
-}
-
-TEST_F(SqliteRepositoryTest, MissingSessions) {
-  EXPECT_FALSE(repo_->find("nope", false));
-  EXPECT_EQ(code_of([&] { repo_->update(make_session("nope", "alice")); }), errc::not_found);
-}
-
-TEST_F(SqliteRepositoryTest, DuplicateInsertIsConflict) {
-  repo_->insert(make_session("s1", "alice"));
-  EXPECT_EQ(code_of([&] { repo_->insert(make_session("s1", "bob")); }), errc::conflict);
-  EXPECT_EQ(repo_->find("s1", false)->initiator_id, "alice");
-}
-
-TEST_F(SqliteRepositoryTest, InitiatorAlsoInvitedIsStoredOnce) {
-  repo_->insert(make_session("s1", "alice", {"alice", "bob", "bob"}));
-  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 20}).total, 1);
-  EXPECT_EQ(repo_->history({"bob", std::nullopt, 1, 20}).total, 1);
-  EXPECT_EQ(raw_query(path_, "SELECT role FROM call_members WHERE user_id = 'alice'"), "initiator");
-}
-
-TEST_F(SqliteRepositoryTest, CorruptDocumentIsInternal) {
-  repo_->insert(make_session("s1", "alice"));
-  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":' WHERE session_id = 's1'");
-  EXPECT_EQ(code_of([&] { repo_->find("s1", false); }), errc::internal);
-  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":\"s1\"}' WHERE session_id = 's1'");
-  EXPECT_EQ(code_of([&] { repo_->find("s1", false); }), errc::internal);
-}
-
-TEST_F(SqliteRepositoryTest, HistoryRefusesADocumentThatIsNotJson) {
-  repo_->insert(make_session("s1", "alice", {}, 1000));
-  repo_->insert(make_session("s2", "alice", {}, 2000));
-  ASSERT_EQ(repo_->history({"alice", std::nullopt, 1, 20}).documents.size(), 2u);
-  // Copied into answers as they are: a damaged one must fail the read, not reach a client's JSON parser.
-  raw_query(path_, "UPDATE call_sessions SET document = '{\"sessionId\":' WHERE session_id = 's1'");
-  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 20}); }), errc::internal);
-  // A page that does not include it is still served.
-  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 1, 1})), (std::vector<std::string>{"s2"}));
-}
-
-TEST_F(SqliteRepositoryTest, HistoryPagesNewestFirstWithTotal) {
-  // s3 and s4 share created_at: session_id DESC breaks the tie.
-  repo_->insert(make_session("s1", "alice", {"bob"}, 1000));
-  repo_->insert(make_session("s2", "bob", {"alice", "carol"}, 2000));
-  repo_->insert(make_session("s3", "alice", {}, 3000));
-  repo_->insert(make_session("s4", "carol", {"alice"}, 3000));
-  repo_->insert(make_session("s5", "alice", {"bob"}, 5000));
-  repo_->insert(make_session("x1", "zed", {"yan"}, 9000));
-
-  auto p1 = repo_->history({"alice", std::nullopt, 1, 2});
-  EXPECT_EQ(ids(p1), (std::vector<std::string>{"s5", "s4"}));
-  EXPECT_EQ(p1.total, 5);
-  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 2, 2})), (std::vector<std::string>{"s3", "s2"}));
-  EXPECT_EQ(ids(repo_->history({"alice", std::nullopt, 3, 2})), (std::vector<std::string>{"s1"}));
-  auto beyond = repo_->history({"alice", std::nullopt, 4, 2});
-  EXPECT_TRUE(beyond.documents.empty());
-  EXPECT_EQ(beyond.total, 5);
-
-  // Members see it whether they initiated or were invited; others don't.
-  EXPECT_EQ(ids(repo_->history({"bob", std::nullopt, 1, 20})), (std::vector<std::string>{"s5", "s2", "s1"}));
-  EXPECT_EQ(ids(repo_->history({"carol", std::nullopt, 1, 20})), (std::vector<std::string>{"s4", "s2"}));
-  auto none = repo_->history({"mallory", std::nullopt, 1, 20});
-  EXPECT_TRUE(none.documents.empty());
-  EXPECT_EQ(none.total, 0);
-
-  // Each session's whole document comes back, as the answers write it (the deadline is not part of it).
-  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 1}).documents.at(0),
-            to_json_text(make_session("s5", "alice", {"bob"}, 5000)));
-}
-
-TEST_F(SqliteRepositoryTest, HistoryFiltersByStatus) {
-  for (int i = 1; i <= 4; ++i) repo_->insert(make_session(test::numbered("s", i), "alice", {"bob"}, i * 1000));
-  auto s2 = *repo_->find("s2", false);
-  s2.status = Status::ended;
-  s2.end_reason = calls::EndReason::missed;
-  repo_->update(s2);
-  auto s4 = *repo_->find("s4", false);
-  s4.status = Status::active;
-  repo_->update(s4);
-
-  auto ended = repo_->history({"bob", Status::ended, 1, 20});
-  EXPECT_EQ(ids(ended), (std::vector<std::string>{"s2"}));
-  EXPECT_EQ(ended.total, 1);
-  EXPECT_EQ(sessions(ended).at(0).end_reason, calls::EndReason::missed);
-  auto waiting = repo_->history({"alice", Status::waiting, 1, 1});
-  EXPECT_EQ(ids(waiting), (std::vector<std::string>{"s3"}));
-  EXPECT_EQ(waiting.total, 2);
-  EXPECT_EQ(repo_->history({"carol", Status::active, 1, 20}).total, 0);
-}
-
-TEST_F(SqliteRepositoryTest, HistoryRejectsBadPaging) {
-  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 0, 20}); }), errc::invalid_argument);
-  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 0}); }), errc::invalid_argument);
-  EXPECT_EQ(code_of([&] { repo_->history({"alice", std::nullopt, 1, 101}); }), errc::invalid_argument);
-  EXPECT_NO_THROW(repo_->history({"alice", std::nullopt, 2'000'000'000, 100}));
-}
-
-TEST_F(SqliteRepositoryTest, DueListsUnendedSessionsByDeadline) {
-  const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
-    auto s = make_session(id, "alice");
-    s.deadline = at(deadline);
-    s.status = status;
-    repo_->insert(s);
-  };
-  add("late", 5000, Status::active);
-  add("early", 1000, Status::waiting);
-  add("ended", 500, Status::ended);
-  add("future", 9000, Status::waiting);
-  add("exact", 6000, Status::active);
-
-  EXPECT_EQ(repo_->due(at(6000), 10), (std::vector<std::string>{"early", "late", "exact"}));
-  EXPECT_EQ(repo_->due(at(6000), 2), (std::vector<std::string>{"early", "late"}));
-  EXPECT_TRUE(repo_->due(at(999), 10).empty());
-  EXPECT_TRUE(repo_->due(at(6000), 0).empty());
-}
-
-TEST_F(SqliteRepositoryTest, SavepointRollbackKeepsTheRestOfTheTransaction) {
-  repo_->begin();
-  repo_->savepoint();
-  repo_->insert(make_session("kept1", "alice"));
-  repo_->release_savepoint();
-  repo_->savepoint();
-  repo_->insert(make_session("undone", "alice"));
-  repo_->rollback_to_savepoint();
-  repo_->savepoint();
-  repo_->insert(make_session("kept2", "alice"));
-  repo_->release_savepoint();
-  repo_->commit();
-  EXPECT_TRUE(repo_->find("kept1", false));
-  EXPECT_TRUE(repo_->find("kept2", false));
-  EXPECT_FALSE(repo_->find("undone", false));
-  EXPECT_EQ(raw_query(path_, "SELECT COUNT(*) FROM call_members WHERE session_id = 'undone'"), "0");
-}
-
-TEST_F(SqliteRepositoryTest, RollbackDiscardsAndIsSafeOutsideATransaction) {
-  repo_->begin();
-  repo_->insert(make_session("gone", "alice"));
-  repo_->rollback();
-  EXPECT_FALSE(repo_->find("gone", false));
-  EXPECT_NO_THROW(repo_->rollback());
-  EXPECT_EQ(code_of([&] { repo_->commit(); }), errc::unavailable);  // no transaction
-}
-
-TEST_F(SqliteRepositoryTest, RolledBackUpdatesDoNotLingerInTheCache) {
-  auto s = make_session("s1", "alice");
-  s.metadata.title = "committed";
-  repo_->insert(s);
-  ASSERT_EQ(repo_->find("s1", false)->metadata.title, "committed");  // cached now
-  s.metadata.title = "undone";
-  repo_->begin();
-  repo_->savepoint();
-  repo_->update(s);
-  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "undone");  // the transaction sees its own write
-  repo_->rollback_to_savepoint();
-  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "committed");
-  repo_->update(s);
-  repo_->rollback();
-  EXPECT_EQ(repo_->find("s1", false)->metadata.title, "committed");
-}
-
-TEST_F(SqliteRepositoryTest, AnotherConnectionsCommitEmptiesTheCache) {
-  repo_->insert(make_session("s1", "alice"));
-  ASSERT_TRUE(repo_->find("s1", false));  // cached now
-  // Another process (the sqlite3 CLI, a second server by mistake) changes the database.
-  raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
-  repo_->begin();
-  EXPECT_FALSE(repo_->find("s1", true));
-  repo_->commit();
 }
 
 TEST_F(SqliteRepositoryTest, PublishesOnlyWhatACommitWrote) {
@@ -421,45 +216,6 @@ TEST_F(SqliteRepositoryTest, ABatchWritesEachUpdatedSessionOnceBeforeItCommits) 
   EXPECT_EQ(repo_->committed("s1")->metadata.title, "three");
 }
 
-TEST_F(SqliteRepositoryTest, QueriesSeeTheBatchsOwnUpdates) {
-  repo_->insert(make_session("s1", "alice"));
-  repo_->begin();
-  auto s = *repo_->find("s1", true);
-  repo_->savepoint();
-  s.status = Status::ended;
-  s.end_reason = calls::EndReason::ended_by_user;
-  repo_->update(s);
-  repo_->release_savepoint();
-  repo_->savepoint();
-  EXPECT_TRUE(repo_->due(at(2'000'000'000'000), 10).empty());
-  EXPECT_EQ(ids(repo_->history({"alice", Status::ended, 1, 20})), (std::vector<std::string>{"s1"}));
-  repo_->release_savepoint();
-  repo_->commit();
-  EXPECT_EQ(raw_query(path_, "SELECT status FROM call_sessions"), "ended");
-}
-
-TEST_F(SqliteRepositoryTest, ARolledBackOperationKeepsTheEarlierUpdatesOfItsBatch) {
-  repo_->insert(make_session("s1", "alice"));
-  repo_->begin();
-  auto s = *repo_->find("s1", true);
-  repo_->savepoint();
-  s.metadata.title = "one";
-  repo_->update(s);
-  repo_->release_savepoint();
-  repo_->savepoint();
-  repo_->history({"alice", std::nullopt, 1, 20});  // writes the batch's updates, inside this savepoint
-  repo_->rollback_to_savepoint();                  // which takes that write back
-  repo_->savepoint();
-  s.metadata.title = "two";
-  repo_->update(s);
-  repo_->history({"alice", std::nullopt, 1, 20});
-  repo_->rollback_to_savepoint();
-  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "one");
-  repo_->commit();
-  EXPECT_EQ(stored_title(path_, "s1"), "one");
-  EXPECT_EQ(repo_->committed("s1")->metadata.title, "one");
-}
-
 // A repository without a session cache.
 class SqliteRepositoryCache : public ::testing::Test {
  protected:
@@ -501,18 +257,6 @@ TEST_F(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
   ASSERT_TRUE(repo_.find("s1", false));
   raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
   EXPECT_FALSE(repo_.find("s1", false));
-}
-
-TEST_F(SqliteRepositoryTest, CommittedDataSurvivesReopen) {
-  repo_->begin();
-  repo_->insert(make_full_session());
-  repo_->commit();
-  repo_.reset();
-  SqliteRepository reopened(path_);
-  EXPECT_EQ(reopened.migrate(), 0);
-  auto found = reopened.find("sess-full", false);
-  ASSERT_TRUE(found);
-  EXPECT_EQ(*found, make_full_session());
 }
 
 // Commits `count` transactions of one session each (a few WAL frames apiece); returns the WAL file's size.

@@ -1,0 +1,216 @@
+#include "store/postgres/pg_repository.hpp"
+
+#include <cstdint>
+
+#include "store/postgres/pg_migrations.hpp"
+#include "store/session_json.hpp"
+#include "store/session_row.hpp"
+
+namespace hearth::store {
+
+using calls::CallSession;
+
+namespace {
+
+constexpr int max_history_limit = 100;
+
+// The statements of sqlite_repository.cpp (same tables), with PostgreSQL's row locks where nodes compete.
+constexpr std::string_view insert_session_sql =
+    "INSERT INTO call_sessions (session_id, session_type, initiator_id, status, created_at, deadline_at, "
+    "end_reason, document, unrecorded_end, active_participants) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+constexpr std::string_view insert_member_sql =
+    "INSERT INTO call_members (session_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
+    "ON CONFLICT DO NOTHING";
+constexpr std::string_view update_session_sql =
+    "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5, "
+    "active_participants = ?6, "
+    "unrecorded_end = CASE WHEN ?3 = 'ended' AND status <> 'ended' THEN ?7 ELSE unrecorded_end END "
+    "WHERE session_id = ?1";
+constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
+// The row lock that serialises every change of one call, on every node, until the transaction ends.
+constexpr std::string_view find_for_update_sql =
+    "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1 FOR UPDATE";
+
+// PostgreSQL must know the type of every parameter, so each statement numbers only those it uses.
+constexpr std::string_view history_sql =
+    "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?2 OFFSET ?3";
+constexpr std::string_view history_by_status_sql =
+    "SELECT s.document FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 AND s.status = ?2 ORDER BY m.created_at DESC, m.session_id DESC LIMIT ?3 OFFSET ?4";
+constexpr std::string_view count_sql = "SELECT COUNT(*) FROM call_members WHERE user_id = ?1";
+constexpr std::string_view count_by_status_sql =
+    "SELECT COUNT(*) FROM call_members m JOIN call_sessions s ON s.session_id = m.session_id "
+    "WHERE m.user_id = ?1 AND s.status = ?2";
+
+// Sessions another node's sweep holds are skipped: that node ends them (the sweeper then re-reads each row
+// FOR UPDATE and re-checks it, so a session ended meanwhile is left alone).
+constexpr std::string_view due_sql =
+    "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND deadline_at <= ?1 "
+    "ORDER BY deadline_at, session_id LIMIT ?2 FOR UPDATE SKIP LOCKED";
+
+void bind_end_reason(PgQuery& q, int index, calls::EndReason reason) {
+  if (reason == calls::EndReason::none)
+    q.bind_null(index);
+  else
+    q.bind(index, to_string(reason));
+}
+
+}  // namespace
+
+PgRepository::PgRepository(const std::string& conninfo, OutboxOptions outbox)
+    : db_(conninfo), outbox_(std::move(outbox)) {}
+
+int PgRepository::migrate() { return apply_pg_migrations(db_); }
+
+int PgRepository::schema_version() { return pg_schema_version(db_); }
+
+void PgRepository::start(std::string_view sql) {
+  if (!db_.ok()) db_.reset();  // the last statement lost the connection; a failed reset fails the BEGIN below
+  try {
+    db_.exec(sql);
+  } catch (const StoreError&) {
+    // PostgreSQL restarted since the last statement: the connection only learns it now. Reconnect once.
+    if (db_.ok() || !db_.reset()) throw;
+    db_.exec(sql);
+  }
+}
+
+void PgRepository::begin() {
+  outbox_written_ = false;
+  start("BEGIN");
+}
+
+void PgRepository::commit() {
+  // COMMIT of a failed transaction "succeeds" as a ROLLBACK: never report that as committed.
+  if (!db_.in_transaction() || db_.transaction_failed())
+    throw StoreError(errc::unavailable, "postgres: the transaction was rolled back after an error");
+  db_.exec("COMMIT");
+  if (outbox_written_ && outbox_.signal) outbox_.signal->notify();
+  outbox_written_ = false;
+}
+
+void PgRepository::rollback() {
+  outbox_written_ = false;
+  if (db_.ok() && db_.in_transaction()) db_.exec("ROLLBACK");
+}
+
+void PgRepository::savepoint() { db_.exec("SAVEPOINT op"); }
+
+void PgRepository::release_savepoint() { db_.exec("RELEASE SAVEPOINT op"); }
+
+void PgRepository::rollback_to_savepoint() {
+  // ROLLBACK TO keeps the savepoint open; release it too (one round trip).
+  db_.exec("ROLLBACK TO SAVEPOINT op; RELEASE SAVEPOINT op");
+}
+
+void PgRepository::insert(const CallSession& s) {
+  const std::string document = to_json_text(s);
+  const std::int64_t created_ms = to_epoch_ms(s.created_at);
+  {
+    auto q = db_.query(insert_session_sql);
+    q.bind(1, s.session_id)
+        .bind(2, to_string(s.session_type))
+        .bind(3, s.initiator_id)
+        .bind(4, to_string(s.status))
+        .bind(5, created_ms)
+        .bind(6, to_epoch_ms(s.deadline))
+        .bind(8, document)
+        .bind(10, std::int64_t{s.active_count()});
+    bind_end_reason(q, 7, s.end_reason);
+    if (s.status == calls::Status::ended)
+      q.bind(9, end_ms(s));
+    else
+      q.bind_null(9);
+    q.run();
+  }
+  const auto add_member = [&](const std::string& user_id, std::string_view role) {
+    db_.query(insert_member_sql).bind(1, s.session_id).bind(2, user_id).bind(3, role).bind(4, created_ms).run();
+  };
+  add_member(s.initiator_id, "initiator");
+  for (const auto& user_id : s.invitees) add_member(user_id, "invitee");
+  record_events(nullptr, s);
+}
+
+std::optional<CallSession> PgRepository::find(std::string_view session_id, bool for_update) {
+  auto q = db_.query(for_update ? find_for_update_sql : find_sql);
+  q.bind(1, session_id);
+  if (!q.step()) return std::nullopt;
+  return read_session(q.text(0), q.int64(1));
+}
+
+void PgRepository::update(const CallSession& s) {
+  if (outbox_.enabled()) {
+    // What the change reports is measured against the row as stored (locked: no other node changes it meanwhile).
+    const auto before = find(s.session_id, true);
+    if (!before) throw StoreError(errc::not_found, "no call session " + s.session_id);
+    record_events(&*before, s);
+  }
+  const std::string document = to_json_text(s);
+  auto q = db_.query(update_session_sql);
+  q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));
+  bind_end_reason(q, 5, s.end_reason);
+  q.bind(6, std::int64_t{s.active_count()}).bind(7, end_ms(s));
+  q.run();
+  if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);
+}
+
+HistoryPage PgRepository::history(const HistoryQuery& hq) {
+  if (hq.page < 1 || hq.limit < 1 || hq.limit > max_history_limit)
+    throw StoreError(errc::invalid_argument, "history: page must be >= 1 and limit between 1 and 100");
+  const std::int64_t offset = (std::int64_t{hq.page} - 1) * hq.limit;
+  HistoryPage page;
+  {
+    auto q = db_.query(hq.status ? count_by_status_sql : count_sql);
+    q.bind(1, hq.user_id);
+    if (hq.status) q.bind(2, to_string(*hq.status));
+    if (q.step()) page.total = q.int64(0);
+  }
+  auto q = db_.query(hq.status ? history_by_status_sql : history_sql);
+  q.bind(1, hq.user_id);
+  const int next = hq.status ? 3 : 2;
+  if (hq.status) q.bind(2, to_string(*hq.status));
+  q.bind(next, std::int64_t{hq.limit}).bind(next + 1, offset);
+  while (q.step()) {
+    const auto document = q.text(0);
+    if (!is_document_text(document)) throw StoreError(errc::internal, "corrupt session document in history");
+    page.documents.emplace_back(document);
+  }
+  return page;
+}
+
+std::vector<std::string> PgRepository::due(TimePoint now, int limit) {
+  std::vector<std::string> ids;
+  if (limit <= 0) return ids;
+  auto q = db_.query(due_sql);
+  q.bind(1, to_epoch_ms(now)).bind(2, std::int64_t{limit});
+  while (q.step()) ids.emplace_back(q.text(0));
+  return ids;
+}
+
+void PgRepository::ping() {
+  if (!db_.in_transaction() && !db_.ok()) db_.reset();
+  auto q = db_.query("SELECT 1");
+  if (!q.step() || q.int64(0) != 1) throw StoreError(errc::unavailable, "postgres: SELECT 1 returned no row");
+}
+
+std::unique_ptr<Repository> open_postgres(const std::string& url, OutboxOptions outbox) {
+  return std::make_unique<PgRepository>(url, std::move(outbox));
+}
+
+bool is_postgres_url(std::string_view url) noexcept {
+  return url.starts_with("postgres://") || url.starts_with("postgresql://");
+}
+
+std::string redact_password(std::string_view url) {
+  if (!is_postgres_url(url)) return std::string(url);
+  const auto start = url.find("://") + 3;
+  const auto at = url.find('@', start);
+  const auto slash = url.find('/', start);
+  if (at == std::string_view::npos || (slash != std::string_view::npos && slash < at)) return std::string(url);
+  const auto colon = url.find(':', start);
+  if (colon == std::string_view::npos || colon > at) return std::string(url);
+  return std::string(url.substr(0, colon + 1)) + "***" + std::string(url.substr(at));
+}
+
+}  // namespace hearth::store
