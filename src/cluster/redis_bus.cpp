@@ -1,0 +1,362 @@
+#include "cluster/redis_bus.hpp"
+
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <unordered_map>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "cluster/bus_frame.hpp"
+#include "cluster/node_id.hpp"
+#include "core/string_hash.hpp"
+
+namespace hearth::cluster {
+
+namespace asio = boost::asio;
+
+namespace {
+
+std::uint64_t random_incarnation() {
+  std::random_device rd;
+  return (std::uint64_t{rd()} << 32) ^ rd();
+}
+
+struct Counter {
+  std::atomic<std::uint64_t> v{0};
+  void add(std::uint64_t n = 1) noexcept { v.fetch_add(n, std::memory_order_relaxed); }
+  std::uint64_t get() const noexcept { return v.load(std::memory_order_relaxed); }
+};
+
+// Origins remembered for duplicate detection; a cluster has far fewer nodes (past it the memory starts over).
+constexpr std::size_t max_origins = 4096;
+
+}  // namespace
+
+struct RedisBus::Core : std::enable_shared_from_this<Core> {
+  Core(asio::any_io_executor ex, std::string id, RedisUrl url, RedisBusOptions opts)
+      : strand(asio::make_strand(ex)),
+        node_id(std::move(id)),
+        incarnation(random_incarnation()),
+        options(opts),
+        pub(RedisConnection::create(strand, url, opts.connection, "redis bus (publish)")),
+        sub(RedisConnection::create(strand, url, opts.connection, "redis bus (subscribe)")),
+        heartbeat_timer(strand) {}
+
+  // --- on any thread, under mu ---
+  bool queue_locked(std::string_view to, std::string_view message);
+
+  // --- on the strand ---
+  void do_start();
+  void do_stop(bool graceful);
+  void on_connection_state();
+  void flush();
+  void publish(const std::string& to, std::string frame, std::uint32_t count);
+  void on_published(std::uint32_t count, const Result<RedisReply>& reply);
+  void on_frame(const std::string& payload);
+  void heartbeat();
+  void on_time(const Result<RedisReply>& reply);
+  void on_alive(const Result<RedisReply>& reply);
+
+  asio::strand<asio::any_io_executor> strand;
+  const std::string node_id;
+  const std::uint64_t incarnation;
+  const RedisBusOptions options;
+  const std::shared_ptr<RedisConnection> pub, sub;
+  asio::steady_timer heartbeat_timer;
+  MessageHandler on_message;
+  StateHandler on_state;
+  std::atomic<bool> started{false}, stopped{false}, is_up{false};
+
+  mutable std::mutex mu;  // guards out, flush_posted, alive
+  std::unordered_map<std::string, FrameWriter, StringHash, std::equal_to<>> out;
+  bool flush_posted = false;
+  std::vector<std::string> alive;
+
+  // Strand only.
+  std::uint64_t next_sequence = 1;
+  bool publish_blocked = false;  // frames wait for the publishing connection's pending commands to go down
+  bool publish_failing = false;  // the last PUBLISH failed (logged once)
+  struct Seen {
+    std::uint64_t incarnation;
+    std::uint64_t sequence;
+  };
+  std::unordered_map<std::string, Seen, StringHash, std::equal_to<>> seen;
+
+  Counter messages_sent, frames_sent, messages_unheard, messages_dropped, messages_received, frames_received,
+      own_frames, duplicate_frames, bad_frames;
+};
+
+RedisBus::RedisBus(asio::any_io_executor ex, std::string node_id, std::string_view redis_url, RedisBusOptions options) {
+  if (!valid_node_id(node_id))
+    throw std::invalid_argument("node id '" + node_id + "' must be 1 to 32 characters of [a-z0-9-]");
+  auto url = parse_redis_url(redis_url);
+  if (!url) throw std::invalid_argument(url.error().message);
+  core_ = std::make_shared<Core>(std::move(ex), std::move(node_id), std::move(*url), options);
+}
+
+RedisBus::~RedisBus() {
+  if (core_->stopped.exchange(true)) return;
+  core_->is_up = false;
+  asio::post(core_->strand, [core = core_] { core->do_stop(false); });
+}
+
+const std::string& RedisBus::node_id() const noexcept { return core_->node_id; }
+bool RedisBus::up() const noexcept { return core_->is_up.load(); }
+std::uint64_t RedisBus::incarnation() const noexcept { return core_->incarnation; }
+
+std::vector<std::string> RedisBus::alive_nodes() const {
+  std::lock_guard lock(core_->mu);
+  return core_->alive;
+}
+
+void RedisBus::on_message(MessageHandler handler) { core_->on_message = std::move(handler); }
+void RedisBus::on_state(StateHandler handler) { core_->on_state = std::move(handler); }
+
+void RedisBus::start() {
+  if (core_->started.exchange(true)) return;
+  asio::post(core_->strand, [core = core_] { core->do_start(); });
+}
+
+void RedisBus::stop() {
+  if (core_->stopped.exchange(true)) return;
+  core_->is_up = false;
+  asio::post(core_->strand, [core = core_] { core->do_stop(true); });
+}
+
+RedisBusStats RedisBus::stats() const {
+  const Core& c = *core_;
+  return {c.messages_sent.get(),    c.frames_sent.get(),       c.messages_unheard.get(),
+          c.messages_dropped.get(), c.messages_received.get(), c.frames_received.get(),
+          c.own_frames.get(),       c.duplicate_frames.get(),  c.bad_frames.get()};
+}
+
+// --- sending ---------------------------------------------------------------------------------------------------------
+
+bool RedisBus::send(std::string_view to_node, std::string message) {
+  Core& c = *core_;
+  if (c.is_up && !c.stopped && valid_node_id(to_node) && to_node != c.node_id) {
+    std::lock_guard lock(c.mu);
+    if (c.queue_locked(to_node, message)) return true;
+  }
+  c.messages_dropped.add();
+  return false;
+}
+
+bool RedisBus::broadcast(std::string message) {
+  Core& c = *core_;
+  if (!c.is_up || c.stopped) {
+    c.messages_dropped.add();
+    return false;
+  }
+  bool all = true;
+  std::lock_guard lock(c.mu);
+  for (const auto& to : c.alive) {
+    if (c.queue_locked(to, message)) continue;
+    c.messages_dropped.add();
+    all = false;
+  }
+  return all;
+}
+
+bool RedisBus::Core::queue_locked(std::string_view to, std::string_view message) {
+  auto it = out.find(to);
+  if (it == out.end()) it = out.try_emplace(std::string(to), node_id, incarnation).first;
+  if (it->second.size() + frame_message_overhead + message.size() > options.max_queue_bytes) return false;
+  it->second.add(message);
+  if (!flush_posted) {
+    flush_posted = true;
+    asio::post(strand, [self = shared_from_this()] { self->flush(); });
+  }
+  return true;
+}
+
+void RedisBus::Core::flush() {
+  struct Ready {
+    std::string to;
+    std::string frame;
+    std::uint32_t count;
+  };
+  std::vector<Ready> ready;
+  {
+    std::lock_guard lock(mu);
+    flush_posted = false;
+    const bool can_send = is_up && !stopped && pub->up();
+    for (auto& [to, writer] : out) {
+      if (writer.empty()) continue;
+      if (!can_send) {
+        messages_dropped.add(writer.count());
+        (void)writer.finish(0);
+        continue;
+      }
+      if (pub->pending() + ready.size() >= options.connection.max_pending) {
+        publish_blocked = true;  // the rest waits in its queue for answers
+        break;
+      }
+      const std::uint32_t count = writer.count();
+      ready.push_back({to, writer.finish(next_sequence++), count});
+    }
+  }
+  for (auto& r : ready) publish(r.to, std::move(r.frame), r.count);
+}
+
+void RedisBus::Core::publish(const std::string& to, std::string frame, std::uint32_t count) {
+  const std::string channel = channel_of(to);
+  auto sent = pub->command({"PUBLISH", channel, frame}, [self = shared_from_this(), count](Result<RedisReply> reply) {
+    self->on_published(count, reply);
+  });
+  if (!sent) messages_dropped.add(count);
+}
+
+void RedisBus::Core::on_published(std::uint32_t count, const Result<RedisReply>& reply) {
+  if (!reply || reply->is_error()) {
+    messages_dropped.add(count);
+    // Once per run of failures (a lost connection fails every PUBLISH in flight at once).
+    if (!publish_failing)
+      spdlog::warn("bus: a PUBLISH of {} message(s) failed: {}", count, reply ? reply->str : reply.error().message);
+    publish_failing = true;
+  } else {
+    publish_failing = false;
+    frames_sent.add();
+    messages_sent.add(count);
+    if (reply->type == RedisReply::Type::integer && reply->integer == 0) messages_unheard.add(count);
+  }
+  if (publish_blocked) {
+    publish_blocked = false;
+    flush();
+  }
+}
+
+// --- receiving -------------------------------------------------------------------------------------------------------
+
+void RedisBus::Core::on_frame(const std::string& payload) {
+  if (stopped) return;
+  auto frame = parse_frame(payload);
+  if (!frame) {
+    if (bad_frames.get() % 1000 == 0) spdlog::warn("bus: dropped a bad frame: {}", frame.error().message);
+    bad_frames.add();
+    return;
+  }
+  if (frame->origin == node_id) return own_frames.add();
+  auto it = seen.find(frame->origin);
+  if (it != seen.end() && it->second.incarnation == frame->incarnation && frame->sequence <= it->second.sequence)
+    return duplicate_frames.add();
+  if (it == seen.end()) {
+    if (seen.size() >= max_origins) seen.clear();
+    it = seen.try_emplace(std::string(frame->origin)).first;
+  }
+  it->second = {frame->incarnation, frame->sequence};
+  frames_received.add();
+  for (auto message : frame->messages) {
+    if (stopped) return;
+    messages_received.add();
+    if (on_message) on_message(frame->origin, message);
+  }
+}
+
+// --- lifecycle -------------------------------------------------------------------------------------------------------
+
+void RedisBus::Core::do_start() {
+  if (stopped) return;
+  std::weak_ptr<Core> weak = shared_from_this();
+  auto state = [weak](bool) {
+    if (auto self = weak.lock()) self->on_connection_state();
+  };
+  pub->on_state(state);
+  sub->on_state(state);
+  sub->subscribe(channel_of(node_id));
+  sub->on_message([weak](std::string, std::string payload) {
+    if (auto self = weak.lock()) self->on_frame(payload);
+  });
+  pub->start();
+  sub->start();
+  heartbeat();
+}
+
+void RedisBus::Core::on_connection_state() {
+  if (stopped) return;
+  const bool now_up = pub->up() && sub->up();
+  if (now_up == is_up.load()) return;
+  is_up = now_up;
+  spdlog::info("bus: node {} {}", node_id, now_up ? "connected to Redis" : "lost Redis: cross-node messages fail");
+  if (now_up) {
+    heartbeat_timer.cancel();  // beat now, so the others see this node at once
+    heartbeat();
+  }
+  if (on_state) on_state(now_up);
+}
+
+void RedisBus::Core::do_stop(bool graceful) {
+  heartbeat_timer.cancel();
+  sub->stop();
+  if (graceful && pub->up()) {
+    // Leave the set at once rather than expire; close once Redis answered (or the command timed out).
+    auto sent = pub->command({"ZREM", nodes_key, node_id},
+                             [self = shared_from_this()](Result<RedisReply>) { self->pub->stop(); });
+    if (sent) return;
+  }
+  pub->stop();
+}
+
+// --- heartbeat -------------------------------------------------------------------------------------------------------
+
+void RedisBus::Core::heartbeat() {
+  if (stopped) return;
+  // Redis' clock, not ours: the nodes' clocks may disagree, the expiry must not.
+  if (is_up) (void)pub->command({"TIME"}, [self = shared_from_this()](Result<RedisReply> r) { self->on_time(r); });
+  heartbeat_timer.expires_after(options.heartbeat_interval);
+  heartbeat_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+    if (!ec) self->heartbeat();
+  });
+}
+
+void RedisBus::Core::on_time(const Result<RedisReply>& reply) {
+  if (stopped || !reply) return;
+  if (reply->type != RedisReply::Type::array || reply->elements.size() != 2)
+    return spdlog::warn("bus: unexpected answer to TIME");
+  long long now_ms = 0;
+  try {
+    now_ms = std::stoll(reply->elements[0].str) * 1000 + std::stoll(reply->elements[1].str) / 1000;
+  } catch (const std::exception&) {
+    return spdlog::warn("bus: unexpected answer to TIME");
+  }
+  const auto expiry = std::to_string(now_ms + options.node_ttl.count());
+  std::string forget = "(";  // exclusive ("(" + std::to_string trips GCC 12's -Wrestrict false positive)
+  forget += std::to_string(now_ms - options.forget_after.count());
+  const auto now = std::to_string(now_ms);
+  (void)pub->command({"ZADD", nodes_key, expiry, node_id}, {});
+  (void)pub->command({"ZREMRANGEBYSCORE", nodes_key, "-inf", forget}, {});
+  (void)pub->command({"ZRANGEBYSCORE", nodes_key, now, "+inf"},
+                     [self = shared_from_this()](Result<RedisReply> r) { self->on_alive(r); });
+}
+
+void RedisBus::Core::on_alive(const Result<RedisReply>& reply) {
+  if (stopped || !reply || reply->type != RedisReply::Type::array) return;
+  std::vector<std::string> nodes;
+  for (const auto& e : reply->elements)
+    if (e.type == RedisReply::Type::string && e.str != node_id && valid_node_id(e.str)) nodes.push_back(e.str);
+  std::lock_guard lock(mu);
+  alive = std::move(nodes);
+  // Forget the empty queues of nodes that are gone (sequence numbers are per process, so nothing is lost).
+  std::erase_if(out, [this](const auto& kv) {
+    return kv.second.empty() && std::find(alive.begin(), alive.end(), kv.first) == alive.end();
+  });
+}
+
+// --- commands --------------------------------------------------------------------------------------------------------
+
+void RedisBus::command(std::vector<std::string> args, ReplyHandler on_reply) {
+  asio::post(core_->strand, [core = core_, args = std::move(args), h = std::move(on_reply)]() mutable {
+    if (core->stopped) return;
+    std::vector<std::string_view> views(args.begin(), args.end());
+    auto sent = core->pub->command(views, [core, h](Result<RedisReply> r) {
+      if (!core->stopped) h(std::move(r));
+    });
+    if (!sent) h(sent.error());
+  });
+}
+
+}  // namespace hearth::cluster
