@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "cluster/node_id.hpp"
 #include "core/random.hpp"
 #include "core/setting_values.hpp"
 
@@ -86,7 +87,8 @@ void apply_transport_limits(const RawOptions& raw, Config& c) {
 
 void add_database_option(CLI::App& cmd, RawOptions& raw) {
   cmd.add_option("--database-url", raw.database_url,
-                 "sqlite://PATH (relative), sqlite:///ABS/PATH or sqlite::memory: [env DATABASE_URL]")
+                 "sqlite://PATH (relative), sqlite:///ABS/PATH, sqlite::memory:, or "
+                 "postgres://USER:PASSWORD@HOST:PORT/DB (also postgresql://) [env DATABASE_URL]")
       ->envname("DATABASE_URL");
 }
 
@@ -191,7 +193,20 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
   cmd.add_option("--metrics-allow", raw.metrics_allow,
                  "addresses and CIDR ranges that may read /metrics, default 127.0.0.0/8,::1 [env METRICS_ALLOW]")
       ->envname("METRICS_ALLOW");
+  cmd.add_option("--redis-url", raw.redis_url,
+                 "redis://[:password@]host:port[/db]: the bus between the nodes of a cluster [env REDIS_URL]")
+      ->envname("REDIS_URL");
+  cmd.add_option("--trusted-proxies", raw.trusted_proxies,
+                 "reverse proxies (addresses, CIDR ranges) whose X-Forwarded-For names the client; default none "
+                 "[env TRUSTED_PROXIES]")
+      ->envname("TRUSTED_PROXIES");
+  cmd.add_option("--node-id", raw.node_id,
+                 "this node's name in a cluster, [a-z0-9-]{1,32}; required with REDIS_URL [env NODE_ID]")
+      ->envname("NODE_ID");
   add_database_option(cmd, raw);
+  cmd.add_option("--database-pool-size", raw.database_pool_size,
+                 "PostgreSQL connections, each with its store thread, 1-64 (default 8) [env DATABASE_POOL_SIZE]")
+      ->envname("DATABASE_POOL_SIZE");
   cmd.add_flag("--protocol-conformance", raw.protocol_conformance,
                "serve what the official Engine.IO / Socket.IO protocol test suites expect (testing only)");
 }
@@ -204,11 +219,16 @@ Config build_config(const RawOptions& raw) {
   if (!raw.host.empty()) c.host = raw.host;
   if (!raw.port.empty()) c.port = static_cast<unsigned short>(parse_int("PORT", raw.port, 0, 65535));
   if (!raw.database_url.empty()) c.database_url = raw.database_url;
-  if (!c.database_url.starts_with("sqlite:")) {
-    if (c.database_url.starts_with("postgres://") || c.database_url.starts_with("postgresql://"))
-      throw ConfigError("DATABASE_URL: PostgreSQL is not supported yet; use sqlite://PATH");
-    throw ConfigError(fmt::format("DATABASE_URL must start with sqlite: (got '{}')", c.database_url));
+  if (!c.database_url.starts_with("sqlite:") && !c.database_url.starts_with("postgres://") &&
+      !c.database_url.starts_with("postgresql://")) {
+    // Name the scheme only: the URL may carry a password.
+    const auto colon = c.database_url.find(':');
+    throw ConfigError(fmt::format(
+        "DATABASE_URL must start with sqlite: (sqlite://PATH) or postgres:// / postgresql:// (got {})",
+        colon == std::string::npos ? std::string("no scheme") : "'" + c.database_url.substr(0, colon) + ":'"));
   }
+  if (!raw.database_pool_size.empty())
+    c.database_pool_size = static_cast<std::size_t>(parse_int("DATABASE_POOL_SIZE", raw.database_pool_size, 1, 64));
 
   c.jwt_secret = raw.jwt_secret;
   if (!raw.jwt_public_key_file.empty()) {
@@ -264,13 +284,31 @@ Config build_config(const RawOptions& raw) {
   if (!raw.metrics_port.empty())
     c.metrics_port = static_cast<unsigned short>(parse_int("METRICS_PORT", raw.metrics_port, 0, 65535));
   if (!raw.metrics_allow.empty()) {
-    auto allow = metrics::AllowList::parse(raw.metrics_allow);
+    auto allow = AllowList::parse(raw.metrics_allow);
     if (!allow) throw ConfigError(allow.error().message);
     c.metrics_allow = std::move(*allow);
   }
   if (!raw.shutdown_timeout_seconds.empty())
     c.shutdown_timeout =
         std::chrono::seconds(parse_int("SHUTDOWN_TIMEOUT_SECONDS", raw.shutdown_timeout_seconds, 1, 3600));
+  if (!raw.trusted_proxies.empty()) {
+    auto proxies = AllowList::parse(raw.trusted_proxies, "TRUSTED_PROXIES");
+    if (!proxies) throw ConfigError(proxies.error().message);
+    c.http.trusted_proxies = std::move(*proxies);
+  }
+  c.redis_url = raw.redis_url;
+  c.node_id = raw.node_id;
+  if (!c.node_id.empty()) {
+    if (!cluster::valid_node_id(c.node_id))
+      throw ConfigError(fmt::format("NODE_ID must be 1 to 32 of a-z, 0-9 and - (got '{}')", c.node_id));
+    c.engine.id_prefix = c.node_id + ".";
+  }
+  if (!c.redis_url.empty()) {
+    if (!c.redis_url.starts_with("redis://"))
+      throw ConfigError(fmt::format("REDIS_URL must start with redis:// (got '{}')", c.redis_url));
+    if (c.node_id.empty())
+      throw ConfigError("NODE_ID is required with REDIS_URL (each node of a cluster needs a name)");
+  }
   if (!raw.sweep_interval_seconds.empty())
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 

@@ -11,8 +11,8 @@
 #include <CLI/CLI.hpp>
 
 #include "calls/limits.hpp"
+#include "core/allow_list.hpp"
 #include "ice/ice_servers.hpp"
-#include "metrics/allow_list.hpp"
 #include "net/limits.hpp"
 #include "net/websocket_connection.hpp"
 #include "realtime/engineio/options.hpp"
@@ -30,6 +30,7 @@ struct Config {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
   std::string database_url = "sqlite://./data/hearth-call.db";
+  std::size_t database_pool_size = 8;  // DATABASE_POOL_SIZE: PostgreSQL connections (store lanes); SQLite has one
   bool development = false;
   std::string jwt_secret;  // generated in development mode when empty
   bool jwt_secret_generated = false;
@@ -47,7 +48,7 @@ struct Config {
   // GET /metrics: on its own listener at METRICS_PORT (0 picks one) when set, else on the main port; only for the
   // client addresses of METRICS_ALLOW (default loopback).
   std::optional<unsigned short> metrics_port;
-  metrics::AllowList metrics_allow = *metrics::AllowList::parse(metrics::kDefaultMetricsAllow);
+  AllowList metrics_allow = *AllowList::parse(kDefaultMetricsAllow);
   unsigned threads = 1;
   std::string log_level = "info";
   realtime::engineio::Options engine;
@@ -55,6 +56,10 @@ struct Config {
   std::string web_root;               // WEB_ROOT: the web client's folder; empty: found next to the executable
   bool protocol_conformance = false;  // serve what the Socket.IO protocol test suites expect (never by default)
   webhooks::WebhookOptions webhooks;  // WEBHOOK_*: off unless WEBHOOK_URLS is set (docs/webhooks.md)
+  // Several nodes (docs/deployment.md, "Scaling out"): REDIS_URL turns the bus between nodes on; NODE_ID names this
+  // node ([a-z0-9-]{1,32}, required with REDIS_URL) and prefixes its Engine.IO sids and socket ids.
+  std::string redis_url;
+  std::string node_id;
 };
 
 // Raw option values as strings: CLI11 fills them from flags or environment variables.
@@ -71,6 +76,9 @@ struct RawOptions {
   std::string ice_transport_policy;  // ICE_TRANSPORT_POLICY
   // METRICS_PORT, METRICS_ALLOW
   std::string metrics_port, metrics_allow;
+  std::string redis_url, node_id;  // REDIS_URL, NODE_ID
+  std::string trusted_proxies;     // TRUSTED_PROXIES
+  std::string database_pool_size;  // DATABASE_POOL_SIZE
   bool protocol_conformance = false;
   webhooks::RawWebhookOptions webhooks;
 };

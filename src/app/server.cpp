@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include <atomic>
 #include <iostream>
 #include <thread>
 
@@ -14,6 +15,7 @@
 #include "app/sweeper.hpp"
 #include "app/usage_recorder.hpp"
 #include "auth/jwt.hpp"
+#include "cluster/redis_bus.hpp"
 #include "http/api/analytics_api.hpp"
 #include "http/api/video_call_api.hpp"
 #include "http/dev_token.hpp"
@@ -29,6 +31,7 @@
 #include "realtime/socketio/client.hpp"
 #include "signaling/errors.hpp"
 #include "signaling/service.hpp"
+#include "store/postgres/pg_repository.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -40,11 +43,26 @@ namespace {
 
 std::unique_ptr<store::Repository> open_repository(const std::string& database_url, store::OutboxOptions outbox = {}) {
   // Webhooks: the outbox is off (nothing written) unless it has targets.
-  auto repo = std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url),
-                                                        store::SqliteOptions{}, std::move(outbox));
-  const int applied = repo->migrate();
-  if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, repo->schema_version());
-  return repo;
+  if (store::is_postgres_url(database_url)) return store::open_postgres(database_url, std::move(outbox));
+  return std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url), store::SqliteOptions{},
+                                                   std::move(outbox));
+}
+
+// SQLite: one lane (one writer), batches of many operations (group commit). PostgreSQL: DATABASE_POOL_SIZE lanes,
+// one connection each, one operation per transaction (the server groups concurrent commits itself, and a batch
+// locking several sessions could deadlock against another node's batch). Migrates first, on the first connection.
+store::Store open_store(const Config& cfg, const store::OutboxOptions& outbox) {
+  bool first = true;
+  const auto open = [&] {
+    auto repo = open_repository(cfg.database_url, outbox);
+    if (std::exchange(first, false)) {
+      const int applied = repo->migrate();
+      if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, repo->schema_version());
+    }
+    return repo;
+  };
+  if (!store::is_postgres_url(cfg.database_url)) return store::Store(open());
+  return store::Store(open, store::StoreLimits{.max_batch = 1, .lanes = cfg.database_pool_size});
 }
 
 auth::JwtConfig jwt_config(const Config& c) {
@@ -56,16 +74,14 @@ auth::JwtConfig jwt_config(const Config& c) {
 
 }  // namespace
 
-int migrate_database(const std::string& database_url) {
-  store::SqliteRepository repo(store::sqlite_path_from_url(database_url));
-  return repo.migrate();
-}
+int migrate_database(const std::string& database_url) { return open_repository(database_url)->migrate(); }
 
 struct Server::Impl {
   explicit Impl(Config c)
       : cfg(std::move(c)),
         ioc(static_cast<int>(cfg.threads)),
-        store(open_repository(cfg.database_url, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal})),
+        // A delivery claimed on PostgreSQL stays claimed for two attempt timeouts (store/outbox.hpp).
+        store(open_store(cfg, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal, 2 * cfg.webhooks.timeout})),
         verifier(jwt_config(cfg)),
         ice(cfg.ice),
         cors(cfg.cors_origins, cfg.cors_allow_any),
@@ -79,7 +95,7 @@ struct Server::Impl {
                       : nullptr),
         handler(api, verifier, cors, clock, auth_failures,
                 http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.http.body_limit},
-                [this](std::function<void(bool)> done) { check_ready(std::move(done)); }),
+                [this](std::function<void(std::string)> done) { check_ready(std::move(done)); }),
         signaling(ioc, store, verifier, auth_failures, ice, clock, cfg.limits, cfg.signaling),
         engine(ioc, with_metrics(cfg.engine), cfg.websocket,
                [this](const std::shared_ptr<realtime::engineio::Session>& session, const net::Request&) {
@@ -94,6 +110,7 @@ struct Server::Impl {
     handler.add_routes(analytics);
     handler.set_usage_counters(&usage);
     signaling.set_usage_counters(&usage);
+    if (!cfg.redis_url.empty()) start_bus();
     wire_metrics();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
@@ -176,13 +193,34 @@ struct Server::Impl {
     return nsp == "/" ? &signaling : nullptr;
   }
 
-  void check_ready(std::function<void(bool)> done) {
+  // A node of a cluster: signaling reaches the other nodes over Redis (docs/architecture.md, "Several nodes").
+  void start_bus() {
+    bus = std::make_unique<cluster::RedisBus>(ioc.get_executor(), cfg.node_id, cfg.redis_url);
+    bus->on_state([this, id = cfg.node_id](bool up) {
+      bus_up_since.store(up ? steady_ms() : -1, std::memory_order_relaxed);
+      if (up)
+        spdlog::info("node {}: bus up (Redis)", id);
+      else
+        spdlog::warn("node {}: bus down (Redis): relays to other nodes refused until it is back", id);
+    });
+    signaling.set_bus(bus.get());
+    bus->start();
+  }
+
+  void check_ready(std::function<void(std::string)> done) {
+    if (bus) {
+      const auto since = bus_up_since.load(std::memory_order_relaxed);
+      if (since < 0 || !bus->up()) return done("Bus unavailable (Redis)");
+      // The other nodes learn of this one from its heartbeat, read once a second: until they have, what they tell
+      // every node (invitations, joins) would miss this one's clients.
+      if (steady_ms() - since < kJoinClusterMs) return done("Joining the cluster");
+    }
     store.execute<bool>(
         [](store::Repository& repo) -> Result<bool> {
           repo.ping();
           return true;
         },
-        [done = std::move(done)](Result<bool> r) { done(r.ok()); });
+        [done = std::move(done)](Result<bool> r) { done(r.ok() ? "" : "Store unavailable"); });
   }
 
   // SIGTERM/SIGINT. The first drains: /readyz 503 and Connection: close at once, no new connections, every
@@ -241,6 +279,7 @@ struct Server::Impl {
   void stop_now() {
     // The last counts, the answers of the drain included; the store's destructor commits them.
     usage_recorder->stop();
+    if (bus) bus->stop();  // its heartbeat goes at once: the others need not wait for it to expire
     ioc.stop();
   }
 
@@ -267,6 +306,13 @@ struct Server::Impl {
   realtime::socketio::Options sio_options;
   ConformanceNamespace conformance;
   signaling::SignalingService signaling;
+  std::unique_ptr<cluster::RedisBus> bus;      // REDIS_URL: a node of a cluster; after signaling, which it calls
+  std::atomic<std::int64_t> bus_up_since{-1};  // steady ms the bus came up, -1 while down
+  static constexpr std::int64_t kJoinClusterMs = 2'000;  // 2 heartbeat intervals
+  static std::int64_t steady_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+        .count();
+  }
   realtime::engineio::Server engine;
   std::unique_ptr<realtime::engineio::Server> echo_engine;
   asio::signal_set signals;
@@ -302,7 +348,7 @@ int Server::run() {
   const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   std::cout << "hearth-call listening on http://" << host << ":" << ep.port() << std::endl;
   spdlog::info("listening on {}:{} with {} thread(s), store {}, {} mode", host, ep.port(), s.cfg.threads,
-               s.cfg.database_url, s.cfg.development ? "development" : "production");
+               store::redact_password(s.cfg.database_url), s.cfg.development ? "development" : "production");
 
   // The last line of defence: an exception escaping a handler is logged and the loop goes on.
   auto run_loop = [&s] {

@@ -137,9 +137,9 @@ void RequestHandler::handle(net::Request req, const net::ConnectionInfo& conn, n
     const bool dev = api_.development();
     if (draining_.load(std::memory_order_relaxed))
       return respond(error_response(make_error(errc::unavailable, "Shutting down"), dev));
-    return readiness_([respond, dev](bool ready) {
-      if (ready) return respond(ok("ok", json::object{{"status", "ready"}}));
-      respond(error_response(make_error(errc::unavailable, "Store unavailable"), dev));
+    return readiness_([respond, dev](std::string problem) {
+      if (problem.empty()) return respond(ok("ok", json::object{{"status", "ready"}}));
+      respond(error_response(make_error(errc::unavailable, std::move(problem)), dev));
     });
   }
 

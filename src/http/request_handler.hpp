@@ -32,7 +32,8 @@ struct RequestHandlerConfig {
 
 class RequestHandler final : public net::HttpHandler {
  public:
-  using ReadinessCheck = std::function<void(std::function<void(bool)>)>;
+  // Answers what keeps the server from being ready ("Store unavailable"), or an empty string when it is ready.
+  using ReadinessCheck = std::function<void(std::function<void(std::string problem)>)>;
 
   // `auth_failures`: failed authentications per client address, shared with the Socket.IO sign-in (so a guesser
   // cannot switch protocols to go on).

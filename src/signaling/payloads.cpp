@@ -7,6 +7,7 @@
 #include "core/time_format.hpp"
 #include "ice/ice_json.hpp"
 #include "realtime/socketio/json_text.hpp"
+#include "signaling/bus_messages.hpp"
 #include "signaling/room.hpp"
 #include "store/session_json.hpp"
 
@@ -211,7 +212,7 @@ json::object member_json(std::string_view session_id, const Member& m) {
 }
 
 std::string session_joined_json(const calls::CallSession& s, const CallRoom& room, std::string_view self_socket,
-                                std::string_view ice_json) {
+                                std::string_view ice_json, const std::string* this_node) {
   json::array others;
   for (const auto& m : const_cast<CallRoom&>(room).members()) {
     if (m.socket_id == self_socket) continue;
@@ -220,6 +221,23 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
     // Within its reconnect grace: listed, so a rejoining client keeps its connection until user_reconnected.
     if (!m.connected) o["reconnecting"] = true;
     others.emplace_back(std::move(o));
+  }
+  if (this_node) {
+    for (const auto& p : s.participants) {
+      if (!p.is_active || p.socket_id.empty() || p.socket_id == self_socket) continue;
+      if (const auto node = node_of(p.socket_id); node.empty() || node == *this_node) continue;
+      if (const_cast<CallRoom&>(room).find_user(p.user_id)) continue;
+      Member m;
+      m.user_id = p.user_id;
+      m.name = p.name;
+      m.socket_id = p.socket_id;
+      m.peer_id = p.peer_id;
+      m.media = p.media;
+      m.joined_at = p.joined_at.value_or(s.created_at);
+      auto o = member_json(s.session_id, m);
+      o.erase("sessionId");
+      others.emplace_back(std::move(o));
+    }
   }
   json::object o{{"sessionId", s.session_id},
                  {"sessionType", calls::to_string(s.session_type)},

@@ -66,8 +66,9 @@ std::string replaced_json(std::string_view session_id);
 // The entry of a participant as other participants see it.
 boost::json::object member_json(std::string_view session_id, const Member& m);
 // call_session_joined: {sessionId, sessionType, participants (the others), callSettings, iceServers}. Members in
-// their reconnect grace are listed with "reconnecting": true.
+// their reconnect grace are listed with "reconnecting": true. On a node of a cluster (`this_node` set), the session's
+// active participants held by other nodes are listed too, from the stored session.
 std::string session_joined_json(const calls::CallSession& s, const CallRoom& room, std::string_view self_socket,
-                                std::string_view ice_json);
+                                std::string_view ice_json, const std::string* this_node = nullptr);
 
 }  // namespace hearth::signaling

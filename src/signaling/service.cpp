@@ -15,6 +15,7 @@
 #include "net/serial_executor.hpp"
 #include "realtime/socketio/data.hpp"
 #include "signaling/errors.hpp"
+#include "signaling/event_context.hpp"
 #include "signaling/payloads.hpp"
 #include "signaling/relay.hpp"
 #include "store/session_json.hpp"
@@ -28,60 +29,8 @@ using store::Repository;
 namespace {
 inline constexpr std::size_t kMaxEventBytes = 64 * 1024;  // an SDP offer is a few KiB; ICE candidates far less
 
-std::shared_ptr<const std::string> packet(std::string_view event, const json::value& payload) {
-  const std::string arg = json::serialize(payload);
-  std::string out = "4";
-  const std::string_view args[] = {arg};
-  realtime::socketio::append_event(out, "/", event, args);
-  return std::make_shared<const std::string>(std::move(out));
-}
-
 Error not_authenticated() { return make_error(errc::unauthenticated, "Not authenticated: send authenticate first"); }
 }  // namespace
-
-// One client event being handled. Copied into asynchronous continuations (payload is only valid before).
-// The literal spelling of a known client event, so a Context can outlive the packet it came in; an unknown event
-// keeps the packet's own text, which is only used before on_event returns (it is refused at once).
-std::string_view canonical_event(std::string_view name) {
-  static constexpr std::string_view kKnown[] = {
-      "webrtc_ice_candidate", "webrtc_offer", "webrtc_answer", "join_call_session",   "leave_call_session",
-      "media_state_changed",  "decline_call", "authenticate",  "call_quality_report", "get_ice_servers"};
-  for (const auto known : kKnown)
-    if (known == name) return known;
-  return name;
-}
-
-// A refused client event: call_error {event, message, code}, and the failure ack when one was asked for.
-void send_failure(const realtime::socketio::Socket& socket, std::string_view event, std::optional<std::uint64_t> ack_id,
-                  const Error& e, metrics::UsageCounters* usage, metrics::Metrics* metrics = nullptr) {
-  if (usage) usage->signaling_error(e.code);
-  if (metrics) metrics->signaling_error(e.code);
-  socket.emit("call_error", {call_error_json(event, e)});
-  if (ack_id) socket.ack(*ack_id, {failure_ack_json(e)});
-}
-
-struct SignalingService::Context {
-  SocketPtr socket;
-  std::shared_ptr<Peer> peer;
-  std::string_view event;  // a literal for known events (see canonical_event), so detached copies stay valid
-  std::optional<std::uint64_t> ack_id;
-  std::string_view payload;                          // raw JSON of the first argument; valid only during on_event
-  std::shared_ptr<const auth::Principal> principal;  // set for authenticated events (shared: no copy per event)
-  metrics::UsageCounters* usage = nullptr;           // where refusals are counted; may be null
-  metrics::Metrics* metrics = nullptr;               // the same, for GET /metrics; may be null
-
-  const auth::Principal& who() const { return *principal; }
-
-  void fail(const Error& e) const { send_failure(*socket, event, ack_id, e, usage, metrics); }
-  void succeed(std::string_view message, std::string_view data_json = {}) const {
-    if (ack_id) socket->ack(*ack_id, {success_ack_json(message, data_json)});
-  }
-  Context detached() const {
-    Context c = *this;
-    c.payload = {};
-    return c;
-  }
-};
 
 SignalingService::SignalingService(boost::asio::io_context& ioc, store::Store& store, const auth::JwtVerifier& verifier,
                                    RateLimiter& auth_failures, const ice::IceServers& ice, const Clock& clock,
@@ -258,17 +207,20 @@ void SignalingService::join(Context& ctx) {
   const std::string socket_id = ctx.socket->id();
   const std::string peer_id = req->peer_id.empty() ? socket_id : req->peer_id;
   Context c = ctx.detached();
-  store_.execute<CallSession>(
+  store_.execute<Joined>(
+      req->session_id,
       [id = req->session_id, caller = calls::Caller{ctx.who().user_id, ctx.who().name}, socket_id, peer_id, now,
-       limits = limits_](Repository& repo) -> Result<CallSession> {
+       limits = limits_](Repository& repo) -> Result<Joined> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
+        std::string previous;  // the socket that held the seat, when it was still taken
+        if (const auto* p = s->find_participant(caller.user_id); p && p->is_active) previous = p->socket_id;
         if (auto ok = calls::activate(*s, caller, socket_id, peer_id, now, limits); !ok) return ok.error();
         if (auto* p = s->find_participant(caller.user_id)) p->left_reason = calls::LeaveReason::none;  // back in
         repo.update(*s);
-        return std::move(*s);
+        return Joined{std::move(*s), std::move(previous)};
       },
-      [this, c, peer_id](Result<CallSession> res) mutable {
+      [this, c, peer_id](Result<Joined> res) mutable {
         if (!res) return c.fail(res.error());
         auto peer = c.peer;  // not c.peer: c is moved in the same call
         auto who = c.who();
@@ -276,13 +228,14 @@ void SignalingService::join(Context& ctx) {
       });
 }
 
-void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, CallSession session,
+void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, Joined joined,
                                  std::string peer_id, Context c) {
-  auto r = room(session.session_id, true);
-  peer->add_session(session.session_id);
+  auto r = room(joined.session.session_id, true);
+  peer->add_session(joined.session.session_id);
   const std::string ice = ice_servers_json(ice_.servers_for(who.user_id, clock_.now()));
-  r->run([this, c = std::move(c), session = std::move(session), peer_id = std::move(peer_id), ice](CallRoom& rm) {
+  r->run([this, c = std::move(c), joined = std::move(joined), peer_id = std::move(peer_id), ice](CallRoom& rm) {
     if (rm.ended) return c.fail(make_error(errc::gone, "Call session has ended"));
+    const CallSession& session = joined.session;
     const auto* p = session.find_participant(c.who().user_id);
     Member* me = rm.find_user(c.who().user_id);
     std::string old_socket;
@@ -292,6 +245,8 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
       if (me->connected)
         if (auto old = me->socket.lock())  // two tabs: the newer join takes over
           old->emit("call_error", {replaced_json(session.session_id)});
+    } else if (!me && !joined.previous_socket.empty() && joined.previous_socket != c.socket->id()) {
+      old_socket = joined.previous_socket;  // the seat was held by a socket on another node (or one gone before)
     }
     if (!me) me = &rm.add(Member{});
     if (!existed) count_joined(rm, session);
@@ -305,27 +260,35 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     me->join_started = clock_.now();
     me->answered = false;
     me->connected = true;
-    me->grace.reset();  // cancels a running reconnect grace
+    me->grace.reset();                      // cancels a running reconnect grace
+    if (!existed || !old_socket.empty()) {  // a new seat here, or a new socket in it
+      if (existed) hold_seat(session.session_id, me->user_id, old_socket, false);
+      hold_seat(session.session_id, me->user_id, me->socket_id, true);
+    }
     if (c.peer->closed()) {
       // The socket went away while the store completed the join: the member gets the reconnect grace like any
       // dropped socket, so the participant is not left active for ever.
       return start_grace(rm, *me, existed);
     }
 
-    const std::string joined = session_joined_json(session, rm, c.socket->id(), ice);
-    c.socket->emit("call_session_joined", {joined});
-    c.succeed("Joined call session", joined);
+    const std::string answer = session_joined_json(session, rm, c.socket->id(), ice, bus_ ? &node_id_ : nullptr);
+    c.socket->emit("call_session_joined", {answer});
+    c.succeed("Joined call session", answer);
     send_quality_state(rm, *c.socket);
-    if (!existed) {
-      rm.broadcast(packet("user_joined_call", member_json(session.session_id, *me)), me->socket_id);
-    } else if (!old_socket.empty()) {
+    std::shared_ptr<const std::string> news;
+    if (!old_socket.empty()) {
       json::object o{{"sessionId", session.session_id},
                      {"userId", me->user_id},
                      {"oldSocketId", old_socket},
                      {"socketId", me->socket_id},
                      {"peerId", me->peer_id}};
-      rm.broadcast(packet("user_reconnected", o), me->socket_id);
+      news = packet("user_reconnected", o);
+    } else if (!existed) {
+      news = packet("user_joined_call", member_json(session.session_id, *me));
     }
+    if (!news) return;
+    rm.broadcast(news, me->socket_id);
+    tell_nodes(BusKind::joined, {session.session_id, me->user_id, me->socket_id, *news});
   });
 }
 
@@ -337,6 +300,7 @@ void SignalingService::leave(Context& ctx) {
   const auto now = clock_.now();
   Context c = ctx.detached();
   store_.execute<CallSession>(
+      *id,
       [id = *id, user = ctx.who().user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
@@ -358,18 +322,31 @@ void SignalingService::leave(Context& ctx) {
 
 void SignalingService::announce_left(const CallSession& session, const std::string& user_id,
                                      const std::string& socket_id) {
-  if (auto r = room(session.session_id, false)) {
-    r->run([this, session_id = session.session_id, user_id, socket_id](CallRoom& rm) {
-      Member* m = rm.find_user(user_id);
-      if (!m || m->socket_id != socket_id) return;  // already replaced by a newer socket
-      count_leaving(rm, *m);
-      rm.remove_user(user_id);
-      json::object o{{"sessionId", session_id}, {"userId", user_id}, {"socketId", socket_id}};
-      rm.broadcast(packet("user_left_call", o));
-      if (rm.quality) announce_quality(rm, rm.quality->remove(user_id));
-    });
-  }
+  json::object o{{"sessionId", session.session_id}, {"userId", user_id}, {"socketId", socket_id}};
+  auto pkt = packet("user_left_call", o);
+  // A socket of this node leaves through its member here; one of another node (a dead node's participant that the
+  // survivors time out) has no member here, and its call is told all the same.
+  const bool here = !is_remote(socket_id);
+  if (auto r = room(session.session_id, false))
+    r->run([this, user_id, socket_id, pkt, here](CallRoom& rm) { drop_member(rm, user_id, socket_id, pkt, here); });
+  tell_nodes(BusKind::left, {session.session_id, user_id, socket_id, *pkt});
   if (session.status == calls::Status::ended) ended(session);
+}
+
+// On the room's strand: `user_id`'s member with `socket_id` leaves, and the call hears `pkt`. `must_match`: nothing is
+// announced unless that member is here (it may have been replaced by a newer socket meanwhile).
+void SignalingService::drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
+                                   const std::shared_ptr<const std::string>& pkt, bool must_match) {
+  Member* m = rm.find_user(user_id);
+  const bool here = m && m->socket_id == socket_id;
+  if (!here && must_match) return;  // already replaced by a newer socket
+  if (here) {
+    count_leaving(rm, *m);
+    hold_seat(rm.session_id(), user_id, socket_id, false);
+    rm.remove_user(user_id);
+  }
+  rm.broadcast(pkt);
+  if (rm.quality) announce_quality(rm, rm.quality->remove(user_id));
 }
 
 // --- disconnect and reconnect grace ---------------------------------------------------------------------------------
@@ -389,7 +366,9 @@ void SignalingService::start_grace(CallRoom& rm, Member& m, bool announce) {
   m.connected = false;
   if (announce) {
     json::object o{{"sessionId", rm.session_id()}, {"userId", m.user_id}, {"socketId", m.socket_id}};
-    rm.broadcast(packet("user_disconnected", o));
+    auto pkt = packet("user_disconnected", o);
+    rm.broadcast(pkt);
+    tell_nodes(BusKind::room, {rm.session_id(), m.socket_id, *pkt});
   }
   m.grace = std::make_unique<boost::asio::steady_timer>(rm.executor(), options_.reconnect_grace);
   m.grace->async_wait(
@@ -405,6 +384,7 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
   if (draining_.load(std::memory_order_relaxed)) return;
   const auto now = clock_.now();
   store_.execute<CallSession>(
+      session_id,
       [session_id, user_id, socket_id, now](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(session_id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
@@ -485,6 +465,8 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   if (!fields) return ctx.fail(fields.error());
   auto r = room(fields->session_id, false);
   if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
+  if (is_remote(fields->target_socket_id))
+    return relay_remote(ctx, r, fields->session_id, fields->target_socket_id, attachments, counting.kind);
   // One I/O thread: the room is ours to use right now, so the relay is delivered inline (text relays encoded into a
   // reused buffer and copied once, into the target's send buffer: no handler, no shared packet). Several threads:
   // it is posted to the room's strand. Either way every relay of a sender takes the same path, so they keep their
@@ -532,6 +514,7 @@ void SignalingService::media(Context& ctx) {
   if (!req) return ctx.fail(req.error());
   Context c = ctx.detached();
   store_.execute<CallSession>(
+      req->session_id,
       [req = *req, user = ctx.who().user_id, socket_id = ctx.socket->id()](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(req.session_id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
@@ -551,18 +534,21 @@ void SignalingService::media(Context& ctx) {
 
 void SignalingService::media_changed(const CallSession& session, const std::string& user_id) {
   const auto* p = session.find_participant(user_id);
+  if (!p) return;
   auto r = room(session.session_id, false);
-  if (!p || !r) return;
   // socketId as in the session document: null for a member whose socket never joined (a REST change).
   const json::value socket_id = p->socket_id.empty() ? json::value(nullptr) : json::value(p->socket_id);
   json::object o{{"sessionId", session.session_id}, {"userId", user_id},
                  {"socketId", socket_id},           {"hasVideo", p->media.has_video},
                  {"hasAudio", p->media.has_audio},  {"isScreenSharing", p->media.is_screen_sharing}};
-  r->run([pkt = packet("media_state_changed", o), user_id, media = p->media](CallRoom& rm) {
-    Member* m = rm.find_user(user_id);
-    if (m) m->media = media;
-    rm.broadcast(pkt, m ? std::string_view(m->socket_id) : std::string_view{});
-  });
+  auto pkt = packet("media_state_changed", o);
+  if (r)
+    r->run([pkt, user_id, media = p->media](CallRoom& rm) {
+      Member* m = rm.find_user(user_id);
+      if (m) m->media = media;
+      rm.broadcast(pkt, m ? std::string_view(m->socket_id) : std::string_view{});
+    });
+  tell_nodes(BusKind::room, {session.session_id, p->socket_id, *pkt});
 }
 
 // --- decline ---------------------------------------------------------------------------------------------------------
@@ -573,6 +559,7 @@ void SignalingService::decline(Context& ctx) {
   const auto now = clock_.now();
   Context c = ctx.detached();
   store_.execute<CallSession>(
+      *id,
       [id = *id, user = ctx.who().user_id, now](Repository& repo) -> Result<CallSession> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
@@ -590,7 +577,9 @@ void SignalingService::decline(Context& ctx) {
         if (!res) return c.fail(res.error());
         c.succeed("Call declined");
         json::object o{{"sessionId", res->session_id}, {"userId", c.who().user_id}, {"name", c.who().name}};
-        send_to(online_peers({}, &res->initiator_id), packet("call_declined", o));
+        auto pkt = packet("call_declined", o);
+        send_to(online_peers({}, &res->initiator_id), pkt);
+        tell_nodes(BusKind::users, {*pkt, res->initiator_id});
         if (res->status == calls::Status::ended) ended(*res);
       });
 }
@@ -680,6 +669,7 @@ void SignalingService::announce_quality(CallRoom& rm, const calls::QualityChange
   if (!changes.levels.empty() || changes.bottleneck_changed) rm.quality_unsaved = true;
   if (alerts.empty()) return;
   store_.execute<bool>(
+      rm.session_id(),
       [id = rm.session_id(), alerts = std::move(alerts)](Repository& repo) -> Result<bool> {
         const auto s = repo.find(id, true);
         if (!s || s->status == calls::Status::ended) return false;  // no alert after the call_ended event
@@ -704,6 +694,7 @@ void SignalingService::save_quality(CallRoom& rm, bool now) {
   rm.quality_saved_at = at;
   rm.quality_unsaved = false;
   store_.execute<bool>(
+      rm.session_id(),
       [id = rm.session_id(), summary = rm.quality->summary()](Repository& repo) -> Result<bool> {
         repo.save_quality(id, summary);
         return true;
@@ -718,36 +709,50 @@ void SignalingService::save_quality(CallRoom& rm, bool now) {
 void SignalingService::initiated(const CallSession& session) {
   if (metrics_) metrics_->call_initiated(static_cast<std::size_t>(session.session_type));
   const auto invited = online_peers(session.invitees);
-  if (invited.empty()) return;  // nobody to ring: the invitation is not even built
+  if (invited.empty() && !bus_) return;  // nobody to ring: the invitation is not even built
   const auto& initiator = session.participants.front();
   json::object o{{"sessionId", session.session_id},
                  {"sessionType", calls::to_string(session.session_type)},
                  {"initiator", json::object{{"userId", initiator.user_id}, {"name", initiator.name}}},
                  {"callSettings", store::to_json(session.call_settings)},
                  {"metadata", store::to_json(session.metadata)}};
-  send_to(invited, packet("call_invitation", o));
+  auto pkt = packet("call_invitation", o);
+  send_to(invited, pkt);
+  tell_nodes(BusKind::users, {*pkt}, session.invitees);
 }
 
 void SignalingService::ended(const CallSession& session) {
   if (metrics_)
     metrics_->call_ended(static_cast<std::size_t>(session.session_type), static_cast<std::size_t>(session.end_reason));
-  if (const auto members = online_peers(session.invitees, &session.initiator_id); !members.empty()) {
-    json::object o{{"sessionId", session.session_id},
-                   {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
-                   {"reason", calls::to_string(session.end_reason)},
-                   {"duration", session.duration_seconds}};
-    send_to(members, packet("call_ended", o));
-  }
-  if (auto r = room(session.session_id, false)) {
+  json::object o{{"sessionId", session.session_id},
+                 {"endedBy", session.ended_by.empty() ? json::value(nullptr) : json::value(session.ended_by)},
+                 {"reason", calls::to_string(session.end_reason)},
+                 {"duration", session.duration_seconds}};
+  auto pkt = packet("call_ended", o);
+  std::vector<std::string> users{session.initiator_id};
+  users.insert(users.end(), session.invitees.begin(), session.invitees.end());
+  tell_nodes(BusKind::ended, {session.session_id, *pkt}, users);
+  close_locally(session.session_id, *pkt, users);
+}
+
+// The call ended (here or on another node): its users' sockets here hear `pkt`, and its room here closes.
+void SignalingService::close_locally(const std::string& session_id, std::string_view pkt,
+                                     const std::vector<std::string>& users) {
+  if (const auto members = online_peers(users); !members.empty())
+    send_to(members, std::make_shared<const std::string>(pkt));
+  if (auto r = room(session_id, false)) {
     r->run([this](CallRoom& rm) {
       if (rm.quality) save_quality(rm, true);  // the final summary, before the call is recorded for analytics
       rm.ended = true;
-      for (const auto& m : rm.members()) count_leaving(rm, m);
+      for (const auto& m : rm.members()) {
+        count_leaving(rm, m);
+        hold_seat(rm.session_id(), m.user_id, m.socket_id, false);
+      }
       if (metrics_ && rm.counted_type >= 0)
         metrics_->calls_active_changed(static_cast<std::size_t>(rm.counted_type), -1);
       rm.members().clear();  // cancels reconnect graces
     });
-    drop_room(session.session_id);
+    drop_room(session_id);
   }
 }
 

@@ -21,6 +21,7 @@
 #include "auth/jwt.hpp"
 #include "calls/events.hpp"
 #include "calls/limits.hpp"
+#include "cluster/bus.hpp"
 #include "core/clock.hpp"
 #include "core/rate_limiter.hpp"
 #include "core/string_hash.hpp"
@@ -28,6 +29,7 @@
 #include "metrics/metrics.hpp"
 #include "metrics/usage_counters.hpp"
 #include "realtime/socketio/namespace_handler.hpp"
+#include "signaling/bus_messages.hpp"
 #include "signaling/expiry_wheel.hpp"
 #include "signaling/peer.hpp"
 #include "signaling/room.hpp"
@@ -75,10 +77,19 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void set_metrics(metrics::Metrics* metrics) { metrics_ = metrics; }
   // Distinct users with an authenticated socket now (hearth_authenticated_users). Any thread.
   std::size_t authenticated_users() const { return registry_.users(); }
+  // Several nodes (cross_node.cpp): what happens here is told to the other nodes over `bus`, and what they tell
+  // arrives from it. Not owned; set before the bus starts and the first connection; null (the default): one node.
+  void set_bus(cluster::Bus* bus);
 
  private:
   using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
   struct Context;  // one client event being handled
+  // A stored join: the session, and the socket that held the seat before when it was still taken (a second tab, a
+  // reconnect, a node that died).
+  struct Joined {
+    calls::CallSession session;
+    std::string previous_socket;
+  };
 
   void authenticate(Context& ctx);
   // A failed sign-in, counted against the client's address: the error to answer (rate_limited past the limit,
@@ -102,12 +113,36 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // On the room's strand: the current levels and bottleneck, for a socket that just joined.
   static void send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to);
 
-  void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, calls::CallSession session,
-                 std::string peer_id, Context ctx);
+  void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, Joined joined, std::string peer_id,
+                 Context ctx);
   void on_socket_lost(const std::shared_ptr<Peer>& peer);
   void start_grace(CallRoom& rm, Member& m, bool announce);
   void expire_grace(const std::string& session_id, const std::string& user_id, const std::string& socket_id);
   void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id);
+  void drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
+                   const std::shared_ptr<const std::string>& pkt, bool must_match);
+  void close_locally(const std::string& session_id, std::string_view pkt, const std::vector<std::string>& users);
+
+  // --- several nodes (cross_node.cpp) ---
+  // True if `socket_id` belongs to another node (a cluster, and its prefix names another node).
+  bool is_remote(std::string_view socket_id) const noexcept;
+  // Tells every other node (nothing on a single node). Logged, not fatal, when the bus cannot carry it.
+  void tell_nodes(BusKind kind, std::initializer_list<std::string_view> fields,
+                  const std::vector<std::string>& more = {});
+  // A relay to a socket of another node: checked against the sender's membership here, and against the target's
+  // there (a refusal comes back as call_error).
+  void relay_remote(Context& ctx, const std::shared_ptr<CallRoom>& r, std::string_view session_id,
+                    std::string_view target, std::span<const std::string> attachments, metrics::RelayKind kind);
+  void on_bus_message(std::string_view from_node, std::string_view text);
+  // The seats this node's sockets hold, kept with the bus for the survivors if this node dies.
+  void hold_seat(std::string_view session_id, std::string_view user_id, std::string_view socket_id, bool hold);
+  // Every 2 s: a node whose heartbeat is gone has its seats expired a reconnect grace later (unless it is back).
+  void watch_nodes();
+  void check_nodes();
+  void take_over_later(std::string node);
+  void take_over(std::string node);
+  void deliver_remote_relay(const BusMessage& m);
+  void on_joined_elsewhere(const BusMessage& m);
 
   std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
   void drop_room(const std::string& session_id);
@@ -126,8 +161,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   const Clock& clock_;                 // owned by the app
   calls::Limits limits_;
   SignalingOptions options_;
-  metrics::UsageCounters* usage_ = nullptr;  // owned by the app
-  metrics::Metrics* metrics_ = nullptr;      // owned by the app
+  metrics::UsageCounters* usage_ = nullptr;               // owned by the app
+  metrics::Metrics* metrics_ = nullptr;                   // owned by the app
+  cluster::Bus* bus_ = nullptr;                           // owned by the app; null on a single node
+  std::string node_id_;                                   // bus_->node_id()
+  std::optional<boost::asio::steady_timer> nodes_timer_;  // watch_nodes(); on its own strand
+  std::vector<std::string> known_nodes_;                  // on nodes_timer_'s strand
   Registry registry_;
   ExpiryWheel<Peer> expiries_;
   boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on its own strand

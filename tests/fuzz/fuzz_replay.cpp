@@ -31,6 +31,7 @@ HEARTH_FUZZ_DECLARE(jwt)
 HEARTH_FUZZ_DECLARE(query)
 HEARTH_FUZZ_DECLARE(session_json)
 HEARTH_FUZZ_DECLARE(quality)
+HEARTH_FUZZ_DECLARE(bus_message)
 #undef HEARTH_FUZZ_DECLARE
 
 namespace {
@@ -145,6 +146,9 @@ std::vector<Target> targets() {
        with_json({"\n", "\"sessionId\"", "\"links\"", "\"socketId\"", "\"rttMs\"", "\"jitterMs\"", "\"packetLossPct\"",
                   "\"localCandidateType\"", "\"remoteCandidateType\"", "\"relay\"", "\"host\"",
                   "\"connectionEstablishedMs\"", "100", "60000", "x"})},
+      {"bus_message",
+       hearth_fuzz_bus_message,
+       {"R", "F", "B", "J", "L", "U", "E", "0:", "1:", "9:", "10:", ":", "n1.", "."}},
   };
 }
 

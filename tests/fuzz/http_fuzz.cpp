@@ -191,9 +191,9 @@ extern "C" int HEARTH_FUZZ_ENTRY(const std::uint8_t* data, std::size_t size) {
   const bool ready = (control & 2) != 0;
   // Low rate limits, so the limiters' refusals are reached within one input.
   RateLimiter auth_failures(4);
-  http::RequestHandler handler(api, w.verifier, w.cors, w.clock, auth_failures,
-                               http::RequestHandlerConfig{.rate_limit_per_minute = 6},
-                               [ready](std::function<void(bool)> done) { done(ready); });
+  http::RequestHandler handler(
+      api, w.verifier, w.cors, w.clock, auth_failures, http::RequestHandlerConfig{.rate_limit_per_minute = 6},
+      [ready](std::function<void(std::string)> done) { done(ready ? "" : "Store unavailable"); });
   http::AnalyticsApi analytics(w.store, w.clock, (control & 1) != 0);  // carol ($C) is an admin
   handler.add_routes(analytics);
 

@@ -18,6 +18,10 @@ struct Options {
   std::size_t max_payload = 1'000'000;                // bytes per message / polling request (maxHttpBufferSize)
   std::size_t max_queued_bytes = 4 * 1024 * 1024;     // per session: a client that stops reading is dropped
   bool allow_upgrades = true;
+  // Every sid (and every Socket.IO socket id) this server creates starts with this: "<NODE_ID>." on a node of a
+  // cluster, so a long-polling request is routed to its node by its sid (deploy/nginx) and a socket id names the
+  // node that holds it (signaling's cross-node relay). Empty on a single node.
+  std::string id_prefix;
   // New sessions per client address (an IPv6 /64) per minute, bursts of as many: a page load or a reconnect is
   // one; a whole clinic behind one NAT reconnecting after a restart fits. Past it: 429 with Retry-After.
   double handshakes_per_minute = 1'200;

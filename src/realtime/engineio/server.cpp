@@ -113,7 +113,7 @@ std::shared_ptr<Session> Server::create(asio::any_io_executor strand, const std:
                                         net::ConnectionSlot unauthenticated) {
   std::weak_ptr<Registry> weak_registry = registry_;
   auto session = std::make_shared<Session>(
-      std::move(strand), random_base36(20), options_,
+      std::move(strand), options_.id_prefix + random_base36(20), options_,
       [weak_registry](const std::string& sid) {
         if (auto r = weak_registry.lock()) {
           std::lock_guard lock(r->mutex);

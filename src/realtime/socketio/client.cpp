@@ -97,7 +97,12 @@ void Client::on_connect(const Header& h) {
     return;
   }
   if (find(h.nsp)) return;  // already connected to it: nothing to do
-  auto socket = std::make_shared<Socket>(random_base36(20), std::string(h.nsp), session_);
+  // The socket id carries the node prefix of its Engine.IO sid ("n1.…"): who holds a socket is read from its id.
+  const std::string_view sid = session->sid();
+  const auto dot = sid.find('.');
+  std::string id(dot == std::string_view::npos ? std::string_view{} : sid.substr(0, dot + 1));
+  id += random_base36(20);
+  auto socket = std::make_shared<Socket>(std::move(id), std::string(h.nsp), session_);
   auto accepted = handler->on_connect(socket, h.data);
   if (!accepted) {
     std::string data;

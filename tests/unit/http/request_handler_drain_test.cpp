@@ -24,7 +24,7 @@ auth::JwtConfig jwt() {
 class Drain : public ::testing::Test {
  protected:
   // The readiness check keeps its callback, so a /readyz stays in flight until the test answers it.
-  std::function<void(bool)> pending_readiness;
+  std::function<void(std::string)> pending_readiness;
   SystemClock clock;
   store::Store store{std::make_unique<store::SqliteRepository>(":memory:")};
   auth::JwtVerifier verifier{jwt()};
@@ -33,7 +33,7 @@ class Drain : public ::testing::Test {
   RateLimiter auth_failures{60};
   VideoCallApi api{store, ice, clock, calls::Limits{}, false};
   RequestHandler handler{
-      api, verifier, cors, clock, auth_failures, RequestHandlerConfig{}, [this](std::function<void(bool)> done) {
+      api, verifier, cors, clock, auth_failures, RequestHandlerConfig{}, [this](std::function<void(std::string)> done) {
         pending_readiness = std::move(done);
       }};
 
@@ -51,7 +51,7 @@ TEST_F(Drain, ReadyzWaitsForTheStoreUntilTheDrain) {
   EXPECT_FALSE(res);
   EXPECT_EQ(handler.in_flight(), 1);
   ASSERT_TRUE(pending_readiness);
-  std::exchange(pending_readiness, nullptr)(true);
+  std::exchange(pending_readiness, nullptr)("");
   ASSERT_TRUE(res);
   EXPECT_EQ(res->result(), bhttp::status::ok);
   EXPECT_TRUE(res->keep_alive());
@@ -76,7 +76,7 @@ TEST_F(Drain, DrainingAnswersReadyz503AtOnceAndClosesConnections) {
 
   // The request that arrived before the drain is still counted, and its answer closes the connection too.
   EXPECT_EQ(handler.in_flight(), 1);
-  std::exchange(pending_readiness, nullptr)(true);
+  std::exchange(pending_readiness, nullptr)("");
   ASSERT_TRUE(before);
   EXPECT_FALSE(before->keep_alive());
   EXPECT_EQ(handler.in_flight(), 0);

@@ -1,0 +1,247 @@
+// SignalingService across nodes (docs/architecture.md, "Several nodes"). Each node keeps the rooms of its own
+// sockets; the durable state is the shared store. What one node's sockets must hear from another's travels over the
+// bus (bus_messages.hpp): a relay goes to the one node that holds its target (named by the socket id's prefix), in
+// the order sent; what a whole call hears (joins, leaves, media, disconnects, the end) goes to every node, each
+// delivering it to the members it holds; invitations and declines to the nodes of the users' sockets the same way.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/post.hpp>
+
+#include "net/serial_executor.hpp"
+#include "signaling/event_context.hpp"
+#include "signaling/relay.hpp"
+#include "signaling/service.hpp"
+
+namespace hearth::signaling {
+
+namespace {
+constexpr std::string_view kNotInCall = "Both sockets must be active participants of this call";
+constexpr std::string_view kBusDown = "The other participant is on another node, which cannot be reached right now";
+}  // namespace
+
+void SignalingService::set_bus(cluster::Bus* bus) {
+  bus_ = bus;
+  if (!bus_) return;
+  node_id_ = bus_->node_id();
+  bus_->on_message([this](std::string_view from, std::string_view text) { on_bus_message(from, text); });
+  nodes_timer_.emplace(net::serial_executor(ioc_));
+  // The seats a previous run of this node held (killed, restarted within the heartbeat's expiry: nobody noticed).
+  boost::asio::post(nodes_timer_->get_executor(), [this] {
+    take_over_later(node_id_);
+    watch_nodes();
+  });
+}
+
+bool SignalingService::is_remote(std::string_view socket_id) const noexcept {
+  if (!bus_) return false;
+  const auto node = node_of(socket_id);
+  return !node.empty() && node != node_id_;
+}
+
+void SignalingService::tell_nodes(BusKind kind, std::initializer_list<std::string_view> fields,
+                                  const std::vector<std::string>& more) {
+  if (!bus_) return;
+  if (!bus_->broadcast(encode_bus_message(kind, fields, more)))
+    spdlog::debug("bus down: '{}' not told to the other nodes", static_cast<char>(kind));
+}
+
+// --- seats of nodes that died ---------------------------------------------------------------------------------------
+
+namespace {
+constexpr std::size_t kTakeBatch = 500;
+constexpr auto kWatchEvery = std::chrono::seconds(2);
+
+std::string seat_item(std::string_view session_id, std::string_view user_id, std::string_view socket_id) {
+  std::string item;
+  item.reserve(session_id.size() + user_id.size() + socket_id.size() + 2);
+  item.append(session_id).append(1, '\n').append(user_id).append(1, '\n').append(socket_id);
+  return item;
+}
+}  // namespace
+
+void SignalingService::hold_seat(std::string_view session_id, std::string_view user_id, std::string_view socket_id,
+                                 bool hold) {
+  if (!bus_ || is_remote(socket_id)) return;
+  auto item = seat_item(session_id, user_id, socket_id);
+  if (hold)
+    bus_->hold(std::move(item));
+  else
+    bus_->release(std::move(item));
+}
+
+void SignalingService::watch_nodes() {
+  nodes_timer_->expires_after(kWatchEvery);
+  nodes_timer_->async_wait([this](boost::system::error_code ec) {
+    if (!ec) check_nodes();
+  });
+}
+
+void SignalingService::check_nodes() {
+  if (draining_.load(std::memory_order_relaxed)) return;
+  // Only a bus that is up knows who is alive (while it is down every node looks gone).
+  if (bus_->up()) {
+    auto alive = bus_->alive_nodes();
+    std::sort(alive.begin(), alive.end());
+    for (const auto& node : known_nodes_)
+      if (!std::binary_search(alive.begin(), alive.end(), node)) {
+        spdlog::warn("node {} stopped its heartbeat: its sockets' seats end in {} s unless it comes back", node,
+                     std::chrono::duration_cast<std::chrono::seconds>(options_.reconnect_grace).count());
+        take_over_later(node);
+      }
+    known_nodes_ = std::move(alive);
+  }
+  watch_nodes();
+}
+
+void SignalingService::take_over_later(std::string node) {
+  auto timer = std::make_shared<boost::asio::steady_timer>(nodes_timer_->get_executor(), options_.reconnect_grace);
+  timer->async_wait([this, timer, node = std::move(node)](boost::system::error_code ec) mutable {
+    if (ec || draining_.load(std::memory_order_relaxed)) return;
+    if (!bus_->up()) return take_over_later(std::move(node));  // asked again a grace later
+    const auto alive = bus_->alive_nodes();
+    if (node != node_id_ && std::find(alive.begin(), alive.end(), node) != alive.end()) return;  // it came back
+    take_over(std::move(node));
+  });
+}
+
+void SignalingService::take_over(std::string node) {
+  bus_->take_held(node, kTakeBatch, [this, node](std::vector<std::string> items) {
+    for (const auto& item : items) {
+      const auto a = item.find('\n');
+      const auto b = a == std::string::npos ? a : item.find('\n', a + 1);
+      if (b == std::string::npos) continue;
+      std::string session_id = item.substr(0, a), user_id = item.substr(a + 1, b - a - 1),
+                  socket_id = item.substr(b + 1);
+      // This node's own seats from a previous run: a socket of this run still connected keeps its seat.
+      if (registry_.find(socket_id)) {
+        bus_->hold(item);
+        continue;
+      }
+      expire_grace(session_id, user_id, socket_id);  // nothing if the user came back meanwhile (another socket)
+    }
+    if (items.size() == kTakeBatch) take_over(node);
+  });
+}
+
+// --- relays ----------------------------------------------------------------------------------------------------------
+
+void SignalingService::relay_remote(Context& ctx, const std::shared_ptr<CallRoom>& r, std::string_view session_id,
+                                    std::string_view target, std::span<const std::string> attachments,
+                                    metrics::RelayKind kind) {
+  if (!bus_->up()) return ctx.fail(make_error(errc::unavailable, std::string(kBusDown)));
+  std::vector<std::string> binary_parts;
+  std::string pkt;
+  if (attachments.empty()) {
+    pkt = encode_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id);
+  } else {
+    if (!ctx.peer->in_session(session_id)) return ctx.fail(make_error(errc::forbidden, std::string(kNotInCall)));
+    auto b = encode_binary_relay(ctx.event, ctx.payload, ctx.socket->id(), ctx.who().user_id, attachments);
+    if (!b) return ctx.fail(b.error());
+    pkt = std::move(b->text);
+    binary_parts = std::move(b->attachments);
+  }
+  const std::string to_node(node_of(target));
+  auto message = std::make_shared<std::string>(
+      encode_bus_message(BusKind::relay, {session_id, target, ctx.socket->id(), ctx.event, pkt}, binary_parts));
+  // The sender must be in the call, which its room here knows; the target's node checks the target.
+  auto send = [this, c = ctx.detached(), to_node, message, kind](CallRoom& rm) {
+    if (!rm.find_socket(c.socket->id())) return c.fail(make_error(errc::forbidden, std::string(kNotInCall)));
+    if (!bus_->send(to_node, std::move(*message))) return c.fail(make_error(errc::unavailable, std::string(kBusDown)));
+    if (metrics_) metrics_->relayed(kind);
+    c.succeed("Delivered");
+  };
+  if (r->runs_here()) return send(*r);
+  r->run(std::move(send));
+}
+
+void SignalingService::deliver_remote_relay(const BusMessage& m) {
+  // session, target socket, sender socket, event, packet, attachments…
+  auto refuse = [this](std::string_view sender, std::string_view event) {
+    if (!bus_->send(node_of(sender), encode_bus_message(BusKind::refused, {sender, event, kNotInCall})))
+      spdlog::debug("bus: a relay refusal for {} is lost", sender);
+  };
+  // On the room's strand; the views are the message's (inline) or the copies' (posted).
+  auto deliver = [refuse](CallRoom& rm, std::string_view target, std::string_view sender, std::string_view event,
+                          std::string_view pkt, std::span<const std::string_view> parts) {
+    Member* to = rm.find_socket(target);
+    if (!to) return refuse(sender, event);
+    auto s = to->socket.lock();
+    if (!s) return;
+    if (parts.empty()) return s->send_encoded(pkt);
+    s->send_with_attachments(std::string(pkt), parts);
+  };
+  const auto& f = m.fields;
+  auto r = room(f[0], false);
+  if (!r) return refuse(f[2], f[3]);
+  const std::span<const std::string_view> parts(f.begin() + 5, f.end());
+  if (r->runs_here()) return deliver(*r, f[1], f[2], f[3], f[4], parts);  // one I/O thread: no copy
+  r->run([deliver, copies = std::vector<std::string>(f.begin() + 1, f.end())](CallRoom& rm) {
+    const std::vector<std::string_view> v(copies.begin(), copies.end());
+    deliver(rm, v[0], v[1], v[2], v[3], std::span<const std::string_view>(v.begin() + 4, v.end()));
+  });
+}
+
+// --- what the other nodes tell ---------------------------------------------------------------------------------------
+
+void SignalingService::on_joined_elsewhere(const BusMessage& m) {
+  // session, user, new socket, packet
+  auto r = room(m.fields[0], false);
+  if (!r) return;
+  r->run([this, user = std::string(m.fields[1]), socket_id = std::string(m.fields[2]),
+          pkt = std::make_shared<const std::string>(m.fields[3])](CallRoom& rm) {
+    if (Member* old = rm.find_user(user); old && old->socket_id != socket_id) {
+      // The user's newer socket took the seat on another node: a second tab, or a client that came back there.
+      if (old->connected)
+        if (auto s = old->socket.lock()) s->emit("call_error", {replaced_json(rm.session_id())});
+      count_leaving(rm, *old);
+      hold_seat(rm.session_id(), user, old->socket_id, false);
+      rm.remove_user(user);  // cancels its reconnect grace: the seat is no longer this node's
+    }
+    rm.broadcast(pkt, socket_id);
+  });
+}
+
+void SignalingService::on_bus_message(std::string_view from_node, std::string_view text) {
+  auto m = decode_bus_message(text);
+  if (!m) {
+    spdlog::warn("bus: malformed message from node {} ignored ({} bytes)", from_node, text.size());
+    return;
+  }
+  const auto& f = m->fields;
+  switch (m->kind) {
+    case BusKind::relay:
+      return deliver_remote_relay(*m);
+    case BusKind::refused:
+      if (auto peer = registry_.find(std::string(f[0])))
+        if (auto s = peer->socket())
+          send_failure(*s, canonical_event(f[1]), std::nullopt, make_error(errc::forbidden, std::string(f[2])), usage_,
+                       metrics_);
+      return;
+    case BusKind::room:
+      if (auto r = room(f[0], false))
+        r->run([pkt = std::make_shared<const std::string>(f[2]), except = std::string(f[1])](CallRoom& rm) {
+          rm.broadcast(pkt, except);
+        });
+      return;
+    case BusKind::joined:
+      return on_joined_elsewhere(*m);
+    case BusKind::left:
+      if (auto r = room(f[0], false))
+        r->run([this, user = std::string(f[1]), socket_id = std::string(f[2]),
+                pkt = std::make_shared<const std::string>(f[3])](CallRoom& rm) {
+          drop_member(rm, user, socket_id, pkt, false);
+        });
+      return;
+    case BusKind::users: {
+      const std::vector<std::string> users(f.begin() + 1, f.end());
+      if (const auto peers = online_peers(users); !peers.empty())
+        send_to(peers, std::make_shared<const std::string>(f[0]));
+      return;
+    }
+    case BusKind::ended:
+      return close_locally(std::string(f[0]), f[1], std::vector<std::string>(f.begin() + 2, f.end()));
+  }
+}
+
+}  // namespace hearth::signaling
