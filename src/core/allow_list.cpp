@@ -1,4 +1,4 @@
-#include "metrics/allow_list.hpp"
+#include "core/allow_list.hpp"
 
 #include <arpa/inet.h>
 
@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-namespace hearth::metrics {
+namespace hearth {
 
 namespace {
 
@@ -42,7 +42,7 @@ bool is_v4_mapped(const std::array<std::uint8_t, 16>& a) {
 
 }  // namespace
 
-Result<AllowList> AllowList::parse(std::string_view list) {
+Result<AllowList> AllowList::parse(std::string_view list, std::string_view setting) {
   AllowList out;
   while (!list.empty()) {
     const auto comma = list.find(',');
@@ -51,7 +51,7 @@ Result<AllowList> AllowList::parse(std::string_view list) {
     if (entry.empty()) continue;
     const auto bad = [&] {
       return make_error(errc::invalid_argument,
-                        fmt::format("METRICS_ALLOW: '{}' is not an IP address or a CIDR range (address/bits)", entry));
+                        fmt::format("{}: '{}' is not an IP address or a CIDR range (address/bits)", setting, entry));
     };
     Range r;
     const auto slash = entry.find('/');
@@ -72,7 +72,8 @@ Result<AllowList> AllowList::parse(std::string_view list) {
     out.ranges_.push_back(r);
   }
   if (out.ranges_.empty())
-    return make_error(errc::invalid_argument, "METRICS_ALLOW: empty; give at least one address or CIDR range");
+    return make_error(errc::invalid_argument,
+                      fmt::format("{}: empty; give at least one address or CIDR range", setting));
   return out;
 }
 
@@ -107,4 +108,4 @@ bool AllowList::allows(std::string_view address) const {
   return allows(std::array<std::uint8_t, 4>{bytes[0], bytes[1], bytes[2], bytes[3]});
 }
 
-}  // namespace hearth::metrics
+}  // namespace hearth

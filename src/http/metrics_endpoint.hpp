@@ -9,7 +9,7 @@
 #include <functional>
 #include <string>
 
-#include "metrics/allow_list.hpp"
+#include "core/allow_list.hpp"
 #include "net/http_handler.hpp"
 
 namespace hearth::http {
@@ -17,7 +17,7 @@ namespace hearth::http {
 class MetricsEndpoint {
  public:
   using Render = std::function<std::string()>;
-  MetricsEndpoint(metrics::AllowList allow, Render render, bool development)
+  MetricsEndpoint(AllowList allow, Render render, bool development)
       : allow_(std::move(allow)), render_(std::move(render)), development_(development) {}
 
   static constexpr std::string_view kPath = "/metrics";
@@ -25,7 +25,7 @@ class MetricsEndpoint {
   net::Response answer(const net::Request& req, const net::ConnectionInfo& conn) const;
 
  private:
-  metrics::AllowList allow_;
+  AllowList allow_;
   Render render_;
   bool development_;
 };

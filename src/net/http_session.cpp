@@ -1,5 +1,8 @@
 #include "net/http_session.hpp"
 
+#include <optional>
+
+#include "net/forwarded.hpp"
 #include "net/http_wire.hpp"
 
 #include <spdlog/spdlog.h>
@@ -96,13 +99,19 @@ void HttpSession::on_read(beast::error_code ec) {
 void HttpSession::dispatch() {
   Request req = parser_->release();
   keep_alive_ = req.keep_alive();
+  // Behind a trusted proxy, the request's client is the one it forwarded for (this request's only).
+  std::optional<ConnectionInfo> forwarded;
+  if (!limits_.trusted_proxies.empty())
+    if (auto client = forwarded_client(conn_.remote.address(), req["X-Forwarded-For"], limits_.trusted_proxies))
+      forwarded.emplace(ConnectionInfo{conn_.remote, std::move(*client), conn_.id});
+  const ConnectionInfo& conn = forwarded ? *forwarded : conn_;
   if (beast::websocket::is_upgrade(req)) {
-    if (auto refusal = handler_.upgrade_refusal(req, conn_)) {
+    if (auto refusal = handler_.upgrade_refusal(req, conn)) {
       keep_alive_ = false;
       return send(std::move(*refusal));
     }
     stream_.expires_never();
-    handler_.upgrade(std::move(stream_), std::move(req), conn_, std::move(slot_));
+    handler_.upgrade(std::move(stream_), std::move(req), conn, std::move(slot_));
     return;  // the stream belongs to the WebSocket session now; this session ends here
   }
   // No timer while the handler works: the store answers every operation (or fails it) on its own, and a
@@ -119,7 +128,7 @@ void HttpSession::dispatch() {
         asio::post(self->stream_.get_executor(),
                    [self, callback = std::move(callback)]() mutable { self->watch_for_abort(std::move(callback)); });
       });
-  handler_.handle(std::move(req), conn_, std::move(respond));
+  handler_.handle(std::move(req), conn, std::move(respond));
 }
 
 void HttpSession::watch_for_abort(std::function<void()> callback) {

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <cstddef>
 
+#include "core/allow_list.hpp"
+
 namespace hearth::net {
 
 struct HttpLimits {
@@ -14,6 +16,11 @@ struct HttpLimits {
   // From one client address (an IPv6 /64): a clinic behind one NAT, several tabs each; a single host past it is a
   // flood. Past either limit a new connection is answered 503 and closed.
   std::size_t max_connections_per_address = 1'000;
+  // TRUSTED_PROXIES: the reverse proxies (nginx) whose X-Forwarded-For names the client of a request, so that the
+  // per-address limits of requests (failed authentications, Engine.IO handshakes, unauthenticated sessions) count
+  // clients, not the proxy (net/forwarded.hpp). Empty (the default): nobody's header is believed. Connections are
+  // still counted by their TCP peer: behind a proxy, it limits connections per client itself.
+  AllowList trusted_proxies;
 };
 
 }  // namespace hearth::net

@@ -1,8 +1,8 @@
-#include "metrics/allow_list.hpp"
+#include "core/allow_list.hpp"
 
 #include <gtest/gtest.h>
 
-namespace hearth::metrics {
+namespace hearth {
 namespace {
 
 TEST(AllowList, DefaultIsLoopbackOnly) {
@@ -62,4 +62,4 @@ TEST(AllowList, RefusesWhatIsNotAnAddressOrRangeNamingIt) {
 }
 
 }  // namespace
-}  // namespace hearth::metrics
+}  // namespace hearth
