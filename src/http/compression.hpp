@@ -13,7 +13,7 @@ enum class ContentCoding { identity, gzip, br };
 
 std::string_view to_string(ContentCoding c) noexcept;  // "identity", "gzip", "br"
 
-// The whole input compressed at the best level (load time only), or nullopt if the library failed.
+// The whole input compressed (load time only: gzip at its best level, brotli at 9), or nullopt if the library failed.
 std::optional<std::string> gzip_compress(std::string_view data);
 std::optional<std::string> brotli_compress(std::string_view data);
 

@@ -69,7 +69,8 @@ bool is_text(const StaticFile& f) {
 }
 
 void compress(StaticFile& f) {
-  if (!is_text(f) || f.body.size() < kCompressMinBytes) return;
+  // Source maps are fetched by developer tools only: not worth the start-up time.
+  if (!is_text(f) || f.body.size() < kCompressMinBytes || f.content_type.starts_with("application/json")) return;
   // Kept only when it saves something worth the Vary.
   if (auto gz = gzip_compress(f.body); gz && gz->size() + 64 < f.body.size()) f.gzip = std::move(*gz);
   if (auto br = brotli_compress(f.body); br && br->size() + 64 < f.body.size()) f.brotli = std::move(*br);

@@ -4,7 +4,8 @@
 // If-None-Match (304); two pages also have a short address (/ is index.html, /admin is admin.html).
 // Every asset is also served under a content-hashed name (asset_names.hpp) with Cache-Control: public,
 // max-age=31536000, immutable, and the pages name only those (their own Cache-Control stays no-cache, as do the
-// plain names). Text assets of 1 KiB or more are kept brotli- and gzip-compressed too, chosen by Accept-Encoding.
+// plain names). Text assets of 1 KiB or more (source maps
+// aside) are kept brotli- and gzip-compressed too, chosen by Accept-Encoding.
 // Nothing is ever read from disk per request, so a request path cannot reach a file that was not loaded (no traversal);
 // paths it does not know fall through to the REST router, whose 404 has the API's JSON shape. Thread safety: immutable
 // after load(); handle_http() runs on many connection strands at once.
