@@ -40,6 +40,10 @@ run() {  # NAME FIELD ARGS...: one scenario
 
 run relay delivered_per_sec relay --calls 4 --participants 3 --warmup 0.5 --duration 2
 run relay-rate delivered_per_sec relay --calls 2 --participants 2 --rate 500 --warmup 0.2 --duration 1
+# Several --url and --server-pid (as bench/cluster.sh runs them; here the same server twice, so the "nodes" are the
+# URLs): with --relay-to remote every relay goes to a participant that connected through the other URL.
+run relay-urls delivered_between_nodes relay --calls 2 --participants 4 --relay-to remote --warmup 0.2 --duration 1 \
+  --url "$SERVER_URL" --server-pid "$SERVER_PID"
 run setup setups_per_sec setup --calls 20 --concurrency 2 --participants 3 --duration 10
 run idle sockets idle --sockets 50 --concurrency 10 --duration 1
 run rest requests_per_sec rest --concurrency 4 --warmup 0.5 --duration 2

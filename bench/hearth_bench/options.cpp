@@ -12,7 +12,8 @@ namespace hearth::bench {
 namespace {
 
 // http://HOST:PORT[/] → host, port. Only plain HTTP: the benchmarks run on loopback.
-void parse_url(const std::string& url, Options& o) {
+ServerUrl parse_url(const std::string& url) {
+  ServerUrl o;
   const std::string scheme = "http://";
   if (url.rfind(scheme, 0) != 0) throw CLI::ValidationError("--url", "must start with http://");
   std::string rest = url.substr(scheme.size());
@@ -29,6 +30,7 @@ void parse_url(const std::string& url, Options& o) {
   }
   if (o.host.empty()) throw CLI::ValidationError("--url", "no host");
   if (o.host == "localhost") o.host = "127.0.0.1";
+  return o;
 }
 
 std::vector<int> parse_mix(const std::string& text) {
@@ -70,6 +72,18 @@ const char* to_string(Scenario s) {
   return "?";
 }
 
+const char* to_string(RelayTo r) {
+  switch (r) {
+    case RelayTo::all:
+      return "all";
+    case RelayTo::remote:
+      return "remote";
+    case RelayTo::local:
+      return "local";
+  }
+  return "?";
+}
+
 Options parse_options(int argc, char** argv) {
   Options o;
   CLI::App app{
@@ -82,9 +96,15 @@ Options parse_options(int argc, char** argv) {
       "  idle   N authenticated sockets held for --duration; with --server-pid the server's RSS per socket\n"
       "  rest   initiate + get + history mix (--mix) on K keep-alive connections; requests/s and latency\n"
       "The server must allow the load: raise SOCKET_EVENTS_PER_SECOND and RATE_LIMIT_PER_MINUTE."};
-  std::string scenario, url, mix;
+  std::string scenario, mix, relay_to;
+  std::vector<std::string> urls;
+  std::vector<int> pids;
   app.add_option("scenario", scenario, "relay | setup | idle | rest")->required();
-  app.add_option("--url", url, "server base URL, http://HOST:PORT")->required();
+  app.add_option("--url", urls,
+                 "server base URL, http://HOST:PORT; more than once for several nodes: participant j of every call "
+                 "(relay, setup) and connection i (rest, idle) go through URL j (i) mod the number of URLs")
+      ->required()
+      ->allow_extra_args(false);
   app.add_option("--jwt-secret", o.jwt_secret, "HS256 secret the server verifies tokens with")->envname("JWT_SECRET");
   app.add_option("--calls", o.calls, "relay: calls (default 100); setup: calls to set up (default 1000)");
   app.add_option("--participants", o.participants, "participants per call (default 4)")->check(CLI::Range(2, 64));
@@ -99,7 +119,14 @@ Options parse_options(int argc, char** argv) {
                  "(default: as fast as the window allows)");
   app.add_option("--window", o.window, "relay: messages in flight per sending socket (default 16)")
       ->check(CLI::Range(1, 100000));
-  app.add_option("--server-pid", o.server_pid, "server process: report its CPU time and RSS");
+  app.add_option("--server-pid", pids,
+                 "server process: report its CPU time and RSS; more than once (nodes, Redis): CPU time summed "
+                 "over all of them, and each one's too (RSS: the first one's)")
+      ->allow_extra_args(false)
+      ->check(CLI::PositiveNumber);
+  app.add_option("--relay-to", relay_to,
+                 "relay: all peers (default), or only those on another node (remote) or on the same node (local); "
+                 "a peer's node is its socket id's prefix (\"n2.…\") or else the --url it connected through");
   app.add_flag("--json", o.json, "one JSON object on stdout instead of the one-line summary");
   app.add_option("--source-ips", o.source_ips,
                  "on loopback, spread client sockets over 127.0.0.2..(1+N) (default 32; 0 = kernel's choice)")
@@ -113,7 +140,18 @@ Options parse_options(int argc, char** argv) {
     auto it = names.find(scenario);
     if (it == names.end()) throw CLI::ValidationError("scenario", "must be relay, setup, idle or rest");
     o.scenario = it->second;
-    parse_url(url, o);
+    for (const auto& url : urls) o.urls.push_back(parse_url(url));
+    o.host = o.urls.front().host;
+    o.port = o.urls.front().port;
+    o.server_pids = pids;
+    if (!pids.empty()) o.server_pid = pids.front();
+    if (!relay_to.empty()) {
+      static const std::map<std::string, RelayTo> targets{
+          {"all", RelayTo::all}, {"remote", RelayTo::remote}, {"local", RelayTo::local}};
+      auto t = targets.find(relay_to);
+      if (t == targets.end()) throw CLI::ValidationError("--relay-to", "must be all, remote or local");
+      o.relay_to = t->second;
+    }
     if (o.jwt_secret.empty()) throw CLI::ValidationError("--jwt-secret", "required (or JWT_SECRET)");
     if (!mix.empty()) o.mix = parse_mix(mix);
     if (o.rate < 0) throw CLI::ValidationError("--rate", "must be >= 0");

@@ -1,7 +1,8 @@
 #pragma once
 // hearth-bench's command line. Other tools drive it (bench/compare.sh, the smoke test), so the option names are
 // a contract: SCENARIO --url --jwt-secret [--calls] [--participants] [--sockets] [--concurrency] [--duration]
-// [--rate] [--server-pid] [--json], plus a few tuning knobs documented in --help.
+// [--rate] [--server-pid] [--json], plus a few tuning knobs documented in --help. --url and --server-pid may be
+// given more than once (several nodes of a cluster): with one of each, everything is as it always was.
 // Thread safety: a plain value.
 #include <cstdint>
 #include <optional>
@@ -12,10 +13,22 @@ namespace hearth::bench {
 
 enum class Scenario { relay, setup, idle, rest };
 
+// relay: which peers a participant sends to. With several --url, a peer is "remote" when its socket is on another
+// node (by the node prefix of its socket id, "n2.…", or else by the --url it connected through).
+enum class RelayTo { all, remote, local };
+
+struct ServerUrl {
+  std::string host;
+  std::uint16_t port = 8080;
+};
+
 struct Options {
   Scenario scenario = Scenario::relay;
-  std::string host = "127.0.0.1";
+  std::string host = "127.0.0.1";  // the first --url
   std::uint16_t port = 8080;
+  // Every --url in order (at least one). Participant j of a call (relay, setup) and connection i (rest, idle)
+  // connect through URL j (i) mod their count.
+  std::vector<ServerUrl> urls;
   std::string jwt_secret;
 
   int calls = 0;         // relay: calls held open (100); setup: calls to set up (1000); 0 = the scenario default
@@ -26,7 +39,9 @@ struct Options {
   double warmup = 2;     // seconds of load before measuring (relay, rest)
   double rate = 0;       // relay: relays/s in total (0 = as fast as the window allows)
   int window = 16;       // relay: messages in flight per sending socket
-  std::optional<int> server_pid;
+  std::optional<int> server_pid;  // the first --server-pid (idle: its RSS)
+  std::vector<int> server_pids;   // every --server-pid: their CPU time is summed (and also reported per process)
+  RelayTo relay_to = RelayTo::all;
   bool json = false;
   int source_ips = 32;  // on loopback: spread client sockets over 127.0.0.2..(1+N) (0 = do not bind); 32 keeps
                         // the idle scenario's 19,000 sockets under MAX_CONNECTIONS_PER_ADDRESS (1000)
@@ -38,5 +53,6 @@ struct Options {
 Options parse_options(int argc, char** argv);
 
 const char* to_string(Scenario s);
+const char* to_string(RelayTo r);
 
 }  // namespace hearth::bench

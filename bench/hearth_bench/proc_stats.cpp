@@ -86,18 +86,36 @@ std::uint64_t raise_fd_limit() {
 void CpuMeter::start() {
   wall_begin_ = now_ns();
   self_begin_ = self_cpu_ns();
-  if (server_pid_) server_begin_ = process_cpu_ns(*server_pid_);
+  server_begin_.clear();
+  for (const int pid : server_pids_) server_begin_.push_back(process_cpu_ns(pid));
 }
 
 void CpuMeter::stop() {
   wall_end_ = now_ns();
   self_end_ = self_cpu_ns();
-  if (server_pid_) server_end_ = process_cpu_ns(*server_pid_);
+  server_end_.clear();
+  for (const int pid : server_pids_) server_end_.push_back(process_cpu_ns(pid));
+}
+
+std::vector<std::pair<int, std::optional<double>>> CpuMeter::per_process_cpu_seconds() const {
+  std::vector<std::pair<int, std::optional<double>>> out;
+  for (std::size_t i = 0; i < server_pids_.size(); ++i) {
+    std::optional<double> s;
+    if (i < server_begin_.size() && i < server_end_.size() && server_begin_[i] && server_end_[i])
+      s = static_cast<double>(*server_end_[i] - *server_begin_[i]) / 1e9;
+    out.emplace_back(server_pids_[i], s);
+  }
+  return out;
 }
 
 std::optional<double> CpuMeter::server_cpu_seconds() const {
-  if (!server_begin_ || !server_end_) return std::nullopt;
-  return static_cast<double>(*server_end_ - *server_begin_) / 1e9;
+  if (server_pids_.empty()) return std::nullopt;
+  double total = 0;
+  for (const auto& [pid, s] : per_process_cpu_seconds()) {
+    if (!s) return std::nullopt;
+    total += *s;
+  }
+  return total;
 }
 
 }  // namespace hearth::bench

@@ -3,6 +3,8 @@
 // Thread safety: stateless functions.
 #include <cstdint>
 #include <optional>
+#include <utility>
+#include <vector>
 
 namespace hearth::bench {
 
@@ -19,21 +21,24 @@ std::uint64_t now_ns();
 // Raises this process's open-file soft limit to its hard limit; returns the new soft limit.
 std::uint64_t raise_fd_limit();
 
-// CPU time of the load generator and (optionally) the server over a measured interval.
+// CPU time of the load generator and (optionally) the server's processes over a measured interval: one server, or
+// the nodes of a cluster and what they share (Redis), summed.
 class CpuMeter {
  public:
-  explicit CpuMeter(std::optional<int> server_pid) : server_pid_(server_pid) {}
+  explicit CpuMeter(std::vector<int> server_pids) : server_pids_(std::move(server_pids)) {}
   void start();
   void stop();
   double wall_seconds() const { return static_cast<double>(wall_end_ - wall_begin_) / 1e9; }
   double client_cpu_seconds() const { return static_cast<double>(self_end_ - self_begin_) / 1e9; }
-  // nullopt without --server-pid (or if /proc could not be read).
+  // All server processes together; nullopt without --server-pid (or if /proc could not be read for one of them).
   std::optional<double> server_cpu_seconds() const;
+  // Per process, in --server-pid order: (pid, seconds or nullopt).
+  std::vector<std::pair<int, std::optional<double>>> per_process_cpu_seconds() const;
 
  private:
-  std::optional<int> server_pid_;
+  std::vector<int> server_pids_;
   std::uint64_t wall_begin_ = 0, wall_end_ = 0, self_begin_ = 0, self_end_ = 0;
-  std::optional<std::uint64_t> server_begin_, server_end_;
+  std::vector<std::optional<std::uint64_t>> server_begin_, server_end_;
 };
 
 }  // namespace hearth::bench

@@ -44,6 +44,11 @@ json::object finish_report(const Options& options, json::object measurements, co
   for (const auto& s : errors.samples()) samples.emplace_back(s);
   o["error_samples"] = std::move(samples);
   o["url"] = fmt::format("http://{}:{}", options.host, options.port);
+  if (options.urls.size() > 1) {
+    json::array urls;
+    for (const auto& u : options.urls) urls.emplace_back(fmt::format("http://{}:{}", u.host, u.port));
+    o["urls"] = std::move(urls);
+  }
   for (auto& [k, v] : measurements) o[k] = std::move(v);
   return o;
 }

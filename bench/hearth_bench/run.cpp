@@ -5,6 +5,7 @@
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/string.hpp>
 
@@ -12,19 +13,22 @@ namespace hearth::bench {
 namespace asio = boost::asio;
 
 Run::Run(const Options& options) : options_(options), tokens_(options.jwt_secret) {
-  boost::system::error_code ec;
-  const auto address = asio::ip::make_address(options.host, ec);
-  if (ec)
-    throw std::invalid_argument("--url: the host must be an IP address (or localhost), not '" + options.host + "'");
-  server_ = asio::ip::tcp::endpoint(address, options.port);
-  loopback_ = address.is_loopback() && address.is_v4();
+  for (const auto& url : options.urls) {
+    boost::system::error_code ec;
+    const auto address = asio::ip::make_address(url.host, ec);
+    if (ec) throw std::invalid_argument("--url: the host must be an IP address (or localhost), not '" + url.host + "'");
+    servers_.emplace_back(address, url.port);
+    host_headers_.push_back(url.host + ":" + std::to_string(url.port));
+  }
+  if (servers_.empty()) throw std::invalid_argument("--url: none given");
 }
 
-Endpoint Run::endpoint(std::size_t i) const {
+Endpoint Run::endpoint(std::size_t i, std::size_t url) const {
   Endpoint e;
-  e.server = server_;
-  e.host_header = options_.host + ":" + std::to_string(options_.port);
-  if (loopback_ && options_.source_ips > 0) {
+  e.server = servers_.at(url);
+  e.host_header = host_headers_.at(url);
+  const auto address = e.server.address();
+  if (address.is_v4() && address.is_loopback() && options_.source_ips > 0) {
     const auto n = static_cast<std::size_t>(options_.source_ips);
     e.source = asio::ip::address_v4(0x7F000002u + static_cast<std::uint32_t>(i % n));  // 127.0.0.2 ...
   }
@@ -105,6 +109,20 @@ std::string session_ref_json(std::string_view session_id) {
 }
 
 bool is_success_ack(std::string_view ack_data) { return ack_data.find("\"success\":true") != std::string_view::npos; }
+
+void add_per_process_cpu(boost::json::object& o, const CpuMeter& meter, const Options& options) {
+  if (options.server_pids.size() < 2) return;
+  const double wall = meter.wall_seconds();
+  boost::json::array list;
+  for (const auto& [pid, s] : meter.per_process_cpu_seconds()) {
+    boost::json::object p;
+    p["pid"] = pid;
+    p["cpu_s"] = s ? boost::json::value(*s) : boost::json::value(nullptr);
+    p["cpu_percent"] = s && wall > 0 ? boost::json::value(100 * *s / wall) : boost::json::value(nullptr);
+    list.push_back(std::move(p));
+  }
+  o["server_processes"] = std::move(list);
+}
 
 std::chrono::milliseconds seconds(double s) { return std::chrono::milliseconds(static_cast<std::int64_t>(s * 1000)); }
 

@@ -12,6 +12,7 @@
 #include <boost/json/object.hpp>
 
 #include "hearth_bench/options.hpp"
+#include "hearth_bench/proc_stats.hpp"
 #include "hearth_bench/stats.hpp"
 #include "hearth_bench/tokens.hpp"
 #include "hearth_bench/ws_client.hpp"
@@ -27,8 +28,11 @@ class Run {
   Errors& errors() { return errors_; }
   const TokenMinter& tokens() const { return tokens_; }
 
-  // The i-th client connection's endpoint: on loopback, spread over --source-ips local addresses.
-  Endpoint endpoint(std::size_t i) const;
+  // The i-th client connection's endpoint through --url number `url` (0 = the first): on loopback, spread over
+  // --source-ips local addresses.
+  Endpoint endpoint(std::size_t i, std::size_t url = 0) const;
+  // How many --url were given (1 for a single server).
+  std::size_t url_count() const { return servers_.size(); }
   // A user id unique to this run: <prefix>-<kind><a>-<b>.
   std::string user(std::string_view kind, std::size_t a, std::size_t b) const;
 
@@ -45,8 +49,8 @@ class Run {
   Loop loop_;
   TokenMinter tokens_;
   Errors errors_;
-  boost::asio::ip::tcp::endpoint server_;
-  bool loopback_ = false;
+  std::vector<boost::asio::ip::tcp::endpoint> servers_;  // per --url
+  std::vector<std::string> host_headers_;
 };
 
 // --- request texts of hearth-call's API ---------------------------------------------------------------------------
@@ -58,6 +62,10 @@ std::string session_ref_json(std::string_view session_id);
 bool is_success_ack(std::string_view ack_data);  // [{"success":true,...}]
 
 std::chrono::milliseconds seconds(double s);
+
+// With more than one --server-pid: each process's CPU over the measured interval, in --server-pid order, as
+// "server_processes": [{"pid":…,"cpu_s":…,"cpu_percent":…}] (nothing with one or none).
+void add_per_process_cpu(boost::json::object& o, const CpuMeter& meter, const Options& options);
 
 // Scenario entry points; each returns its measurements (errors go to run.errors()).
 boost::json::object run_relay(Run& run);

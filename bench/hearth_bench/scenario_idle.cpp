@@ -45,7 +45,7 @@ class Idle {
     for (std::size_t i = 0; i < n; ++i) users_.push_back(run_.tokens().mint(run_.user("i", i, 0)));
     if (opt_.server_pid) rss_before_ = process_rss_bytes(*opt_.server_pid);
     const std::uint64_t t0 = now_ns();
-    CpuMeter connect_meter(opt_.server_pid);
+    CpuMeter connect_meter(opt_.server_pids);
     connect_meter.start();
     open_more();
     run_.run_until([&] { return connected_ + run_.errors().total() >= n; }, std::chrono::seconds(300));
@@ -53,7 +53,7 @@ class Idle {
     const double connect_s = static_cast<double>(now_ns() - t0) / 1e9;
     run_.run_for(std::chrono::seconds(1));  // let the server settle (timers armed, buffers released)
     if (opt_.server_pid) rss_connected_ = process_rss_bytes(*opt_.server_pid);
-    CpuMeter hold_meter(opt_.server_pid);
+    CpuMeter hold_meter(opt_.server_pids);
     hold_meter.start();
     run_.run_for(seconds(opt_.duration));
     hold_meter.stop();
@@ -94,7 +94,7 @@ class Idle {
       const std::size_t i = next_++;
       auto c =
           std::make_shared<SioClient>(run_.loop(), std::move(users_[i]), callbacks_, static_cast<std::uint32_t>(i));
-      c->start(run_.endpoint(i));
+      c->start(run_.endpoint(i, i % run_.url_count()));
       clients_.push_back(std::move(c));
       ++in_progress_;
     }

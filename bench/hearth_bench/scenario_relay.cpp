@@ -1,6 +1,8 @@
 // relay: C calls x P participants joined; every socket sends webrtc_ice_candidate to its peers in turn, with at
 // most --window messages in flight per sending socket (or --rate relays/s in total). Each candidate carries
 // "bench":"<sender>:<send time ns>", so the receiving socket knows the latency and frees a window slot.
+// Several --url (the nodes of a cluster): participant j of every call connects through URL j mod their count, and
+// --relay-to picks all peers, or only those on another node (every relay crosses nodes), or only local ones.
 #include <algorithm>
 #include <charconv>
 #include <memory>
@@ -31,6 +33,8 @@ struct Participant {
   std::shared_ptr<SioClient> client;
   std::string user;
   std::size_t call = 0;
+  std::size_t url = 0;                // which --url it connected through
+  std::size_t node = 0;               // index of its node (node_of) among this run's nodes
   std::vector<std::string> prefixes;  // per peer: "42[...,"bench":" up to the marker
   std::uint32_t in_flight = 0;
   std::uint32_t next_peer = 0;
@@ -45,7 +49,7 @@ struct Call {
 
 class Relay {
  public:
-  explicit Relay(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pid) {
+  explicit Relay(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pids) {
     callbacks_.on_connected = [this](SioClient& c) { on_connected(c); };
     callbacks_.on_event = [this](SioClient& c, std::string_view name, std::string_view packet) {
       on_event(c, name, packet);
@@ -59,7 +63,7 @@ class Relay {
     const auto calls = static_cast<std::size_t>(opt_.calls);
     const auto per_call = static_cast<std::size_t>(opt_.participants);
     if (!set_up(calls, per_call)) return result(false);
-    build_prefixes(per_call);
+    if (!build_prefixes(per_call)) return result(false);
     window_ = static_cast<std::uint32_t>(opt_.window);
     start_ns_ = now_ns();
     if (opt_.rate > 0)
@@ -101,6 +105,7 @@ class Relay {
         auto& p = people_[c * per_call + j];
         p.user = run_.user("r", c, j);
         p.call = c;
+        p.url = j % run_.url_count();
         if (j > 0) invitees.push_back(p.user);
       }
       auto& call = calls_[c];
@@ -124,7 +129,7 @@ class Relay {
       auto& p = people_[i];
       p.client = std::make_shared<SioClient>(run_.loop(), run_.tokens().mint(p.user), callbacks_,
                                              static_cast<std::uint32_t>(i));
-      p.client->start(run_.endpoint(i));
+      p.client->start(run_.endpoint(i, p.url));
     }
     const bool ok = run_.run_until(
         [&] {
@@ -156,12 +161,35 @@ class Relay {
     }
   }
 
-  void build_prefixes(std::size_t per_call) {
+  // A participant's node: the prefix of its socket id ("n2" of "n2.k3j4…") when the server names its node there,
+  // else the --url it connected through.
+  std::string node_of(const Participant& p) const {
+    const std::string_view sid = p.client->sid();
+    if (const auto dot = sid.find('.'); dot != std::string_view::npos) return std::string(sid.substr(0, dot));
+    return "url" + std::to_string(p.url);
+  }
+  bool nodes_known() const {
+    if (run_.url_count() > 1) return true;
+    return std::any_of(people_.begin(), people_.end(),
+                       [](const Participant& p) { return p.client->sid().find('.') != std::string_view::npos; });
+  }
+
+  // The packets each participant sends, one per peer it sends to (--relay-to); false if one would send to none.
+  bool build_prefixes(std::size_t per_call) {
+    nodes_known_ = nodes_known();
+    std::vector<std::string> nodes;
+    for (auto& p : people_) {
+      const std::string node = node_of(p);
+      p.node = static_cast<std::size_t>(std::find(nodes.begin(), nodes.end(), node) - nodes.begin());
+      if (p.node == nodes.size()) nodes.push_back(node);
+    }
     for (std::size_t i = 0; i < people_.size(); ++i) {
       auto& p = people_[i];
       const std::size_t first = p.call * per_call;
       for (std::size_t j = first; j < first + per_call; ++j) {
         if (j == i) continue;
+        const bool remote = people_[j].node != p.node;
+        if ((opt_.relay_to == RelayTo::remote && !remote) || (opt_.relay_to == RelayTo::local && remote)) continue;
         std::string s = R"(42["webrtc_ice_candidate",{"sessionId":")";
         s += calls_[p.call].session_id;
         s += R"(","targetSocketId":")";
@@ -172,7 +200,13 @@ class Relay {
         s += ':';
         p.prefixes.push_back(std::move(s));
       }
+      if (p.prefixes.empty()) {
+        run_.errors().add("setup", "participant " + std::to_string(i) + " (node " + nodes[p.node] +
+                                       ") has no peer to send to with --relay-to " + to_string(opt_.relay_to));
+        return false;
+      }
     }
+    return true;
   }
 
   void send_one(std::size_t i, std::uint64_t now) {
@@ -209,11 +243,12 @@ class Relay {
     pacer_->async_wait([this](boost::system::error_code ec) {
       if (ec || !sending_) return;
       const std::uint64_t now = now_ns();
-      const auto peers = static_cast<std::uint64_t>(opt_.participants - 1);
       const auto due = static_cast<std::uint64_t>(opt_.rate * static_cast<double>(now - start_ns_) / 1e9);
-      while (sent_total_ + peers <= due) {
-        sent_total_ += peers;
+      for (;;) {
         const std::size_t i = cursor_;
+        const auto peers = static_cast<std::uint64_t>(people_[i].prefixes.size());
+        if (sent_total_ + peers > due) break;
+        sent_total_ += peers;
         cursor_ = (cursor_ + 1) % people_.size();
         // A window smaller than a turn still lets one turn be in flight.
         if (people_[i].in_flight + peers > std::max<std::uint64_t>(window_, peers)) {
@@ -228,16 +263,15 @@ class Relay {
   }
 
   void on_event(SioClient& c, std::string_view name, std::string_view packet) {
-    if (name == "webrtc_ice_candidate") return on_candidate(packet);
+    if (name == "webrtc_ice_candidate") return on_candidate(c.tag(), packet);
     if (name == "call_session_joined") {
       ++joined_;
       return;
     }
     if (name == "call_error") run_.errors().add("call_error", std::string(packet.substr(0, 300)));
-    (void)c;
   }
 
-  void on_candidate(std::string_view packet) {
+  void on_candidate(std::size_t receiver, std::string_view packet) {
     const std::uint64_t now = now_ns();
     const auto pos = packet.rfind(kBenchKey);
     if (pos == std::string_view::npos) return run_.errors().add("relay", "candidate without the bench marker");
@@ -255,6 +289,7 @@ class Relay {
     if (measuring_) {
       ++delivered_;
       latency_.record(now - sent_at);
+      if (nodes_known_ && receiver < people_.size() && people_[receiver].node != from.node) ++delivered_remote_;
     }
     if (opt_.rate <= 0) top_up(sender);
   }
@@ -278,6 +313,12 @@ class Relay {
     o["delivered"] = delivered_;
     o["delivered_per_sec"] = static_cast<double>(delivered_) / wall;
     auto ms = [](std::uint64_t ns) { return static_cast<double>(ns) / 1e6; };
+    if (nodes_known_) {
+      o["relay_to"] = to_string(opt_.relay_to);
+      o["delivered_between_nodes"] = delivered_remote_;
+      o["between_nodes_share"] =
+          delivered_ ? static_cast<double>(delivered_remote_) / static_cast<double>(delivered_) : 0.0;
+    }
     o["latency_ms"] = json::object{{"p50", ms(latency_.quantile(0.50))},
                                    {"p90", ms(latency_.quantile(0.90))},
                                    {"p99", ms(latency_.quantile(0.99))},
@@ -291,6 +332,7 @@ class Relay {
       o["server_cpu_percent"] = *server_percent;
       if (delivered_) o["server_cpu_us_per_relay"] = *s * 1e6 / static_cast<double>(delivered_);
     }
+    add_per_process_cpu(o, meter_, opt_);
     // Who set the pace: a core at >= 90 % is the limit; otherwise the window (round trips) or --rate did.
     if (opt_.rate > 0) {
       // Skipped turns: the server fell a window behind the offered rate.
@@ -318,6 +360,8 @@ class Relay {
   std::vector<Call> calls_;
   std::vector<Participant> people_;
   std::size_t joined_ = 0;
+  bool nodes_known_ = false;  // several --url, or socket ids that name their node: count relays between nodes
+  std::uint64_t delivered_remote_ = 0;
   std::uint32_t window_ = 16;
   bool sending_ = true, measuring_ = false, stopping_ = false;
   std::uint64_t start_ns_ = 0, sent_total_ = 0, sent_measured_ = 0, skipped_ = 0, delivered_ = 0;

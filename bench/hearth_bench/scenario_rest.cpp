@@ -31,7 +31,7 @@ struct Connection {
 
 class Rest {
  public:
-  explicit Rest(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pid) {
+  explicit Rest(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pids) {
     for (std::size_t op = 0; op < 3; ++op)
       for (int i = 0; i < opt_.mix[op]; ++i) sequence_.push_back(static_cast<Op>(op));
     std::vector<std::string> invitees;
@@ -43,7 +43,7 @@ class Rest {
     const auto k = static_cast<std::size_t>(opt_.concurrency);
     conns_.resize(k);
     for (std::size_t c = 0; c < k; ++c) {
-      conns_[c].http = std::make_shared<HttpClient>(run_.loop(), run_.endpoint(c));
+      conns_[c].http = std::make_shared<HttpClient>(run_.loop(), run_.endpoint(c, c % run_.url_count()));
       for (std::size_t u = 0; u < kUsersPerConnection; ++u)
         conns_[c].tokens.push_back(run_.tokens().mint(run_.user("h", c, u)));
     }
@@ -140,6 +140,7 @@ class Rest {
       o["server_cpu_percent"] = 100 * *s / wall;
       if (total) o["server_cpu_us_per_request"] = *s * 1e6 / static_cast<double>(total);
     }
+    add_per_process_cpu(o, meter_, opt_);
     return o;
   }
 

@@ -2,6 +2,8 @@
 // connection each), run calls back to back: the first user initiates (REST), everyone joins (REST, then the
 // socket), every pair negotiates (offer, answer, two ICE candidates each way), everyone leaves (acknowledged).
 // Time-to-negotiated runs from the initiate request to the last candidate of the mesh.
+// Several --url (the nodes of a cluster): member j of every worker (socket and REST) goes through URL j mod their
+// count, so the first member initiates through the first URL and the mesh's pairs are split across the nodes.
 #include <algorithm>
 #include <memory>
 #include <vector>
@@ -89,7 +91,7 @@ class Worker {
 
 class Setup {
  public:
-  explicit Setup(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pid) {
+  explicit Setup(Run& run) : run_(run), opt_(run.options()), meter_(opt_.server_pids) {
     offer_ = R"({"type":"offer","sdp":")" + make_sdp("offer") + "\"}";
     answer_ = R"({"type":"answer","sdp":")" + make_sdp("answer") + "\"}";
     callbacks_.on_connected = [this](SioClient& c) {
@@ -115,8 +117,9 @@ class Setup {
         m.user = run_.user("s", w, j);
         m.token = run_.tokens().mint(m.user);
         m.socket = std::make_shared<SioClient>(run_.loop(), m.token, callbacks_, static_cast<std::uint32_t>(i));
-        m.http = std::make_shared<HttpClient>(run_.loop(), run_.endpoint(i));
-        m.socket->start(run_.endpoint(i));
+        const std::size_t url = j % run_.url_count();
+        m.http = std::make_shared<HttpClient>(run_.loop(), run_.endpoint(i, url));
+        m.socket->start(run_.endpoint(i, url));
         worker.members.push_back(std::move(m));
       }
     }
@@ -199,6 +202,7 @@ class Setup {
       o["server_cpu_percent"] = 100 * *s / wall;
       if (completed_) o["server_cpu_us_per_setup"] = *s * 1e6 / static_cast<double>(completed_);
     }
+    add_per_process_cpu(o, meter_, opt_);
     return o;
   }
 
