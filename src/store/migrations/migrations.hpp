@@ -7,9 +7,13 @@
 // Applied versions are recorded in schema_migrations(version INTEGER PRIMARY KEY, name TEXT, applied_at TEXT)
 // (schema_migrations_sql). Applying them: sqlite_migrations.hpp, postgres/pg_migrations.hpp.
 // Thread safety: migrations() builds its lists once (thread-safe static initialisation); immutable afterwards.
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
+
+#include "core/clock.hpp"
+#include "core/time_format.hpp"
 
 namespace hearth::store {
 
@@ -26,5 +30,43 @@ std::span<const Migration> migrations(Dialect dialect);
 
 // CREATE TABLE IF NOT EXISTS schema_migrations (...), portable.
 std::string_view schema_migrations_sql();
+
+// What both appliers do, as templates over the connection (SqliteConnection or PgConnection).
+// Whether `version` is recorded as applied.
+template <class Db>
+bool applied(Db& db, int version) {
+  auto q = db.query("SELECT 1 FROM schema_migrations WHERE version = ?1");
+  q.bind(1, std::int64_t{version});
+  return q.step();
+}
+
+// Inside the caller's transaction: runs `first` (locks, the bookkeeping table), then applies `m` unless it is
+// recorded already (`run_sql` runs its statements) and records it; commits; true if it was applied. On an exception the
+// transaction is rolled back (an error of the rollback itself is dropped: the original failure is what the caller
+// reports) and the exception propagates.
+template <class Db, class First, class RunSql>
+bool apply_in_transaction(Db& db, const Migration& m, First&& first, RunSql&& run_sql) {
+  try {
+    first();
+    bool applied_now = false;
+    if (!applied(db, m.version)) {
+      run_sql(m.sql);
+      db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)")
+          .bind(1, std::int64_t{m.version})
+          .bind(2, m.name)
+          .bind(3, format_iso8601(SystemClock().now()))
+          .run();
+      applied_now = true;
+    }
+    db.exec("COMMIT");
+    return applied_now;
+  } catch (...) {
+    try {
+      if (db.in_transaction()) db.exec("ROLLBACK");
+    } catch (...) {  // NOLINT(bugprone-empty-catch): report the original failure
+    }
+    throw;
+  }
+}
 
 }  // namespace hearth::store

@@ -2,8 +2,6 @@
 
 #include <string>
 
-#include "core/clock.hpp"
-#include "core/time_format.hpp"
 #include "store/migrations/migrations.hpp"
 #include "store/postgres/pg_connection.hpp"
 
@@ -13,12 +11,6 @@ namespace {
 
 // The advisory lock key of hearth-call's migrations (any constant; "hearth" in ASCII).
 constexpr std::string_view lock_sql = "SELECT pg_advisory_xact_lock(106816451)";
-
-bool applied(PgConnection& db, int version) {
-  auto q = db.query("SELECT 1 FROM schema_migrations WHERE version = ?1");
-  q.bind(1, std::int64_t{version});
-  return q.step();
-}
 
 }  // namespace
 
@@ -35,27 +27,12 @@ int apply_pg_migrations(PgConnection& db) {
   int count = 0;
   for (const auto& m : migrations(Dialect::postgres)) {
     db.exec("BEGIN");
-    try {
-      // Serialises migrating nodes; CREATE TABLE IF NOT EXISTS itself is not safe against a concurrent one.
+    // Serialises migrating nodes; CREATE TABLE IF NOT EXISTS itself is not safe against a concurrent one.
+    const auto first = [&] {
       db.query(lock_sql).run();
       db.exec(schema_migrations_sql());
-      if (!applied(db, m.version)) {
-        db.exec(m.sql);
-        db.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)")
-            .bind(1, std::int64_t{m.version})
-            .bind(2, m.name)
-            .bind(3, format_iso8601(SystemClock().now()))
-            .run();
-        ++count;
-      }
-      db.exec("COMMIT");
-    } catch (...) {
-      try {
-        if (db.in_transaction()) db.exec("ROLLBACK");
-      } catch (...) {  // NOLINT(bugprone-empty-catch): report the original failure
-      }
-      throw;
-    }
+    };
+    if (apply_in_transaction(db, m, first, [&](const std::string& sql) { db.exec(sql); })) ++count;
   }
   return count;
 }

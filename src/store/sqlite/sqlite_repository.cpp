@@ -6,6 +6,7 @@
 #include "store/migrations/sqlite_migrations.hpp"
 #include "store/session_json.hpp"
 #include "store/session_row.hpp"
+#include "store/session_sql.hpp"
 
 namespace hearth::store {
 
@@ -15,21 +16,6 @@ namespace {
 
 constexpr int max_history_limit = 100;
 
-// unrecorded_end (?9) marks an ended session for record_ended(); active_participants (?10) is for sampling.
-constexpr std::string_view insert_session_sql =
-    "INSERT INTO call_sessions (session_id, session_type, initiator_id, status, created_at, deadline_at, "
-    "end_reason, document, unrecorded_end, active_participants) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
-// A user listed twice (or the initiator also invited) keeps the first role.
-constexpr std::string_view insert_member_sql =
-    "INSERT INTO call_members (session_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4) "
-    "ON CONFLICT DO NOTHING";
-// SET expressions see the row as it was: the session is marked for record_ended() by the write that ends it,
-// and only by that one (a marker already cleared by recording stays cleared).
-constexpr std::string_view update_session_sql =
-    "UPDATE call_sessions SET document = ?2, status = ?3, deadline_at = ?4, end_reason = ?5, "
-    "active_participants = ?6, "
-    "unrecorded_end = CASE WHEN ?3 = 'ended' AND status <> 'ended' THEN ?7 ELSE unrecorded_end END "
-    "WHERE session_id = ?1";
 constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
 
 // History reads call_members backwards along its key (user_id, created_at, session_id).
@@ -49,13 +35,6 @@ constexpr std::string_view count_by_status_sql =
 constexpr std::string_view due_sql =
     "SELECT session_id FROM call_sessions WHERE status IN ('waiting', 'active') AND deadline_at <= ?1 "
     "ORDER BY deadline_at, session_id LIMIT ?2";
-
-void bind_end_reason(SqliteQuery& q, int index, calls::EndReason reason) {
-  if (reason == calls::EndReason::none)
-    q.bind_null(index);
-  else
-    q.bind(index, to_string(reason));
-}
 
 }  // namespace
 
@@ -136,30 +115,7 @@ void SqliteRepository::rollback_to_savepoint() {
 }
 
 void SqliteRepository::insert(const CallSession& s) {
-  const std::string document = to_json_text(s);
-  const std::int64_t created_ms = to_epoch_ms(s.created_at);
-  {
-    auto q = db_.query(insert_session_sql);
-    q.bind(1, s.session_id)
-        .bind(2, to_string(s.session_type))
-        .bind(3, s.initiator_id)
-        .bind(4, to_string(s.status))
-        .bind(5, created_ms)
-        .bind(6, to_epoch_ms(s.deadline))
-        .bind(8, document)
-        .bind(10, std::int64_t{s.active_count()});
-    bind_end_reason(q, 7, s.end_reason);
-    if (s.status == calls::Status::ended)
-      q.bind(9, end_ms(s));
-    else
-      q.bind_null(9);
-    q.run();
-  }
-  const auto add_member = [&](const std::string& user_id, std::string_view role) {
-    db_.query(insert_member_sql).bind(1, s.session_id).bind(2, user_id).bind(3, role).bind(4, created_ms).run();
-  };
-  add_member(s.initiator_id, "initiator");
-  for (const auto& user_id : s.invitees) add_member(user_id, "invitee");
+  session_sql::insert_rows(db_, s);
   record_events(nullptr, s);
   cache_.put(s);
 }
@@ -194,17 +150,7 @@ void SqliteRepository::update(const CallSession& s) {
   cache_.put(s);
 }
 
-void SqliteRepository::write(const CallSession& s) {
-  const std::string document = to_json_text(s);
-  {
-    auto q = db_.query(update_session_sql);
-    q.bind(1, s.session_id).bind(2, document).bind(3, to_string(s.status)).bind(4, to_epoch_ms(s.deadline));
-    bind_end_reason(q, 5, s.end_reason);
-    q.bind(6, std::int64_t{s.active_count()}).bind(7, end_ms(s));
-    q.run();
-  }
-  if (db_.changes() == 0) throw StoreError(errc::not_found, "no call session " + s.session_id);
-}
+void SqliteRepository::write(const CallSession& s) { session_sql::update_row(db_, s); }
 
 void SqliteRepository::write_pending() {
   for (const auto* s : pending_.unwritten()) {
