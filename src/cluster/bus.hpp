@@ -39,7 +39,8 @@ class Bus {
   // The other nodes whose heartbeat has not expired, as last seen.
   virtual std::vector<std::string> alive_nodes() const = 0;
 
-  // Set before start().
+  // Set before start(). The handler's views are valid only during the call (they point into the received frame):
+  // copy what must outlive it.
   virtual void on_message(MessageHandler handler) = 0;
   virtual void on_state(StateHandler handler) = 0;
 

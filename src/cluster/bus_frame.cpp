@@ -1,5 +1,6 @@
 #include "cluster/bus_frame.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include "cluster/node_id.hpp"
@@ -27,22 +28,46 @@ Error bad(std::string what) { return make_error(errc::invalid_argument, "bus fra
 
 }  // namespace
 
-FrameWriter::FrameWriter(std::string_view origin, std::uint64_t incarnation)
-    : origin_(origin), incarnation_(incarnation) {
+FrameWriter::FrameWriter(std::string_view origin, std::uint64_t incarnation, FrameLayout layout)
+    : origin_(origin), incarnation_(incarnation), layout_(layout) {
   if (!valid_node_id(origin)) throw std::invalid_argument("bus frame: invalid origin node id");
-  buf_.resize(header_size(origin_.size()));
+  clear();
+}
+
+std::size_t FrameWriter::bound() const noexcept {
+  const std::size_t rooms = layout_.headroom + layout_.tailroom;
+  return layout_.max_frame > std::numeric_limits<std::size_t>::max() - rooms ? std::numeric_limits<std::size_t>::max()
+                                                                             : layout_.max_frame + rooms;
+}
+
+bool FrameWriter::fits(std::size_t message_size) const noexcept {
+  return empty() ||
+         (message_size <= layout_.max_frame && size_ + frame_message_overhead <= layout_.max_frame - message_size);
+}
+
+void FrameWriter::grow(std::size_t needed) {
+  // Doubling as std::string would, but never past bound() (below malloc's mmap threshold for the bus), unless one
+  // message needs more. A fresh string: libstdc++'s reserve() doubles the old capacity whatever it is asked for.
+  std::string bigger;
+  bigger.reserve(std::max(needed, std::min(2 * buf_.capacity(), bound())));
+  bigger.append(buf_);
+  buf_.swap(bigger);
 }
 
 void FrameWriter::add(std::string_view message) {
+  if (finished_) throw std::logic_error("bus frame: add() after finish() without clear()");
+  const std::size_t needed = buf_.size() + frame_message_overhead + message.size() + layout_.tailroom;
+  if (needed > buf_.capacity()) grow(needed);
   char len[frame_message_overhead];
   put_be(len, message.size(), 4);
   buf_.append(len, sizeof len);
   buf_.append(message);
+  size_ += frame_message_overhead + message.size();
   ++count_;
 }
 
-std::string FrameWriter::finish(std::uint64_t sequence) {
-  char* p = buf_.data();
+std::string_view FrameWriter::finish(std::uint64_t sequence) {
+  char* p = buf_.data() + layout_.headroom;
   p[0] = static_cast<char>(frame_version);
   p[1] = static_cast<char>(origin_.size());
   origin_.copy(p + 2, origin_.size());
@@ -50,10 +75,27 @@ std::string FrameWriter::finish(std::uint64_t sequence) {
   put_be(p, incarnation_, 8);
   put_be(p + 8, sequence, 8);
   put_be(p + 16, count_, 4);
-  std::string out = std::move(buf_);
-  buf_.assign(header_size(origin_.size()), '\0');
+  finished_ = true;
+  return std::string_view(buf_).substr(layout_.headroom, size_);
+}
+
+std::string_view FrameWriter::wrap(std::string_view head, std::string_view tail) {
+  if (!finished_ || head.size() > layout_.headroom || tail.size() > layout_.tailroom ||
+      buf_.size() != layout_.headroom + size_)
+    throw std::logic_error("bus frame: wrap() needs a finished frame, once, and room for what goes around it");
+  const std::size_t at = layout_.headroom - head.size();
+  head.copy(buf_.data() + at, head.size());
+  buf_.append(tail);  // within the capacity add() reserved
+  return std::string_view(buf_).substr(at);
+}
+
+void FrameWriter::clear() {
+  if (buf_.capacity() > bound()) std::string().swap(buf_);
+  size_ = header_size(origin_.size());
+  if (const std::size_t needed = layout_.headroom + size_ + layout_.tailroom; needed > buf_.capacity()) grow(needed);
+  buf_.resize(layout_.headroom + size_);
   count_ = 0;
-  return out;
+  finished_ = false;
 }
 
 Result<FrameView> parse_frame(std::string_view bytes) {

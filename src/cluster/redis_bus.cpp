@@ -1,5 +1,7 @@
 #include "cluster/redis_bus.hpp"
 
+#include <charconv>
+#include <deque>
 #include <mutex>
 #include <random>
 #include <stdexcept>
@@ -34,6 +36,32 @@ struct Counter {
 // Origins remembered for duplicate detection; a cluster has far fewer nodes (past it the memory starts over).
 constexpr std::size_t max_origins = 4096;
 
+// Emptied frame writers kept with their buffers for the next frames (a busy turn fills several per destination).
+constexpr std::size_t max_spare_frames = 16;
+
+// `PUBLISH <channel> <frame>` in Redis' protocol, written around the frame in its writer's buffer: the head goes in
+// the headroom, "\r\n" after it.
+constexpr std::string_view publish_start = "*3\r\n$7\r\nPUBLISH\r\n$";
+constexpr std::string_view channel_prefix = RedisBus::channel_prefix;
+constexpr std::string_view publish_tail = "\r\n";
+// The longest head: a channel of the longest node id (2 digits of length), a frame length of 20 digits.
+constexpr std::size_t publish_headroom =
+    publish_start.size() + 2 + 2 + channel_prefix.size() + max_node_id_length + 3 + 20 + 2;
+
+void append_number(std::string& out, std::size_t n) {
+  char digits[24];
+  out.append(digits, static_cast<std::size_t>(std::to_chars(digits, digits + sizeof digits, n).ptr - digits));
+}
+
+// The head for `to`'s channel and a frame of `frame_size` bytes, in `out` (a buffer reused: no allocation).
+void publish_head(std::string& out, std::string_view to, std::size_t frame_size) {
+  out.assign(publish_start);
+  append_number(out, channel_prefix.size() + to.size());
+  out.append("\r\n").append(channel_prefix).append(to).append("\r\n$");
+  append_number(out, frame_size);
+  out.append("\r\n");
+}
+
 }  // namespace
 
 struct RedisBus::Core : std::enable_shared_from_this<Core> {
@@ -46,17 +74,25 @@ struct RedisBus::Core : std::enable_shared_from_this<Core> {
         sub(RedisConnection::create(strand, url, opts.connection, "redis bus (subscribe)")),
         heartbeat_timer(strand) {}
 
+  // One destination's frames not yet published, oldest first; the last one takes new messages while they fit.
+  struct Outbox {
+    std::deque<FrameWriter> frames;
+    std::size_t bytes = 0;  // their size, for max_queue_bytes
+  };
+
   // --- on any thread, under mu ---
   bool queue_locked(std::string_view to, std::string_view message);
+  FrameWriter writer_locked();
+  void recycle_locked(FrameWriter&& frame);
 
   // --- on the strand ---
   void do_start();
   void do_stop(bool graceful);
   void on_connection_state();
   void flush();
-  void publish(const std::string& to, std::string frame, std::uint32_t count);
+  void publish(std::string_view to, FrameWriter& frame);
   void on_published(std::uint32_t count, const Result<RedisReply>& reply);
-  void on_frame(const std::string& payload);
+  void on_frame(std::string_view payload);
   void heartbeat();
   void on_time(const Result<RedisReply>& reply);
   void on_alive(const Result<RedisReply>& reply);
@@ -71,15 +107,18 @@ struct RedisBus::Core : std::enable_shared_from_this<Core> {
   StateHandler on_state;
   std::atomic<bool> started{false}, stopped{false}, is_up{false};
 
-  mutable std::mutex mu;  // guards out, flush_posted, alive
-  std::unordered_map<std::string, FrameWriter, StringHash, std::equal_to<>> out;
+  mutable std::mutex mu;  // guards out, spare, flush_posted, alive
+  std::unordered_map<std::string, Outbox, StringHash, std::equal_to<>> out;
+  std::vector<FrameWriter> spare;  // emptied, buffers kept (at most max_spare_frames)
   bool flush_posted = false;
   std::vector<std::string> alive;
 
   // Strand only.
   std::uint64_t next_sequence = 1;
-  bool publish_blocked = false;  // frames wait for the publishing connection's pending commands to go down
-  bool publish_failing = false;  // the last PUBLISH failed (logged once)
+  bool publish_blocked = false;         // frames wait for the publishing connection's pending commands to go down
+  std::size_t publishes_in_flight = 0;  // PUBLISH commands sent and not yet answered
+  std::string head;                     // a PUBLISH's head, before it goes in front of its frame
+  bool publish_failing = false;         // the last PUBLISH failed (logged once)
   struct Seen {
     std::uint64_t incarnation;
     std::uint64_t sequence;
@@ -164,9 +203,15 @@ bool RedisBus::broadcast(std::string message) {
 
 bool RedisBus::Core::queue_locked(std::string_view to, std::string_view message) {
   auto it = out.find(to);
-  if (it == out.end()) it = out.try_emplace(std::string(to), node_id, incarnation).first;
-  if (it->second.size() + frame_message_overhead + message.size() > options.max_queue_bytes) return false;
-  it->second.add(message);
+  if (it == out.end()) it = out.try_emplace(std::string(to)).first;
+  Outbox& box = it->second;
+  if (box.bytes + frame_message_overhead + message.size() > options.max_queue_bytes) return false;
+  const bool fresh = box.frames.empty() || !box.frames.back().fits(message.size());
+  if (fresh) box.frames.push_back(writer_locked());
+  FrameWriter& frame = box.frames.back();
+  const std::size_t before = fresh ? 0 : frame.size();
+  frame.add(message);
+  box.bytes += frame.size() - before;
   if (!flush_posted) {
     flush_posted = true;
     asio::post(strand, [self = shared_from_this()] { self->flush(); });
@@ -174,44 +219,81 @@ bool RedisBus::Core::queue_locked(std::string_view to, std::string_view message)
   return true;
 }
 
-void RedisBus::Core::flush() {
-  struct Ready {
-    std::string to;
-    std::string frame;
-    std::uint32_t count;
-  };
-  std::vector<Ready> ready;
-  {
-    std::lock_guard lock(mu);
-    flush_posted = false;
-    const bool can_send = is_up && !stopped && pub->up();
-    for (auto& [to, writer] : out) {
-      if (writer.empty()) continue;
-      if (!can_send) {
-        messages_dropped.add(writer.count());
-        (void)writer.finish(0);
-        continue;
-      }
-      if (pub->pending() + ready.size() >= options.connection.max_pending) {
-        publish_blocked = true;  // the rest waits in its queue for answers
-        break;
-      }
-      const std::uint32_t count = writer.count();
-      ready.push_back({to, writer.finish(next_sequence++), count});
-    }
-  }
-  for (auto& r : ready) publish(r.to, std::move(r.frame), r.count);
+FrameWriter RedisBus::Core::writer_locked() {
+  if (spare.empty())
+    return FrameWriter(node_id, incarnation, {publish_headroom, publish_tail.size(), options.max_frame_bytes});
+  FrameWriter w = std::move(spare.back());
+  spare.pop_back();
+  return w;
 }
 
-void RedisBus::Core::publish(const std::string& to, std::string frame, std::uint32_t count) {
-  const std::string channel = channel_of(to);
-  auto sent = pub->command({"PUBLISH", channel, frame}, [self = shared_from_this(), count](Result<RedisReply> reply) {
-    self->on_published(count, reply);
-  });
-  if (!sent) messages_dropped.add(count);
+void RedisBus::Core::recycle_locked(FrameWriter&& frame) {
+  if (spare.size() >= max_spare_frames) return;
+  frame.clear();  // a buffer a large message grew is given back here
+  spare.push_back(std::move(frame));
+}
+
+void RedisBus::Core::flush() {
+  // In passes of one frame per destination (none waits behind another's backlog), published outside the lock.
+  struct Ready {
+    std::string to;
+    FrameWriter frame;
+  };
+  std::vector<Ready> ready;
+  std::unique_lock lock(mu);
+  flush_posted = false;
+  for (;;) {
+    for (auto& r : ready) recycle_locked(std::move(r.frame));
+    ready.clear();
+    const bool can_send = is_up && !stopped && pub->up();
+    for (auto& [to, box] : out) {
+      if (box.frames.empty()) continue;
+      if (!can_send) {
+        for (auto& frame : box.frames) {
+          messages_dropped.add(frame.count());
+          recycle_locked(std::move(frame));
+        }
+        box.frames.clear();
+        box.bytes = 0;
+        continue;
+      }
+      // The rest waits in its queue for answers: too many commands pending, or the socket did not take the last
+      // PUBLISH whole (hiredis holds the rest; its answer comes once it is written).
+      if (pub->pending() + ready.size() >= options.connection.max_pending ||
+          (publishes_in_flight > 0 && pub->unsent_bytes() > 0)) {
+        publish_blocked = true;
+        break;
+      }
+      box.bytes -= box.frames.front().size();
+      ready.push_back({to, std::move(box.frames.front())});
+      box.frames.pop_front();
+    }
+    if (ready.empty()) return;
+    lock.unlock();
+    for (auto& r : ready) publish(r.to, r.frame);
+    lock.lock();
+    if (publish_blocked) {
+      for (auto& r : ready) recycle_locked(std::move(r.frame));
+      return;
+    }
+  }
+}
+
+void RedisBus::Core::publish(std::string_view to, FrameWriter& frame) {
+  const std::uint32_t count = frame.count();
+  const std::size_t frame_size = frame.finish(next_sequence++).size();
+  publish_head(head, to, frame_size);
+  const std::string_view command = frame.wrap(head, publish_tail);
+  auto sent = pub->formatted_command(
+      command, [self = shared_from_this(), count](Result<RedisReply> reply) { self->on_published(count, reply); });
+  if (sent)
+    ++publishes_in_flight;
+  else
+    messages_dropped.add(count);
 }
 
 void RedisBus::Core::on_published(std::uint32_t count, const Result<RedisReply>& reply) {
+  --publishes_in_flight;
   if (!reply || reply->is_error()) {
     messages_dropped.add(count);
     // Once per run of failures (a lost connection fails every PUBLISH in flight at once).
@@ -232,7 +314,7 @@ void RedisBus::Core::on_published(std::uint32_t count, const Result<RedisReply>&
 
 // --- receiving -------------------------------------------------------------------------------------------------------
 
-void RedisBus::Core::on_frame(const std::string& payload) {
+void RedisBus::Core::on_frame(std::string_view payload) {
   if (stopped) return;
   auto frame = parse_frame(payload);
   if (!frame) {
@@ -268,7 +350,7 @@ void RedisBus::Core::do_start() {
   pub->on_state(state);
   sub->on_state(state);
   sub->subscribe(channel_of(node_id));
-  sub->on_message([weak](std::string, std::string payload) {
+  sub->on_message([weak](std::string_view, std::string_view payload) {
     if (auto self = weak.lock()) self->on_frame(payload);
   });
   pub->start();
@@ -342,7 +424,7 @@ void RedisBus::Core::on_alive(const Result<RedisReply>& reply) {
   alive = std::move(nodes);
   // Forget the empty queues of nodes that are gone (sequence numbers are per process, so nothing is lost).
   std::erase_if(out, [this](const auto& kv) {
-    return kv.second.empty() && std::find(alive.begin(), alive.end(), kv.first) == alive.end();
+    return kv.second.frames.empty() && std::find(alive.begin(), alive.end(), kv.first) == alive.end();
   });
 }
 

@@ -8,15 +8,20 @@
 //
 // Sending: send() appends the message to its destination's frame (cluster/bus_frame.hpp) under a short lock; the
 // first message queued posts one flush, which runs after what the caller's turn of the event loop queued, and
-// sends every destination's frame as ONE `PUBLISH hearth:node:<to> <frame>`. A frame carries this process's
-// incarnation (random per start) and a sequence number shared by all its frames. Backpressure: while the
-// publishing connection has `max_pending` commands unanswered, frames wait in their queue; a queue holds at most
-// `max_queue_bytes` (past it send() returns false and the drop is counted).
+// sends each destination's frame as ONE `PUBLISH hearth:node:<to> <frame>`. A frame holds at most
+// `max_frame_bytes` (the next message starts a new frame; a larger message goes alone), so a busy turn sends several,
+// in order. A frame carries this process's incarnation (random per start) and a sequence number shared by all its
+// frames. Copies: frames are built in buffers kept from one flush to the next (one that a large message grew is
+// given back), the PUBLISH is written around the frame in that same buffer and copied once, into hiredis, which
+// writes it at once (cluster/redis_connection.hpp). Backpressure: while the publishing connection has `max_pending`
+// commands unanswered, or the socket does not take what was written, frames wait in their queue; a queue holds at
+// most `max_queue_bytes` (past it send() returns false and the drop is counted).
 // Delivery is Redis pub/sub's: at most once. What is published while the destination's subscription is down (or
 // between a publish and a lost connection) is lost, never reordered; the state handler says when that can happen.
 // Receiving: frames from this node, and frames whose sequence is not above the last seen for their origin's
 // incarnation (duplicates), are dropped; a new incarnation of an origin (it restarted) starts over. Messages are
-// handed to the message handler in frame order.
+// handed to the message handler in frame order, straight from the subscribed connection's read: the views it gets
+// point into hiredis' reply and are valid only during the call (a handler copies what it keeps).
 // Heartbeat: every `heartbeat_interval` while up: ZADD this node with expiry now + `node_ttl`, ZREMRANGEBYSCORE of
 // entries expired more than `forget_after` ago, ZRANGEBYSCORE of the unexpired ones -> alive_nodes(). stop()
 // removes this node's entry (ZREM) before closing; a node that dies expires after `node_ttl`.
@@ -47,6 +52,9 @@ struct RedisBusOptions {
   std::chrono::milliseconds node_ttl{5000};        // a node whose heartbeat is older is dead
   std::chrono::milliseconds forget_after{60'000};  // expired heartbeats are removed from the set after this
   std::size_t max_queue_bytes = 4u << 20;          // per destination, queued and not yet published
+  // Per PUBLISH (a larger message goes alone). Below malloc's mmap threshold (128 KiB) even once hiredis' output
+  // buffer doubles around the command, so the buffers it takes come from the heap, not fresh pages.
+  std::size_t max_frame_bytes = 63u << 10;
   RedisConnectionOptions connection;
 };
 
@@ -68,7 +76,8 @@ class RedisBus final : public Bus {
   using ReplyHandler = std::function<void(Result<RedisReply>)>;
 
   inline static const std::string nodes_key = "hearth:nodes";
-  static std::string channel_of(std::string_view node_id) { return "hearth:node:" + std::string(node_id); }
+  static constexpr std::string_view channel_prefix = "hearth:node:";
+  static std::string channel_of(std::string_view node_id) { return std::string(channel_prefix).append(node_id); }
 
   // Throws std::invalid_argument with a message naming the problem for a node id that is not [a-z0-9-]{1,32} or
   // a REDIS_URL that parse_redis_url refuses. Connects only at start().

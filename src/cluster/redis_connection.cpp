@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <optional>
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
@@ -33,6 +36,34 @@ bool changes_mode(std::string_view name) {
 }
 
 std::string ms(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
+
+// hiredis frees its input buffer once it is read if it holds more than this (its default is 16 KiB): above the bus's
+// frames (cluster/redis_bus.hpp) and what hiredis' doubling makes of them, so that they do not regrow it each time.
+constexpr std::size_t kept_read_buffer = 256u << 10;
+
+// `<digits>\r\n` at `at`: the number, `at` moved past it.
+std::optional<std::size_t> resp_number(std::string_view s, std::size_t& at) {
+  const auto eol = s.find("\r\n", at);
+  if (eol == std::string_view::npos || eol == at) return std::nullopt;
+  std::size_t n = 0;
+  const auto [end, ec] = std::from_chars(s.data() + at, s.data() + eol, n);
+  if (ec != std::errc{} || end != s.data() + eol) return std::nullopt;
+  at = eol + 2;
+  return n;
+}
+
+// The name of a command in Redis' protocol (`*<n>\r\n$<len>\r\n<name>\r\n...`); nothing if its head is not that.
+std::optional<std::string_view> resp_command_name(std::string_view command) {
+  std::size_t at = 1;
+  if (command.empty() || command[0] != '*') return std::nullopt;
+  const auto args = resp_number(command, at);
+  if (!args || *args == 0 || at >= command.size() || command[at] != '$') return std::nullopt;
+  ++at;
+  const auto len = resp_number(command, at);
+  if (!len || command.size() - at < 2 || *len > command.size() - at - 2 || command.substr(at + *len, 2) != "\r\n")
+    return std::nullopt;
+  return command.substr(at, *len);
+}
 
 }  // namespace
 
@@ -142,6 +173,7 @@ void RedisConnection::connect_to(const std::string& ip) {
     return fail(why);
   }
   ac_ = ac;
+  ac->c.reader->maxbuf = kept_read_buffer;
   ac->data = this;
   ac->ev.data = this;
   ac->ev.addRead = &Hooks::add_read;
@@ -271,18 +303,45 @@ void RedisConnection::on_closed(std::string reason) {
 
 // --- commands --------------------------------------------------------------------------------------------------------
 
-Result<void> RedisConnection::command(std::span<const std::string_view> args, ReplyHandler on_reply) {
+Result<void> RedisConnection::check_command(std::string_view name) const {
   if (state_ != State::up)
     return make_error(errc::unavailable,
                       "redis: not connected" + (last_error_.empty() ? std::string() : " (" + last_error_ + ")"));
   if (!channels_.empty()) return make_error(errc::internal, "redis: a subscribed connection runs no commands");
-  if (args.empty()) return make_error(errc::invalid_argument, "redis: empty command");
-  if (changes_mode(args[0]))
-    return make_error(errc::invalid_argument, "redis: " + std::string(args[0]) + " is not allowed on this connection");
+  if (changes_mode(name))
+    return make_error(errc::invalid_argument, "redis: " + std::string(name) + " is not allowed on this connection");
   if (pending_.size() >= options_.max_pending)
     return make_error(errc::unavailable,
                       "redis: " + std::to_string(pending_.size()) + " commands waiting for an answer");
+  return {};
+}
+
+Result<void> RedisConnection::command(std::span<const std::string_view> args, ReplyHandler on_reply) {
+  if (args.empty()) return make_error(errc::invalid_argument, "redis: empty command");
+  if (auto ok = check_command(args[0]); !ok) return ok;
   return send_argv(args, std::move(on_reply));
+}
+
+Result<void> RedisConnection::formatted_command(std::string_view command, ReplyHandler on_reply) {
+  const auto name = resp_command_name(command);
+  if (!name) return make_error(errc::invalid_argument, "redis: a formatted command must be in Redis' protocol");
+  if (auto ok = check_command(*name); !ok) return ok;
+  // hiredis asks for a writable socket as it queues the command; we write right after instead (write_out()).
+  writing_now_ = true;
+  const int queued = redisAsyncFormattedCommand(ac_, &Hooks::on_reply, this, command.data(), command.size());
+  writing_now_ = false;
+  if (queued != REDIS_OK) return make_error(errc::unavailable, "redis: the connection is closing");
+  pending_.push_back({SteadyClock::now(), std::move(on_reply)});
+  write_out();
+  return {};
+}
+
+std::size_t RedisConnection::unsent_bytes() const noexcept { return ac_ ? sdslen(ac_->c.obuf) : 0; }
+
+void RedisConnection::write_out() {
+  const auto gen = gen_;
+  redisAsyncHandleWrite(ac_);  // a failure closes the context: the pending handlers get errc::unavailable
+  if (gen == gen_ && want_write_ && !writing_) wait_write();
 }
 
 Result<void> RedisConnection::send_argv(std::span<const std::string_view> args, ReplyHandler handler) {
@@ -327,11 +386,16 @@ void RedisConnection::on_subscribe_reply(void* r) {
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3 || !is_string(reply->element[0])) return;
   const std::string_view kind(reply->element[0]->str, reply->element[0]->len);
   if (kind == "message" && is_string(reply->element[1]) && is_string(reply->element[2])) {
-    if (!on_message_) return;
-    asio::post(ex_, [self = shared_from_this(), channel = std::string(reply->element[1]->str, reply->element[1]->len),
-                     payload = std::string(reply->element[2]->str, reply->element[2]->len)]() mutable {
-      if (self->state_ != State::stopped) self->on_message_(std::move(channel), std::move(payload));
-    });
+    if (!on_message_ || state_ == State::stopped) return;
+    // In place: hiredis frees the reply when this returns (MessageHandler).
+    try {
+      on_message_(std::string_view(reply->element[1]->str, reply->element[1]->len),
+                  std::string_view(reply->element[2]->str, reply->element[2]->len));
+    } catch (const std::exception& e) {
+      spdlog::error("{}: the message handler failed, message dropped: {}", name_, e.what());
+    } catch (...) {
+      spdlog::error("{}: the message handler failed, message dropped", name_);
+    }
   } else if (kind == "subscribe") {
     if (state_ == State::handshaking && subscribe_left_ > 0) {
       if (--subscribe_left_ == 0) became_up();
@@ -377,7 +441,7 @@ void RedisConnection::add_read() {
 
 void RedisConnection::add_write() {
   want_write_ = true;
-  if (!writing_) wait_write();
+  if (!writing_ && !writing_now_) wait_write();
 }
 
 void RedisConnection::wait_read() {

@@ -14,7 +14,12 @@
 // 0.14 cannot route a PING's reply in subscribed mode), so a silent death is noticed within keepalive + timeout.
 // Commands: at most `max_pending` unanswered; past it command() fails at once. Replies are copied (RedisReply) and
 // handed to the handler by a post, never from inside hiredis, so a handler may call anything.
-// A subscribed connection runs no commands of its own: command() is refused on it.
+// A subscribed connection runs no commands of its own: command() is refused on it. Its messages are NOT copied: the
+// message handler runs inside hiredis' read, with views into hiredis' reply, which is freed when the handler returns.
+// Buffers: the bus sends frames of up to ~64 KiB (cluster/redis_bus.hpp) and the bytes go through hiredis' own
+// buffers, which hiredis frees (output: once written; input: once read, if it holds more than its limit). So that
+// they do not come from fresh pages each time, formatted_command() writes at once (the output buffer holds one frame,
+// not a turn's worth) and the input buffer's limit is raised above a frame (redis_connection.cpp).
 //
 // Thread safety: every member runs on the executor given to create(), which must be serial (a strand, or an
 // io_context run by one thread). Handlers run there too, and none after stop().
@@ -57,7 +62,10 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
  public:
   using ReplyHandler = std::function<void(Result<RedisReply>)>;
   using StateHandler = std::function<void(bool up)>;
-  using MessageHandler = std::function<void(std::string channel, std::string payload)>;
+  // The views are valid only during the call (they point into hiredis' reply). It may call anything on this
+  // connection (stop() included: it takes effect once the handler returns); an exception it throws is logged and
+  // dropped there (it must not unwind through hiredis).
+  using MessageHandler = std::function<void(std::string_view channel, std::string_view payload)>;
 
   // `name` prefixes its log lines ("redis pub", "redis sub").
   static std::shared_ptr<RedisConnection> create(boost::asio::any_io_executor ex, RedisUrl url,
@@ -83,8 +91,17 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
     return command(std::span<const std::string_view>(args.begin(), args.size()), std::move(on_reply));
   }
 
+  // One command already in Redis' protocol (`*<n>\r\n$<len>\r\n<name>\r\n...`, e.g. formatted by the caller in a
+  // buffer it reuses): copied once, into hiredis' output buffer, and written to the socket at once (non-blocking:
+  // what the socket does not take waits for it to be writable). The same checks, handler and accounting as
+  // command(); a head that is not RESP is refused (errc::invalid_argument), the rest is the caller's to get right
+  // (Redis closes the connection on a protocol error).
+  Result<void> formatted_command(std::string_view command, ReplyHandler on_reply);
+
   bool up() const noexcept { return state_ == State::up; }
   std::size_t pending() const noexcept { return pending_.size(); }
+  // Bytes of commands given to hiredis and not yet written to the socket.
+  std::size_t unsent_bytes() const noexcept;
   // Why the last attempt or connection failed ("" if none did).
   const std::string& last_error() const noexcept { return last_error_; }
 
@@ -121,7 +138,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void arm_tick();
   void on_tick();
 
+  Result<void> check_command(std::string_view name) const;
   Result<void> send_argv(std::span<const std::string_view> args, ReplyHandler handler);
+  void write_out();
   bool send_subscribe(const std::string& channel);
   void wait_read();
   void wait_write();
@@ -149,7 +168,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   std::uint64_t gen_ = 0;            // counts contexts: stale completions of an older one are ignored
   std::optional<boost::asio::posix::stream_descriptor> sd_;
   bool want_read_ = false, want_write_ = false, reading_ = false, writing_ = false;
-  std::deque<Pending> pending_;     // in the order sent: Redis answers in order
+  bool writing_now_ = false;     // formatted_command() writes itself: hiredis' request for a writable socket can wait
+  std::deque<Pending> pending_;  // in the order sent: Redis answers in order
   std::size_t handshake_left_ = 0;  // AUTH/SELECT/PING answers still awaited
   std::size_t subscribe_left_ = 0;  // SUBSCRIBE confirmations still awaited
   bool destroying_ = false;

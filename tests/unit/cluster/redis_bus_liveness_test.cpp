@@ -44,6 +44,21 @@ TEST_F(RedisBusTest, StoppedServerIsDetectedByTheCommandTimeout) {
   ASSERT_TRUE(inbox(1).wait_messages(1));
 }
 
+TEST_F(RedisBusTest, PublishesLostWithTheConnectionAreCountedAsDropped) {
+  auto& a = add_bus("node-a");
+  add_bus("node-b");
+  ASSERT_TRUE(all_see_each_other());
+  const auto sa = inbox(0).state_count();
+  server_->pause();  // what is published now is written, never answered: lost when the command timeout closes
+  constexpr std::uint64_t total = 300;
+  for (std::uint64_t i = 0; i < total; ++i) ASSERT_TRUE(a.send("node-b", std::string(1000, 'x')));
+  ASSERT_TRUE(inbox(0).wait_state(false, sa, 4s));
+  EXPECT_TRUE(eventually([&] { return a.stats().messages_dropped == total; }, 2s)) << a.stats().messages_dropped;
+  EXPECT_EQ(a.stats().messages_sent, 0u);
+  server_->resume();
+  ASSERT_TRUE(inbox(0).wait_state(true, sa, 5s));
+}
+
 TEST_F(RedisBusTest, StoppedNodeLeavesAtOnceKilledNodeExpiresAfterTheTtl) {
   auto& a = add_bus("node-a");
   add_bus("node-b");

@@ -148,5 +148,97 @@ TEST_F(RedisConnectionTest, PendingBoundFailsFast) {
   EXPECT_TRUE(eventually([&] { return answered.load() == 4; }));
 }
 
+// A connection subscribed to `channel` on the test's strand; what it hears goes to `heard` (copied: the views die with
+// the call).
+struct Subscriber {
+  std::shared_ptr<RedisConnection> conn;
+  std::mutex mu;
+  std::vector<std::string> heard;
+  std::atomic<bool> up{false};
+
+  std::vector<std::string> got() {
+    std::lock_guard lock(mu);
+    return heard;
+  }
+};
+
+TEST_F(RedisConnectionTest, FormattedCommandsGoOutAsTheyAreAndMessagesArriveInPlace) {
+  RedisServer server;
+  connect(server.url());
+  auto u = parse_redis_url(server.url());
+  ASSERT_TRUE(u);
+  Subscriber sub;
+  sub.conn = RedisConnection::create(strand_, *u, {}, "test sub");
+  sub.conn->subscribe("ch");
+  sub.conn->on_state([&sub](bool up) { sub.up = up; });
+  sub.conn->on_message([&sub](std::string_view channel, std::string_view payload) {
+    std::lock_guard lock(sub.mu);
+    sub.heard.push_back(std::string(channel) + "=" + std::string(payload));
+  });
+  on_strand([&] { sub.conn->start(); });
+  ASSERT_TRUE(eventually([&] { return up_.load() && sub.up.load(); }));
+
+  auto formatted = [&](std::string command) {
+    std::promise<Result<RedisReply>> done;
+    auto sent = on_strand([&] {
+      auto r =
+          conn_->formatted_command(command, [&done](Result<RedisReply> reply) { done.set_value(std::move(reply)); });
+      if (r && command.size() < 1000) {
+        EXPECT_EQ(conn_->unsent_bytes(), 0u);  // written at once (a small command, an idle loopback socket)
+      }
+      return r;
+    });
+    if (!sent) return Result<RedisReply>(sent.error());
+    return done.get_future().get();
+  };
+  const std::string binary("a\0b\r\n$*3", 9);
+  auto published = formatted("*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$9\r\n" + binary + "\r\n");
+  ASSERT_TRUE(published) << published.error().message;
+  EXPECT_EQ(published->integer, 1);  // one subscriber
+  ASSERT_TRUE(eventually([&] { return sub.got().size() == 1; }));
+  EXPECT_EQ(sub.got()[0], "ch=" + binary);
+
+  // Larger than the socket takes at once: the rest is written when it is writable, the answer comes after.
+  const std::string big(8 << 20, 'b');
+  auto set = formatted("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$" + std::to_string(big.size()) + "\r\n" + big + "\r\n");
+  ASSERT_TRUE(set) << set.error().message;
+  EXPECT_EQ(set->str, "OK");
+  auto get = run({"GET", "big"});
+  ASSERT_TRUE(get);
+  EXPECT_TRUE(get->str == big);
+  EXPECT_EQ(on_strand([&] { return conn_->unsent_bytes(); }), 0u);
+  on_strand([&] { sub.conn->stop(); });
+}
+
+TEST_F(RedisConnectionTest, FormattedCommandsAreCheckedLikeTheOthers) {
+  RedisServer server;
+  RedisConnectionOptions options;
+  options.max_pending = 2;
+  connect(server.url(), options);
+  ASSERT_TRUE(eventually([&] { return up_.load(); }));
+  auto send = [&](std::string_view command) {
+    return on_strand([&] { return conn_->formatted_command(command, [](Result<RedisReply>) {}); });
+  };
+  for (std::string_view bad :
+       {"", "PING\r\n", "*1\r\n", "*0\r\n", "*1\r\n$4\r\nPIN", "*1\r\n$9\r\nPING\r\n", "*x\r\n$4\r\nPING\r\n",
+        "*1\r\n$-1\r\nPING\r\n", "*1\r\n$18446744073709551615\r\nPING\r\n"}) {
+    auto r = send(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().code, errc::invalid_argument) << bad;
+  }
+  auto subscribe = send("*2\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n");
+  ASSERT_FALSE(subscribe);
+  EXPECT_NE(subscribe.error().message.find("not allowed"), std::string::npos);
+  // The pending bound counts them: two in flight at most (sent in one strand turn, before any answer).
+  const int accepted = on_strand([&] {
+    int n = 0;
+    for (int i = 0; i < 5; ++i)
+      n += conn_->formatted_command("*1\r\n$4\r\nPING\r\n", [](Result<RedisReply>) {}) ? 1 : 0;
+    return n;
+  });
+  EXPECT_EQ(accepted, 2);
+  EXPECT_TRUE(eventually([&] { return on_strand([&] { return conn_->pending(); }) == 0; }));
+}
+
 }  // namespace
 }  // namespace hearth::cluster::test
