@@ -12,10 +12,15 @@
 //   left       session, user, socket, packet             the user left: drop that member here, then deliver
 //   users      packet, user…                             deliver to these users' sockets on this node
 //   ended      session, packet, user…                    the call ended: tell these users, close the room here
+//   quality    session, reporter, established ms or "", then per link: sender user, rtt, jitter, loss, local
+//              candidate type or "", remote candidate type or ""   a member's quality report, to the nodes holding
+//              the call's other members (each keeps the call's whole quality state)
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "calls/quality.hpp"
 
 namespace hearth::signaling {
 
@@ -27,6 +32,7 @@ enum class BusKind : char {
   left = 'L',
   users = 'U',
   ended = 'E',
+  quality = 'Q',
 };
 
 struct BusMessage {
@@ -39,6 +45,11 @@ std::string encode_bus_message(BusKind kind, std::initializer_list<std::string_v
                                const std::vector<std::string>& more = {});
 // nullopt for anything malformed (unknown kind, a length past the end, too few fields for the kind).
 std::optional<BusMessage> decode_bus_message(std::string_view text);
+
+// A quality report (user ids resolved) as a `quality` message, and back: nullopt if malformed (numbers that do not
+// parse or are out of range, an unknown candidate type, more than calls::kMaxQualityLinks links).
+std::string encode_quality_message(std::string_view session_id, const calls::QualityReport& report);
+std::optional<calls::QualityReport> decode_quality_report(const BusMessage& m);
 
 // The node holding `socket_id` ("n1.abc…" -> "n1"); empty for an id without a node prefix (a single node's).
 std::string_view node_of(std::string_view socket_id) noexcept;

@@ -198,6 +198,7 @@ void SignalingService::on_joined_elsewhere(const BusMessage& m) {
       hold_seat(rm.session_id(), user, old->socket_id, false);
       rm.remove_user(user);  // cancels its reconnect grace: the seat is no longer this node's
     }
+    rm.set_remote(socket_id, user);
     rm.broadcast(pkt, socket_id);
   });
 }
@@ -230,6 +231,7 @@ void SignalingService::on_bus_message(std::string_view from_node, std::string_vi
       if (auto r = room(f[0], false))
         r->run([this, user = std::string(f[1]), socket_id = std::string(f[2]),
                 pkt = std::make_shared<const std::string>(f[3])](CallRoom& rm) {
+          rm.drop_remote(user, socket_id);
           drop_member(rm, user, socket_id, pkt, false);
         });
       return;
@@ -241,7 +243,49 @@ void SignalingService::on_bus_message(std::string_view from_node, std::string_vi
     }
     case BusKind::ended:
       return close_locally(std::string(f[0]), f[1], std::vector<std::string>(f.begin() + 2, f.end()));
+    case BusKind::quality:
+      return on_quality_elsewhere(*m);
   }
+}
+
+// --- quality ---------------------------------------------------------------------------------------------------------
+// Every node holding members of a call keeps the call's whole quality state: a member's report (user ids resolved)
+// goes to the nodes of the call's other members, and each applies it as its own, so every member hears
+// connection_quality_changed and quality_bottleneck_changed from its own node, and a member joining anywhere gets the
+// current state. One of them, the smallest node id (keeps_quality), stores the summary and raises the alerts, so
+// neither is written twice; when it loses its last member, the next one takes over with the same state.
+
+bool SignalingService::keeps_quality(const CallRoom& rm) const {
+  if (!bus_) return true;
+  return std::none_of(rm.remote().begin(), rm.remote().end(),
+                      [this](const CallRoom::Remote& r) { return node_of(r.socket_id) < node_id_; });
+}
+
+void SignalingService::share_quality(const CallRoom& rm, const calls::QualityReport& report) {
+  if (!bus_ || rm.remote().empty()) return;
+  std::vector<std::string_view> nodes;
+  for (const auto& r : rm.remote())
+    if (const auto node = node_of(r.socket_id); std::find(nodes.begin(), nodes.end(), node) == nodes.end())
+      nodes.push_back(node);
+  const std::string message = encode_quality_message(rm.session_id(), report);
+  for (const auto node : nodes)
+    if (!bus_->send(node, message)) spdlog::debug("bus down: a quality report of {} not shared", rm.session_id());
+}
+
+void SignalingService::on_quality_elsewhere(const BusMessage& m) {
+  auto report = decode_quality_report(m);
+  if (!report) {
+    spdlog::warn("bus: malformed quality report ignored");
+    return;
+  }
+  auto r = room(m.fields[0], false);
+  if (!r) return;  // no member here (any more)
+  r->run([this, report = std::move(*report)](CallRoom& rm) {
+    if (rm.ended) return;
+    announce_quality(rm, rm.tracker().report(report));
+    rm.quality_unsaved = true;
+    save_quality(rm, false);
+  });
 }
 
 }  // namespace hearth::signaling

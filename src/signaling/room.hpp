@@ -61,6 +61,20 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   const std::vector<Member>& members() const noexcept { return members_; }
   // Sends a pre-encoded packet to every connected member but `except_socket_id`.
   void broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id = {}) const;
+  // The call's members on other nodes (a cluster): from the stored session at each join here, then from the joins
+  // and leaves the other nodes tell. Quality reports name their sockets, and the nodes they are on share the
+  // call's quality state. At most kMaxRemote (one per user; a user's newer socket replaces the older).
+  struct Remote {
+    std::string socket_id;
+    std::string user_id;
+  };
+  static constexpr std::size_t kMaxRemote = 64;
+  const std::vector<Remote>& remote() const noexcept { return remote_; }
+  const Remote* find_remote(std::string_view socket_id) const;
+  const Remote* find_remote_user(std::string_view user_id) const;
+  void set_remote(std::string_view socket_id, std::string_view user_id);
+  void drop_remote(std::string_view user_id, std::string_view socket_id = {});  // any socket of the user if empty
+
   bool ended = false;  // set when the call ended: the room takes no more members
   // The call's type (calls::SessionType) once counted in hearth_calls_active.
   int counted_type = -1;
@@ -79,6 +93,7 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   boost::asio::any_io_executor strand_;
   std::string session_id_;
   std::vector<Member> members_;  // at most MAX_CALL_PARTICIPANTS
+  std::vector<Remote> remote_;
 };
 
 }  // namespace hearth::signaling

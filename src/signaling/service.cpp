@@ -271,6 +271,12 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
       return start_grace(rm, *me, existed);
     }
 
+    if (bus_) {
+      rm.drop_remote(me->user_id);  // came here from another node
+      for (const auto& other : session.participants)
+        if (other.is_active && is_remote(other.socket_id) && !rm.find_user(other.user_id))
+          rm.set_remote(other.socket_id, other.user_id);
+    }
     const std::string answer = session_joined_json(session, rm, c.socket->id(), ice, bus_ ? &node_id_ : nullptr);
     c.socket->emit("call_session_joined", {answer});
     c.succeed("Joined call session", answer);
@@ -603,7 +609,10 @@ std::shared_ptr<const std::string> level_packet(const CallRoom& rm, const calls:
   const Member* m = nullptr;
   for (const auto& member : rm.members())
     if (member.user_id == c.user_id) m = &member;
-  const json::value socket_id = m ? json::value(m->socket_id) : json::value(nullptr);
+  const auto* remote = m ? nullptr : rm.find_remote_user(c.user_id);
+  const json::value socket_id = m        ? json::value(m->socket_id)
+                                : remote ? json::value(remote->socket_id)
+                                         : json::value(nullptr);
   json::object o{{"sessionId", rm.session_id()},
                  {"userId", c.user_id},
                  {"socketId", socket_id},
@@ -637,14 +646,16 @@ void SignalingService::quality_report(Context& ctx) {
     report.links.reserve(req.links.size());
     for (auto& link : req.links) {
       const Member* sender = rm.find_socket(link.socket_id);
-      if (!sender || sender == me) continue;  // a peer that left meanwhile, or nonsense: not scored
-      link.report.sender = sender->user_id;
+      const auto* remote = sender ? nullptr : rm.find_remote(link.socket_id);  // a member on another node
+      if ((!sender && !remote) || sender == me) continue;  // a peer that left meanwhile, or nonsense: not scored
+      link.report.sender = sender ? sender->user_id : remote->user_id;
       if (metrics_)
         metrics_->quality_link(link.report.local_candidate ? static_cast<std::size_t>(*link.report.local_candidate)
                                                            : metrics::kCandidateTypes.size());
       report.links.push_back(std::move(link.report));
     }
     const std::string user = me->user_id;  // `me` may move when announcing
+    share_quality(rm, report);
     announce_quality(rm, rm.tracker().report(report));
     rm.quality_unsaved = true;
     save_quality(rm, false);
@@ -667,7 +678,7 @@ void SignalingService::announce_quality(CallRoom& rm, const calls::QualityChange
   }
   if (changes.bottleneck_changed) rm.broadcast(bottleneck_packet(rm, rm.quality->bottleneck()));
   if (!changes.levels.empty() || changes.bottleneck_changed) rm.quality_unsaved = true;
-  if (alerts.empty()) return;
+  if (alerts.empty() || !keeps_quality(rm)) return;
   store_.execute<bool>(
       rm.session_id(),
       [id = rm.session_id(), alerts = std::move(alerts)](Repository& repo) -> Result<bool> {
@@ -689,7 +700,7 @@ void SignalingService::send_quality_state(CallRoom& rm, const realtime::socketio
 
 void SignalingService::save_quality(CallRoom& rm, bool now) {
   const auto at = clock_.now();
-  if (!rm.quality || !rm.quality_unsaved) return;
+  if (!rm.quality || !rm.quality_unsaved || !keeps_quality(rm)) return;
   if (!now && at - rm.quality_saved_at < options_.quality_save_interval) return;
   rm.quality_saved_at = at;
   rm.quality_unsaved = false;

@@ -109,6 +109,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void ice_servers(Context& ctx);  // get_ice_servers
   // On the room's strand: tells the call what changed in its quality; stores the summary when due (or `now`).
   void announce_quality(CallRoom& rm, const calls::QualityChanges& changes);
+  // Whether this node stores the call's quality summary and raises its alerts: of the nodes holding its members,
+  // the one with the smallest id (every such node has the whole state, cross_node.cpp); always on a single node.
+  bool keeps_quality(const CallRoom& rm) const;
+  // A report of a member here, to the nodes holding the call's other members.
+  void share_quality(const CallRoom& rm, const calls::QualityReport& report);
+  void on_quality_elsewhere(const BusMessage& m);
   void save_quality(CallRoom& rm, bool now);
   // On the room's strand: the current levels and bottleneck, for a socket that just joined.
   static void send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to);

@@ -1,10 +1,13 @@
 // Three nodes behind nginx (PostgreSQL, Redis): the signaling flows with the members of a call on different nodes —
 // an invitation to a user connected only to another node, relays between nodes in order, a second tab on another
-// node, media, leave and end heard everywhere, long-polling clients routed to their node by their sid.
+// node, media, leave and end heard everywhere, quality shared by the nodes of a call, long-polling clients routed to
+// their node by their sid.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { SECRET, endCall, getSession, initiateCall, makeUser, participantOf, putMedia } from '../e2e/lib/server.mjs';
+import {
+  API, SECRET, endCall, getSession, initiateCall, makeUser, participantOf, pollUntil, putMedia, rest,
+} from '../e2e/lib/server.mjs';
 import { closeAll, emitAck, expectAckError, expectAckOk, joinCall, roundTrip, waitFor } from '../e2e/lib/sockets.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 import { connectOn, nodeOf } from './lib/spread.mjs';
@@ -155,4 +158,31 @@ test('long-polling clients reach their node through nginx and relay across nodes
   assert.deepEqual(got, Array.from({ length: 50 }, (_, n) => n));
   assert.equal(nodeOf(a), 'n2');
   assert.equal(nodeOf(b), 'n3');
+});
+
+test('quality reports are shared by the nodes of a call: every member hears the levels, the summary is stored', async () => {
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((p) => makeUser(p));
+  const a = await connectOn(cluster, alice, 'n1');
+  const b = await connectOn(cluster, bob, 'n2');
+  const c = await connectOn(cluster, carol, 'n3');
+  const call = await initiateCall(lb, alice, [bob, carol]);
+  for (const s of [a, b, c]) await joinCall(s, call.sessionId);
+  // Bob (n2) receives alice (n1) badly: after two samples that agree, alice's level drops; all three nodes say so.
+  const levels = [a, c].map((s) => waitFor(s, 'connection_quality_changed', { where: (m) => m.userId === alice.userId && m.level !== 'good' && m.level !== 'excellent' }));
+  const bad = { socketId: a.id, rttMs: 900, jitterMs: 200, packetLossPct: 20 };
+  for (let i = 0; i < 2; i += 1) {
+    expectAckOk(await emitAck(b, 'call_quality_report', { sessionId: call.sessionId, links: [bad] }));
+    await new Promise((r) => setTimeout(r, 1100)); // one report a second per socket
+  }
+  const [onN1, onN3] = await Promise.all(levels);
+  assert.equal(onN1.level, onN3.level);
+  assert.equal(onN1.socketId, a.id);
+  // The summary is stored (by one node: the smallest id holding members, n1) and names both ends of the link.
+  await endCall(lb, alice, call.sessionId);
+  const summary = await pollUntil(async () => {
+    const r = await rest(lb, carol).get(`${API}/session/${call.sessionId}/quality`);
+    return r.status === 200 && r.body.data.participants.length >= 2 ? r.body.data : undefined;
+  }, { timeoutMs: 10_000 });
+  assert.ok(summary, 'a quality summary stored');
+  assert.deepEqual(summary.participants.map((p) => p.userId).sort(), [alice.userId, bob.userId].sort());
 });

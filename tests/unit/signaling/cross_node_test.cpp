@@ -2,6 +2,8 @@
 
 // Signaling across nodes (cross_node.cpp), in process: two real services ("n1", "n2") sharing one store, joined by
 // the in-process bus of fake_bus.hpp. Each client connects to one node, with that node's socket id prefix.
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "fake_bus.hpp"
@@ -197,6 +199,70 @@ TEST_F(CrossNodeTest, ADeadNodesSeatsEndAfterTheGraceUnlessTheUserCameBack) {
   EXPECT_EQ(s->find_participant("bob")->left_reason, calls::LeaveReason::disconnected);
   EXPECT_TRUE(s->find_participant("carol")->is_active);
   EXPECT_EQ(s->status, calls::Status::active);
+}
+
+// Quality across nodes: bob's reports (n2) reach alice's node (n1), which applies them as its own: alice hears how
+// bob receives her, and n1 — the smallest node id holding members — is the one that stores the summary.
+TEST_F(CrossNodeTest, QualityReportsAreSharedAndOneNodeStoresTheSummary) {
+  const auto id = create_call(calls::SessionType::group, {"bob", "carol"});
+  auto a = on1("alice");
+  auto b = on2("bob");
+  auto c = on2("carol");
+  ASSERT_TRUE(joins(*a, id));
+  ASSERT_TRUE(joins(*b, id));
+  ASSERT_TRUE(joins(*c, id));
+  settle();
+  const auto stored_summary = [&] {
+    std::optional<calls::QualitySummary> stored;
+    bool done = false;
+    store_.execute<std::optional<calls::QualitySummary>>(
+        [id](store::Repository& r) -> Result<std::optional<calls::QualitySummary>> { return r.load_quality(id); },
+        [&](Result<std::optional<calls::QualitySummary>> r) {
+          boost::asio::post(ioc_, [&, r = std::move(r)] {
+            if (r) stored = *r;
+            done = true;
+          });
+        });
+    run_until([&] { return done; });
+    return stored;
+  };
+  const json::object bad{{"socketId", a->socket()->id()}, {"rttMs", 900}, {"jitterMs", 200}, {"packetLossPct", 20}};
+  // With the bus down, bob's report stays on n2, which does not keep the call's quality: nothing is stored.
+  net_.up = false;
+  send(*b, "call_quality_report", json::object{{"sessionId", id}, {"links", json::array{bad}}});
+  settle();
+  EXPECT_FALSE(stored_summary().has_value());
+  net_.up = true;
+  clock_.advance(std::chrono::seconds(2));
+  // Bob receives alice (on n1) badly, twice in a row (a level changes on the second sample that agrees).
+  for (int i = 0; i < 2; ++i) {
+    send(*b, "call_quality_report", json::object{{"sessionId", id}, {"links", json::array{bad}}});
+    settle();
+    clock_.advance(std::chrono::seconds(2));
+  }
+  const auto level_of = [&](FakeClient& to, std::string_view user) -> std::string {
+    std::string level;
+    for (const auto& r : to.received())
+      if (r.event == "connection_quality_changed" && r.payload.at("userId").as_string() == user)
+        level = std::string(r.payload.at("level").as_string());
+    return level;
+  };
+  ASSERT_TRUE(run_until([&] { return !level_of(*a, "alice").empty(); }));  // told by n1, from bob's report on n2
+  EXPECT_EQ(level_of(*a, "alice"), level_of(*c, "alice"));
+  EXPECT_NE(level_of(*a, "alice"), "good");
+  for (const auto& r : a->received()) {
+    if (r.event == "connection_quality_changed" && r.payload.at("userId").as_string() == "bob") {
+      EXPECT_EQ(r.payload.at("socketId").as_string(), b->socket()->id());  // a member of the other node, named
+    }
+  }
+
+  // Stored once, by n1 (n2 holds bob's report but is not the keeper): the summary scores both ends of the link.
+  std::optional<calls::QualitySummary> stored;
+  ASSERT_TRUE(run_until([&] { return (stored = stored_summary()).has_value(); }));
+  std::vector<std::string> scored;
+  for (const auto& p : stored->participants) scored.push_back(p.user_id);
+  std::sort(scored.begin(), scored.end());
+  EXPECT_EQ(scored, (std::vector<std::string>{"alice", "bob"}));
 }
 
 }  // namespace
