@@ -21,6 +21,7 @@
 #                     machine it is in production, the node alone on its core like the baseline)
 #   --rate R          relays/s offered by the *-paced scenarios (default 40000: below what every target delivers here)
 #   --quick           a check of the script itself: 1 run of 2 s, 10 calls
+# With PG_STATS=1, PostgreSQL counts its statements (pg_stat_statements): <target>.<scenario>.<run>.pgstats.txt.
 # Each node runs as compare.sh runs hearth-call (HEARTH_THREADS=1, the event and REST limits raised, everything
 # else at its default: DATABASE_POOL_SIZE, Redis and PostgreSQL as Debian ships them, without persistence for Redis).
 # CPU per operation is summed over every server-side process (hearth-bench --server-pid, once per process, read
@@ -55,7 +56,7 @@ while (($#)); do
     --client-cpu) client_cpu=$2; shift 2 ;;
     --db-cpu) db_cpu=$2; shift 2 ;;
     --quick) runs=1; duration=2; calls=10; shift ;;
-    -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -138,7 +139,7 @@ start_postgres() {
   fi
   (cd "$PG_DIR" && exec taskset -c "$db_cpu" setpriv --reuid postgres --regid postgres --init-groups -- \
     "$PG_BIN/postgres" -D "$PG_DIR/data" -c listen_addresses=127.0.0.1 -c port="$PG_PORT" \
-    -c unix_socket_directories="$PG_DIR" -c max_connections=200 -c logging_collector=off \
+    -c unix_socket_directories="$PG_DIR" -c max_connections=200 -c logging_collector=off "${pg_stats_opts[@]}" \
     >"$PG_DIR/postgres.log" 2>&1) &
   PG_PID=$!
   for _ in $(seq 200); do
@@ -150,6 +151,22 @@ start_postgres() {
   psql_super "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'hearth') THEN
                 CREATE ROLE hearth LOGIN PASSWORD '$PG_PASSWORD'; END IF; END \$\$" >/dev/null
   psql_super "CREATE DATABASE hearth OWNER hearth" >/dev/null
+  if ((${#pg_stats_opts[@]})); then
+    pg_as "$PG_BIN/psql" -X -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d hearth -c 'CREATE EXTENSION pg_stat_statements' >/dev/null
+  fi
+}
+# With PG_STATS=1: PostgreSQL counts its statements (pg_stat_statements), written next to each run's JSON.
+pg_stats_opts=()
+[[ "${PG_STATS:-0}" == 1 ]] && pg_stats_opts=(-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all)
+# pg_stats FILE: the statements PostgreSQL ran, most frequent first.
+pg_stats() {
+  pg_as "$PG_BIN/psql" -X -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d hearth -c \
+    "SELECT calls, rows, round(total_exec_time::numeric, 1) AS exec_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+     FROM pg_stat_statements ORDER BY calls DESC LIMIT 40" >"$1" 2>&1 || true
+  pg_as "$PG_BIN/psql" -X -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d hearth -c \
+    "SELECT count(*) AS sessions, round(avg(octet_length(document))) AS document_bytes,
+            round(avg(pg_column_size(document))) AS stored_bytes FROM call_sessions;
+     SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd FROM pg_stat_user_tables WHERE n_tup_ins > 0" >>"$1" 2>&1 || true
 }
 # The postmaster and every process it has started (backends, checkpointer, WAL writer, …).
 postgres_pids() { echo "$PG_PID"; pgrep -P "$PG_PID" || true; }
@@ -309,6 +326,7 @@ for scenario in $scenarios; do
       taskset -c "$client_cpu" "$BENCH_BIN" $args "${url_args[@]}" --jwt-secret "$BENCH_SECRET" "${pid_args[@]}" \
         --json >"$file" || true
       [[ -s "$file" ]] || echo '{"errors":-1,"error_samples":["hearth-bench produced no output"]}' >"$file"
+      [[ -n "$PG_PID" && ${#pg_stats_opts[@]} -gt 0 ]] && pg_stats "$out/$target.$scenario.$run.pgstats.txt"
       node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
                console.log("   errors", r.errors, JSON.stringify(r.error_samples || []).slice(0, 300));
                process.exit(r.errors === 0 ? 0 : 1);' "$file" ||

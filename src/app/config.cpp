@@ -205,7 +205,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       ->envname("NODE_ID");
   add_database_option(cmd, raw);
   cmd.add_option("--database-pool-size", raw.database_pool_size,
-                 "PostgreSQL connections, each with its store thread, 1-64 (default 8) [env DATABASE_POOL_SIZE]")
+                 "PostgreSQL connections, each with its store thread, 1-64 (default 4, or 8 with REDIS_URL) "
+                 "[env DATABASE_POOL_SIZE]")
       ->envname("DATABASE_POOL_SIZE");
   cmd.add_flag("--protocol-conformance", raw.protocol_conformance,
                "serve what the official Engine.IO / Socket.IO protocol test suites expect (testing only)");
@@ -309,6 +310,9 @@ Config build_config(const RawOptions& raw) {
     if (c.node_id.empty())
       throw ConfigError("NODE_ID is required with REDIS_URL (each node of a cluster needs a name)");
   }
+  // A node alone batches its operations (fewer, fuller transactions: 4 lanes are enough); a node of several runs one
+  // operation per transaction (app/server.cpp, open_store) and needs more lanes to keep as many in flight.
+  if (raw.database_pool_size.empty()) c.database_pool_size = c.redis_url.empty() ? 4 : 8;
   if (!raw.sweep_interval_seconds.empty())
     c.sweep_interval = std::chrono::seconds(parse_int("SWEEP_INTERVAL_SECONDS", raw.sweep_interval_seconds, 1, 3600));
 

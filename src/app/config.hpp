@@ -30,7 +30,8 @@ struct Config {
   std::string host = "127.0.0.1";
   unsigned short port = 8080;
   std::string database_url = "sqlite://./data/hearth-call.db";
-  std::size_t database_pool_size = 8;  // DATABASE_POOL_SIZE: PostgreSQL connections (store lanes); SQLite has one
+  // DATABASE_POOL_SIZE: PostgreSQL connections (store lanes; default 4, 8 with REDIS_URL); SQLite has one.
+  std::size_t database_pool_size = 4;
   bool development = false;
   std::string jwt_secret;  // generated in development mode when empty
   bool jwt_secret_generated = false;

@@ -41,20 +41,25 @@ namespace asio = boost::asio;
 
 namespace {
 
-std::unique_ptr<store::Repository> open_repository(const std::string& database_url, store::OutboxOptions outbox = {}) {
+std::unique_ptr<store::Repository> open_repository(const std::string& database_url, store::OutboxOptions outbox = {},
+                                                   store::PgOptions pg = {}) {
   // Webhooks: the outbox is off (nothing written) unless it has targets.
-  if (store::is_postgres_url(database_url)) return store::open_postgres(database_url, std::move(outbox));
+  if (store::is_postgres_url(database_url)) return store::open_postgres(database_url, std::move(outbox), pg);
   return std::make_unique<store::SqliteRepository>(store::sqlite_path_from_url(database_url), store::SqliteOptions{},
                                                    std::move(outbox));
 }
 
 // SQLite: one lane (one writer), batches of many operations (group commit). PostgreSQL: DATABASE_POOL_SIZE lanes,
-// one connection each, one operation per transaction (the server groups concurrent commits itself, and a batch
-// locking several sessions could deadlock against another node's batch). Migrates first, on the first connection.
+// one connection each. A node alone on its database batches too, and keeps the sessions it wrote in memory
+// (compare-and-set: docs/architecture.md, "The PostgreSQL store"). One node of several (REDIS_URL) does neither: the
+// others write the same sessions, so copies in memory would mostly be stale, and a batch locking the sessions of
+// several calls could deadlock against another node's. Migrates first, on the first connection.
 store::Store open_store(const Config& cfg, const store::OutboxOptions& outbox) {
   bool first = true;
+  store::PgOptions pg;  // one WrittenSessions for all the lanes of this node
+  if (!cfg.redis_url.empty()) pg.written = nullptr;
   const auto open = [&] {
-    auto repo = open_repository(cfg.database_url, outbox);
+    auto repo = open_repository(cfg.database_url, outbox, pg);
     if (std::exchange(first, false)) {
       const int applied = repo->migrate();
       if (applied > 0) spdlog::info("applied {} migration(s); schema version {}", applied, repo->schema_version());
@@ -62,7 +67,9 @@ store::Store open_store(const Config& cfg, const store::OutboxOptions& outbox) {
     return repo;
   };
   if (!store::is_postgres_url(cfg.database_url)) return store::Store(open());
-  return store::Store(open, store::StoreLimits{.max_batch = 1, .lanes = cfg.database_pool_size});
+  // Group commit on PostgreSQL too (store.hpp): a batch's writes travel with its COMMIT (pg_connection.hpp).
+  const std::size_t batch = cfg.redis_url.empty() ? store::StoreLimits{}.max_batch : 1;
+  return store::Store(open, store::StoreLimits{.max_batch = batch, .lanes = cfg.database_pool_size});
 }
 
 auth::JwtConfig jwt_config(const Config& c) {

@@ -35,6 +35,15 @@ class StoreError : public std::runtime_error {
   std::string message_;
 };
 
+// The transaction met another connection's: a session it read from the repository's memory had been written
+// meanwhile (PostgreSQL's compare-and-set, pg_repository.hpp), or PostgreSQL broke a deadlock or a serialization
+// conflict by aborting it. Nothing of it commits; the Store rolls it back and runs its operations again (reading the
+// rows from the database this time).
+class ConcurrentWrite : public StoreError {
+ public:
+  explicit ConcurrentWrite(const std::string& what) : StoreError(errc::conflict, what, "The call changed meanwhile") {}
+};
+
 struct HistoryQuery {
   std::string user_id;                  // sessions this user initiated or was invited to
   std::optional<calls::Status> status;  // filter, optional
@@ -64,6 +73,9 @@ class Repository {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // Before the Store rolls back a lone operation that failed on its own: throws ConcurrentWrite if what the transaction
+  // read from the repository's memory has changed in the database since (its refusal may rest on a stale read).
+  virtual void check_reads() {}
 
   // Throws StoreError(errc::conflict) if the id exists.
   virtual void insert(const calls::CallSession& s) = 0;

@@ -141,41 +141,65 @@ void Store::run_loop(Lane& lane) {
   }
 }
 
+namespace {
+// A batch that met another transaction runs again with its rows read from the database (and locked): a second
+// attempt meets a stale copy only if the repository kept one again in between, a deadlock only by bad luck twice.
+constexpr int kConflictAttempts = 3;
+}  // namespace
+
+bool Store::try_batch(Repository& repo, std::deque<Job>& batch) {
+  repo.begin();
+  if (batch.size() == 1) {
+    // Alone in its transaction, an operation needs no savepoint (two round trips on PostgreSQL): if it fails,
+    // rolling the transaction back undoes exactly its writes.
+    if (!batch.front().run(repo)) {
+      repo.check_reads();
+      repo.rollback();
+      finish(batch.front(), nullptr);  // its own error
+      return false;
+    }
+  } else {
+    for (auto& job : batch) {
+      repo.savepoint();
+      if (job.run(repo))
+        repo.release_savepoint();
+      else
+        repo.rollback_to_savepoint();
+    }
+  }
+  const auto committing = std::chrono::steady_clock::now();
+  repo.commit();
+  if (metrics_) metrics_->observe(metrics::Histogram::commit, metrics::seconds_since(committing));
+  return true;
+}
+
 void Store::run_batch(Lane& lane, std::deque<Job>& batch) {
   Repository& repo = *lane.repo;
   // Group commit: one transaction (one fsync) for the whole batch; each op under its own savepoint.
-  // Ops never throw (execute<T> wraps them), so an exception here comes from the transaction itself and
-  // means none of the batch's writes can be trusted to be durable.
+  // Ops never throw (execute<T> wraps them) but ConcurrentWrite, so another exception here comes from the transaction
+  // itself and means none of the batch's writes can be trusted to be durable.
   std::optional<Error> failure;
   if (metrics_) metrics_->observe(metrics::Histogram::batch_size, static_cast<double>(batch.size()));
-  try {
-    repo.begin();
-    if (batch.size() == 1) {
-      // Alone in its transaction, an operation needs no savepoint (two round trips on PostgreSQL): if it fails,
-      // rolling the transaction back undoes exactly its writes.
-      if (!batch.front().run(repo)) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      if (!try_batch(repo, batch)) return;
+    } catch (const ConcurrentWrite& e) {
+      spdlog::debug("store: a batch of {} operation(s) met a concurrent write (attempt {}): {}", batch.size(), attempt,
+                    e.what());
+      try {
         repo.rollback();
-        finish(batch.front(), nullptr);  // its own error
-        return;
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the next attempt begins anew, or the batch fails below
       }
-    } else {
-      for (auto& job : batch) {
-        repo.savepoint();
-        if (job.run(repo))
-          repo.release_savepoint();
-        else
-          repo.rollback_to_savepoint();
-      }
+      if (attempt < kConflictAttempts) continue;
+      failure = make_error(errc::unavailable, "Too many changes at once, try again", e.what());
+    } catch (const StoreError& e) {
+      failure = make_error(errc::unavailable, e.message().empty() ? "store unavailable" : e.message(), e.what());
+    } catch (const std::exception& e) {
+      failure = make_error(errc::unavailable, "store unavailable", e.what());
+    } catch (...) {
+      failure = make_error(errc::unavailable, "store unavailable", "transaction failed");
     }
-    const auto committing = std::chrono::steady_clock::now();
-    repo.commit();
-    if (metrics_) metrics_->observe(metrics::Histogram::commit, metrics::seconds_since(committing));
-  } catch (const StoreError& e) {
-    failure = make_error(errc::unavailable, e.message().empty() ? "store unavailable" : e.message(), e.what());
-  } catch (const std::exception& e) {
-    failure = make_error(errc::unavailable, "store unavailable", e.what());
-  } catch (...) {
-    failure = make_error(errc::unavailable, "store unavailable", "transaction failed");
+    break;
   }
   if (failure) {
     spdlog::warn("store: a batch of {} operation(s) failed and was rolled back: {}", batch.size(), failure->detail);

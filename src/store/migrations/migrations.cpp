@@ -196,6 +196,13 @@ constexpr std::string_view v4_outbox = R"sql(  target          TEXT NOT NULL,   
 CREATE INDEX webhook_outbox_stream ON webhook_outbox (target, session_id, id);
 )sql";
 
+// v5, compare-and-set on PostgreSQL (postgres/pg_repository.hpp): every write of a session row adds one to its
+// row_version, so a node that kept a session in memory can write it back only if nobody wrote it since. SQLite, one
+// writer, counts the same way and never needs to look.
+constexpr std::string_view v5_row_version = R"sql(
+ALTER TABLE call_sessions ADD COLUMN row_version BIGINT NOT NULL DEFAULT 0;
+)sql";
+
 struct Written {
   int version;
   std::string_view name;
@@ -203,7 +210,7 @@ struct Written {
 };
 
 std::vector<Migration> build(Dialect dialect) {
-  const std::array<Written, 4> written{{
+  const std::array<Written, 5> written{{
       {1, "call_sessions", {same(v1_call_sessions)}},
       {2, "compact_members", {same(v2_create_members), end_clustered_table, same(v2_move_members)}},
       {3,
@@ -211,6 +218,7 @@ std::vector<Migration> build(Dialect dialect) {
        {same(v3_session_columns), v3_count_active, same(v3_quality_and_facts), end_clustered_table, same(v3_rollups),
         end_clustered_table, same(v3_usage), end_clustered_table}},
       {4, "webhook_outbox", {same(v4_sequence), v4_id, same(v4_outbox)}},
+      {5, "row_version", {same(v5_row_version)}},
   }};
   std::vector<Migration> out;
   for (const auto& w : written) {

@@ -34,17 +34,18 @@ void PgRepository::save_quality(std::string_view session_id, const calls::Qualit
   const auto text = quality_to_json_text(summary);
   in_transaction(false, [&] {
     {
-      auto q = db_.query(session_exists_sql);
+      auto q = db_.query(session_exists_sql, true);
       q.bind(1, session_id);
       if (!q.step()) throw StoreError(errc::not_found, "no call session " + std::string(session_id));
     }
-    db_.query(save_quality_sql).bind(1, session_id).bind(2, text).run();
+    // Sessions are never deleted, so the upsert finds its session: it goes with the COMMIT.
+    db_.query(save_quality_sql).bind(1, session_id).bind(2, text).defer();
     return 0;
   });
 }
 
 std::optional<calls::QualitySummary> PgRepository::load_quality(std::string_view session_id) {
-  auto q = db_.query(load_quality_sql);
+  auto q = db_.query(load_quality_sql, true);
   q.bind(1, session_id);
   if (!q.step()) return std::nullopt;
   auto summary = quality_from_json_text(q.text(0));

@@ -198,7 +198,10 @@ TEST(ConfigDatabaseUrl, AcceptsPostgresAndAPoolSize) {
     RawOptions raw = production();
     raw.database_url = url;
     EXPECT_EQ(build_config(raw).database_url, url);
-    EXPECT_EQ(build_config(raw).database_pool_size, 8u);
+    EXPECT_EQ(build_config(raw).database_pool_size, 4u);  // alone: its lanes batch
+    raw.redis_url = "redis://127.0.0.1:6379";
+    raw.node_id = "n1";
+    EXPECT_EQ(build_config(raw).database_pool_size, 8u);  // one of several: one operation per transaction
     raw.database_pool_size = "64";
     EXPECT_EQ(build_config(raw).database_pool_size, 64u);
     for (const char* bad : {"0", "65", "x"}) {

@@ -89,6 +89,191 @@ TEST_F(PgRepositoryTest, TwentyJoinsOnTwentyConnectionsAdmitExactlyEight) {
   EXPECT_EQ(db_->open({}, false)->find("full", false)->active_count(), 8);
 }
 
+// Compare-and-set (pg_repository.hpp): a session this connection wrote last is taken from memory, and written back
+// only if nobody wrote it since; if somebody did, the transaction fails with ConcurrentWrite and nothing of it commits.
+TEST_F(PgRepositoryTest, ASessionKeptInMemoryIsWrittenBackOnlyIfUnchanged) {
+  auto a = db_->open({}, false);
+  auto b = db_->open({}, false);
+  a->begin();
+  a->insert(make_session("s1", "ann", {"bob"}));
+  a->commit();  // a keeps s1 in memory
+  b->begin();
+  auto fresh = *b->find("s1", true);
+  fresh.metadata.tags.push_back("by-b");
+  b->update(fresh);
+  b->commit();
+
+  a->begin();
+  auto stale = *a->find("s1", true);  // from memory: b's write is not in it
+  EXPECT_TRUE(stale.metadata.tags.empty());
+  stale.metadata.tags.push_back("by-a");
+  a->update(stale);
+  EXPECT_THROW(a->commit(), ConcurrentWrite);
+  a->rollback();
+  EXPECT_EQ(b->find("s1", false)->metadata.tags, (std::vector<std::string>{"by-b"}));  // nothing of a's committed
+
+  a->begin();
+  auto again = *a->find("s1", true);  // from the database now
+  EXPECT_EQ(again.metadata.tags, (std::vector<std::string>{"by-b"}));
+  again.metadata.tags.push_back("by-a");
+  a->update(again);
+  a->commit();
+  EXPECT_EQ(b->find("s1", false)->metadata.tags, (std::vector<std::string>{"by-b", "by-a"}));
+}
+
+// The lanes of one node share what they wrote (one WrittenSessions): what one committed, another takes from memory,
+// and a read-only request is answered from it (committed()) until the call ends.
+TEST_F(PgRepositoryTest, TheLanesOfANodeShareWhatTheyWrote) {
+  const PgOptions node;
+  PgRepository a(db_->url(), {}, node);
+  PgRepository b(db_->url(), {}, node);
+  EXPECT_FALSE(b.committed("s1"));
+  a.begin();
+  a.insert(make_session("s1", "ann", {"bob"}));
+  EXPECT_FALSE(b.committed("s1"));  // not before it commits
+  a.commit();
+  ASSERT_TRUE(b.committed("s1"));
+  b.begin();
+  auto s = *b.find("s1", true);
+  s.metadata.tags.push_back("by-b");
+  b.update(s);
+  b.commit();
+  EXPECT_EQ(a.committed("s1")->metadata.tags, (std::vector<std::string>{"by-b"}));
+  a.begin();
+  s = *a.find("s1", true);
+  s.status = calls::Status::ended;
+  s.end_reason = calls::EndReason::ended_by_user;
+  s.end_time = at(1'700'000'009'000);
+  a.update(s);
+  a.commit();
+  EXPECT_FALSE(b.committed("s1"));  // ended: asked from the database
+  EXPECT_EQ(b.find("s1", false)->status, calls::Status::ended);
+}
+
+// A node of several keeps nothing in memory (PgOptions): every find for update reads the row, fresh and locked.
+TEST_F(PgRepositoryTest, ANodeOfSeveralReadsEverySessionFromTheDatabase) {
+  PgRepository a(db_->url(), {}, PgOptions{.written = nullptr});
+  auto b = db_->open({}, false);
+  a.begin();
+  a.insert(make_session("s1", "ann", {"bob"}));
+  a.commit();
+  b->begin();
+  auto s = *b->find("s1", true);
+  s.metadata.tags.push_back("by-b");
+  b->update(s);
+  b->commit();
+  a.begin();
+  auto fresh = *a.find("s1", true);
+  EXPECT_EQ(fresh.metadata.tags, (std::vector<std::string>{"by-b"}));
+  fresh.metadata.tags.push_back("by-a");
+  a.update(fresh);
+  EXPECT_NO_THROW(a.commit());
+  EXPECT_EQ(b->find("s1", false)->metadata.tags, (std::vector<std::string>{"by-b", "by-a"}));
+}
+
+// Through the Store, a stale copy costs a second attempt, never a wrong answer: a write is redone on the fresh row,
+// and a refusal that rested on the stale copy (check_reads) is reconsidered.
+TEST_F(PgRepositoryTest, AStoreRunsAgainWhatReadAStaleCopy) {
+  Store a(db_->open({}, false));
+  auto b = db_->open({}, false);
+  ASSERT_TRUE(test::run<bool>(a, [](Repository& repo) -> Result<bool> {
+                repo.insert(make_session("s1", "ann", {"bob"}));
+                return true;
+              }).ok());
+  b->begin();
+  auto s = *b->find("s1", true);
+  s.metadata.tags.push_back("by-b");
+  b->update(s);
+  b->commit();
+
+  // A refusal from a's stale copy (no tag yet) is checked and run again on the fresh row.
+  const auto refused = test::run<bool>(a, [](Repository& repo) -> Result<bool> {
+    const auto row = repo.find("s1", true);
+    if (row->metadata.tags.empty()) return make_error(errc::conflict, "no tag");
+    return true;
+  });
+  EXPECT_TRUE(refused.ok()) << refused.error().message;
+
+  b->begin();
+  s = *b->find("s1", true);
+  s.metadata.tags.push_back("by-b-again");
+  b->update(s);
+  b->commit();
+  const auto written = test::run<bool>(a, [](Repository& repo) -> Result<bool> {
+    auto row = *repo.find("s1", true);
+    row.metadata.tags.push_back("by-a");
+    repo.update(row);
+    return true;
+  });
+  ASSERT_TRUE(written.ok()) << written.error().message;
+  EXPECT_EQ(b->find("s1", false)->metadata.tags, (std::vector<std::string>{"by-b", "by-b-again", "by-a"}));
+}
+
+// The race of 20 joins again, through 20 stores whose repositories all hold a copy of the call from their own
+// write before — all but one of them stale.
+TEST_F(PgRepositoryTest, TwentyStoresWithCopiesInMemoryStillAdmitExactlyEight) {
+  std::vector<std::string> users;
+  for (int i = 1; i < 20; ++i) users.push_back(test::numbered("u", i));
+  auto call = make_session("full", "u0", users);
+  call.session_type = calls::SessionType::group;
+  db_->open()->insert(call);
+  std::vector<std::unique_ptr<Store>> nodes;
+  for (int i = 0; i < 20; ++i) {
+    nodes.push_back(std::make_unique<Store>(db_->open({}, false)));
+    ASSERT_TRUE(test::run<bool>(*nodes.back(), [i](Repository& repo) -> Result<bool> {
+                  auto s = *repo.find("full", true);
+                  s.metadata.tags.push_back(std::to_string(i));  // a write: the repository keeps the session
+                  repo.update(s);
+                  return true;
+                }).ok());
+  }
+  std::atomic<int> admitted{0}, full{0}, failed{0}, done{0};
+  for (int i = 0; i < 20; ++i) {
+    const std::string user = test::numbered("u", i);
+    nodes[static_cast<std::size_t>(i)]->execute<bool>(
+        "full",
+        [user](Repository& repo) -> Result<bool> {
+          auto s = repo.find("full", true);
+          const auto ok =
+              calls::activate(*s, {user, user}, "sock-" + user, "peer-" + user, at(1'700'000'001'000), calls::Limits{});
+          if (!ok) return ok.error();
+          repo.update(*s);
+          return true;
+        },
+        [&](Result<bool> r) {
+          if (r)
+            ++admitted;
+          else if (r.error().code == errc::session_full)
+            ++full;
+          else
+            ++failed;
+          ++done;
+        });
+  }
+  while (done.load() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_EQ(admitted.load(), 8);
+  EXPECT_EQ(full.load(), 12);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(db_->open({}, false)->find("full", false)->active_count(), 8);
+}
+
+// What PostgreSQL aborts to break a deadlock or a serialization conflict is worth running again, like a stale copy;
+// a division by zero anywhere else is an error like any other.
+TEST_F(PgRepositoryTest, DeadlocksAndSerializationFailuresAreConcurrentWrites) {
+  PgConnection db(db_->url());
+  for (const std::string state : {"40P01", "40001"})
+    EXPECT_THROW(db.exec("DO $$ BEGIN RAISE EXCEPTION 'x' USING ERRCODE = '" + state + "'; END $$"), ConcurrentWrite)
+        << state;
+  try {
+    db.exec("SELECT 1 / 0");
+    ADD_FAILURE() << "no error";
+  } catch (const ConcurrentWrite&) {
+    ADD_FAILURE() << "a division by zero is not a concurrent write";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.code(), errc::unavailable);
+  }
+}
+
 TEST_F(PgRepositoryTest, TwoSweepsAtOnceEndEachDueCallOnce) {
   const auto writer = db_->open({}, false);
   writer->begin();
@@ -221,6 +406,40 @@ TEST_F(PgRepositoryTest, AnOutageFailsWithUnavailableAndTheSameRepositoryRecover
   });
   ASSERT_TRUE(found.ok());
   EXPECT_TRUE(*found);
+}
+
+// PostgreSQL restarted between two operations: the connection learns it at its next statement, reconnects and sends
+// that round trip again (nothing of it ran), so neither a read nor a write after the restart fails.
+TEST_F(PgRepositoryTest, ARestartBetweenTwoOperationsIsNotSeen) {
+  Store store(db_->open({}, false));
+  const auto write = [&](const std::string& id) {
+    return test::run<bool>(store, [id](Repository& repo) -> Result<bool> {
+      if (auto s = repo.find(id, true)) {
+        s->metadata.tags.push_back("again");
+        repo.update(*s);
+      } else {
+        repo.insert(make_session(id, "ann"));
+      }
+      return true;
+    });
+  };
+  const auto read = [&](const std::string& id) {
+    return test::run<bool>(store, [id](Repository& repo) -> Result<bool> { return repo.find(id, false).has_value(); });
+  };
+  ASSERT_TRUE(write("s1").ok());
+  test::pg_server().stop();
+  test::pg_server().start();
+  const auto r = read("s1");
+  ASSERT_TRUE(r.ok()) << r.error().message << ": " << r.error().detail;
+  EXPECT_TRUE(*r);
+  test::pg_server().stop();
+  test::pg_server().start();
+  const auto w = write("s1");
+  EXPECT_TRUE(w.ok()) << w.error().message << ": " << w.error().detail;
+  test::pg_server().stop();
+  test::pg_server().start();
+  const auto inserted = write("s2");
+  EXPECT_TRUE(inserted.ok()) << inserted.error().message << ": " << inserted.error().detail;
 }
 
 TEST_F(PgRepositoryTest, AStoreWithLanesKeepsEachSessionsOrder) {

@@ -221,6 +221,44 @@ TEST_P(RepositoryTest, SavepointRollbackKeepsTheRestOfTheTransaction) {
   EXPECT_EQ(db_->raw("SELECT COUNT(*) FROM call_members WHERE session_id = 'undone'"), "0");
 }
 
+// An operation undone while its writes still wait to be sent (PostgreSQL defers them: pg_connection.hpp) leaves
+// nothing, and the operation before it in the batch keeps its own.
+TEST_P(RepositoryTest, AnOperationUndoneBeforeItsWritesWereSentLeavesNothing) {
+  for (const char* id : {"s1", "s2"}) {
+    repo_->begin();
+    repo_->insert(make_session(id, "alice"));  // written by this repository: PostgreSQL's keeps them in memory
+    repo_->commit();
+  }
+  repo_->begin();
+  repo_->savepoint();
+  auto a = *repo_->find("s1", true);
+  a.metadata.title = "kept";
+  repo_->update(a);
+  repo_->release_savepoint();
+  repo_->savepoint();
+  auto b = *repo_->find("s2", true);
+  b.metadata.title = "undone";
+  repo_->update(b);
+  auto again = *repo_->find("s1", true);
+  EXPECT_EQ(again.metadata.title, "kept");
+  again.metadata.title = "undone too";
+  repo_->update(again);
+  repo_->rollback_to_savepoint();
+  EXPECT_EQ(repo_->find("s1", true)->metadata.title, "kept");
+  EXPECT_NE(repo_->find("s2", true)->metadata.title, "undone");
+  repo_->commit();
+  EXPECT_EQ(db_->stored("s1", "metadata.title"), "kept");
+  EXPECT_NE(db_->stored("s2", "metadata.title"), "undone");
+  b = *repo_->find("s2", false);
+  EXPECT_NE(b.metadata.title, "undone");
+  repo_->begin();  // and the next transaction writes on from what was committed
+  auto c = *repo_->find("s2", true);
+  c.metadata.title = "later";
+  repo_->update(c);
+  repo_->commit();
+  EXPECT_EQ(db_->stored("s2", "metadata.title"), "later");
+}
+
 TEST_P(RepositoryTest, RollbackDiscardsAndIsSafeOutsideATransaction) {
   repo_->begin();
   repo_->insert(make_session("gone", "alice"));
