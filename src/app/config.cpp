@@ -4,11 +4,11 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "cluster/node_id.hpp"
+#include "core/cpu_budget.hpp"
 #include "core/random.hpp"
 #include "core/setting_values.hpp"
 
@@ -125,7 +125,7 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
        "REST requests with a bad token per client address before 429, default 60"},
       {"--max-invitees", &raw.max_invitees, "MAX_INVITEES", "default 50"},
       {"--sweep-interval-seconds", &raw.sweep_interval_seconds, "SWEEP_INTERVAL_SECONDS", "default 30"},
-      {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: number of cores"},
+      {"--threads", &raw.threads, "HEARTH_THREADS", "I/O threads, default: the cores this process may use"},
       {"--shutdown-timeout-seconds", &raw.shutdown_timeout_seconds, "SHUTDOWN_TIMEOUT_SECONDS",
        "SIGTERM: requests in flight, the store and webhook deliveries get this long, default 20"},
       {"--log-level", &raw.log_level, "LOG_LEVEL", "trace|debug|info|warn|error (default info)"},
@@ -325,7 +325,7 @@ Config build_config(const RawOptions& raw) {
                          ? c.development
                          : std::find(c.cors_origins.begin(), c.cors_origins.end(), "*") != c.cors_origins.end();
 
-  c.threads = std::max(1u, std::thread::hardware_concurrency());
+  c.threads = core::usable_cores();  // the affinity mask and the cgroup's CPU quota, not the machine's cores
   if (!raw.threads.empty()) c.threads = static_cast<unsigned>(parse_int("HEARTH_THREADS", raw.threads, 1, 256));
   if (!raw.log_level.empty()) {
     static const char* levels[] = {"trace", "debug", "info", "warn", "error", "off"};
