@@ -92,6 +92,7 @@ struct RedisBus::Core : std::enable_shared_from_this<Core> {
   void flush();
   void publish(std::string_view to, FrameWriter& frame);
   void on_published(std::uint32_t count, const Result<RedisReply>& reply);
+  void unblock();
   void on_frame(std::string_view payload);
   void heartbeat();
   void on_time(const Result<RedisReply>& reply);
@@ -306,10 +307,16 @@ void RedisBus::Core::on_published(std::uint32_t count, const Result<RedisReply>&
     messages_sent.add(count);
     if (reply->type == RedisReply::Type::integer && reply->integer == 0) messages_unheard.add(count);
   }
-  if (publish_blocked) {
-    publish_blocked = false;
-    flush();
-  }
+  unblock();
+}
+
+// A command of the publishing connection was answered: frames that waited for a free slot may go now. (Every
+// command's answer calls it, not only a PUBLISH's: frames blocked by the heartbeat's commands alone, with no
+// PUBLISH in flight, would otherwise wait for the next send.)
+void RedisBus::Core::unblock() {
+  if (!publish_blocked) return;
+  publish_blocked = false;
+  flush();
 }
 
 // --- receiving -------------------------------------------------------------------------------------------------------
@@ -388,7 +395,11 @@ void RedisBus::Core::do_stop(bool graceful) {
 void RedisBus::Core::heartbeat() {
   if (stopped) return;
   // Redis' clock, not ours: the nodes' clocks may disagree, the expiry must not.
-  if (is_up) (void)pub->command({"TIME"}, [self = shared_from_this()](Result<RedisReply> r) { self->on_time(r); });
+  if (is_up)
+    (void)pub->command({"TIME"}, [self = shared_from_this()](Result<RedisReply> r) {
+      self->on_time(r);
+      self->unblock();
+    });
   heartbeat_timer.expires_after(options.heartbeat_interval);
   heartbeat_timer.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
     if (!ec) self->heartbeat();
@@ -409,10 +420,13 @@ void RedisBus::Core::on_time(const Result<RedisReply>& reply) {
   std::string forget = "(";  // exclusive ("(" + std::to_string trips GCC 12's -Wrestrict false positive)
   forget += std::to_string(now_ms - options.forget_after.count());
   const auto now = std::to_string(now_ms);
-  (void)pub->command({"ZADD", nodes_key, expiry, node_id}, {});
-  (void)pub->command({"ZREMRANGEBYSCORE", nodes_key, "-inf", forget}, {});
-  (void)pub->command({"ZRANGEBYSCORE", nodes_key, now, "+inf"},
-                     [self = shared_from_this()](Result<RedisReply> r) { self->on_alive(r); });
+  const auto answered = [self = shared_from_this()](Result<RedisReply>) { self->unblock(); };
+  (void)pub->command({"ZADD", nodes_key, expiry, node_id}, answered);
+  (void)pub->command({"ZREMRANGEBYSCORE", nodes_key, "-inf", forget}, answered);
+  (void)pub->command({"ZRANGEBYSCORE", nodes_key, now, "+inf"}, [self = shared_from_this()](Result<RedisReply> r) {
+    self->on_alive(r);
+    self->unblock();
+  });
 }
 
 void RedisBus::Core::on_alive(const Result<RedisReply>& reply) {
@@ -436,6 +450,7 @@ void RedisBus::command(std::vector<std::string> args, ReplyHandler on_reply) {
     std::vector<std::string_view> views(args.begin(), args.end());
     auto sent = core->pub->command(views, [core, h](Result<RedisReply> r) {
       if (!core->stopped) h(std::move(r));
+      core->unblock();
     });
     if (!sent) h(sent.error());
   });
