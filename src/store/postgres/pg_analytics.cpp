@@ -24,7 +24,6 @@ constexpr std::string_view load_quality_sql = "SELECT summary FROM call_quality 
 constexpr std::string_view unrecorded_sql =
     "SELECT session_id, document FROM call_sessions WHERE unrecorded_end <= ?1 "
     "ORDER BY unrecorded_end, session_id LIMIT ?2 FOR UPDATE SKIP LOCKED";
-constexpr std::string_view clear_marker_sql = "UPDATE call_sessions SET unrecorded_end = NULL WHERE session_id = ?1";
 
 }  // namespace
 
@@ -56,34 +55,8 @@ std::optional<calls::QualitySummary> PgRepository::load_quality(std::string_view
 int PgRepository::record_ended(TimePoint ended_before, int limit) {
   if (limit <= 0) return 0;
   return in_transaction(false, [&] {
-    struct Ended {
-      std::string id, document;
-    };
-    std::vector<Ended> ended;
-    {
-      auto q = db_.query(unrecorded_sql);
-      q.bind(1, to_epoch_ms(ended_before)).bind(2, std::int64_t{limit});
-      while (q.step()) ended.push_back({std::string(q.text(0)), std::string(q.text(1))});
-    }
-    int recorded = 0;
-    for (const auto& e : ended) {
-      // A damaged document or summary must not stop recording: the call is skipped, or recorded without quality.
-      const auto session = parse_session(e.document);
-      std::optional<calls::QualitySummary> quality;
-      try {
-        quality = load_quality(e.id);
-      } catch (const StoreError& err) {
-        if (err.code() != errc::internal) throw;
-        spdlog::warn("analytics: session {} recorded without its quality summary: {}", e.id, err.what());
-      }
-      if (session) {
-        if (analytics::record_fact(db_, analytics::fact_of(*session, quality ? &*quality : nullptr))) ++recorded;
-      } else {
-        spdlog::warn("analytics: session {} not recorded: its stored document is corrupt", e.id);
-      }
-      db_.query(clear_marker_sql).bind(1, e.id).run();
-    }
-    return recorded;
+    return analytics::record_ended(db_, unrecorded_sql, to_epoch_ms(ended_before), limit,
+                                   [this](const std::string& id) { return load_quality(id); });
   });
 }
 

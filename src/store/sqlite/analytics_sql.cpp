@@ -3,13 +3,18 @@
 #include <array>
 #include <map>
 
+#include <spdlog/spdlog.h>
+
 #include "store/postgres/pg_connection.hpp"
 #include "store/repository.hpp"
+#include "store/session_row.hpp"
 #include "store/sqlite/sqlite_connection.hpp"
 
 namespace hearth::store::analytics {
 
 namespace {
+
+constexpr std::string_view clear_marker_sql = "UPDATE call_sessions SET unrecorded_end = NULL WHERE session_id = ?1";
 
 constexpr std::string_view fact_columns =
     "session_id, created_at, session_type, end_reason, started, duration_s, participants, screen_share, video_off, "
@@ -328,6 +333,38 @@ Concurrency live_concurrency(Db& db) {
   return c;
 }
 
+template <class Db>
+int record_ended(Db& db, std::string_view unrecorded_sql, std::int64_t ended_before, int limit,
+                 const std::function<std::optional<calls::QualitySummary>(const std::string&)>& load_quality) {
+  struct Ended {
+    std::string id, document;
+  };
+  std::vector<Ended> ended;
+  {
+    auto q = db.query(unrecorded_sql);
+    q.bind(1, ended_before).bind(2, std::int64_t{limit});
+    while (q.step()) ended.push_back({std::string(q.text(0)), std::string(q.text(1))});
+  }
+  int recorded = 0;
+  for (const auto& e : ended) {
+    const auto session = parse_session(e.document);
+    std::optional<calls::QualitySummary> quality;
+    try {
+      quality = load_quality(e.id);
+    } catch (const StoreError& err) {
+      if (err.code() != errc::internal) throw;
+      spdlog::warn("analytics: session {} recorded without its quality summary: {}", e.id, err.what());
+    }
+    if (session) {
+      if (record_fact(db, fact_of(*session, quality ? &*quality : nullptr))) ++recorded;
+    } else {
+      spdlog::warn("analytics: session {} not recorded: its stored document is corrupt", e.id);
+    }
+    db.query(clear_marker_sql).bind(1, e.id).run();
+  }
+  return recorded;
+}
+
 // Both connections.
 #define HEARTH_ANALYTICS_SQL_FOR(Db)                                                                                  \
   template bool record_fact(Db&, const CallFact&);                                                                    \
@@ -346,7 +383,9 @@ Concurrency live_concurrency(Db& db) {
   template UsageTotals usage_totals(Db&, std::int64_t, std::int64_t);                                                 \
   template void for_each_error(Db&, std::int64_t, std::int64_t,                                                       \
                                const std::function<void(std::string_view, std::string_view, std::int64_t)>&);         \
-  template Concurrency live_concurrency(Db&);
+  template Concurrency live_concurrency(Db&);                                                                         \
+  template int record_ended(Db&, std::string_view, std::int64_t, int,                                                 \
+                            const std::function<std::optional<calls::QualitySummary>(const std::string&)>&);
 HEARTH_ANALYTICS_SQL_FOR(SqliteConnection)
 HEARTH_ANALYTICS_SQL_FOR(PgConnection)
 #undef HEARTH_ANALYTICS_SQL_FOR

@@ -72,4 +72,12 @@ struct Concurrency {
 template <class Db>
 Concurrency live_concurrency(Db& db);
 
+// Records as call facts the ended sessions `unrecorded_sql` lists (session_id, document; ?1 ended before, epoch ms,
+// ?2 the limit: each repository's statement, PostgreSQL's claiming its rows) and clears their markers; `load_quality`
+// reads a session's summary. A damaged document or summary does not stop recording: the call is skipped, or
+// recorded without quality. Returns the facts recorded.
+template <class Db>
+int record_ended(Db& db, std::string_view unrecorded_sql, std::int64_t ended_before, int limit,
+                 const std::function<std::optional<calls::QualitySummary>(const std::string&)>& load_quality);
+
 }  // namespace hearth::store::analytics
