@@ -6,7 +6,6 @@
 #include <boost/asio/ip/address.hpp>
 
 #include "bare_relay/relay_server.hpp"
-#include "net/serial_executor.hpp"
 
 int main(int argc, char** argv) {
   unsigned short port = 0;
@@ -22,7 +21,6 @@ int main(int argc, char** argv) {
     }
   }
   boost::asio::io_context ioc(1);
-  hearth::net::set_io_threads(ioc, 1);  // as hearth-call with HEARTH_THREADS=1: no strands, batched sends
   bare::Server server(ioc, {boost::asio::ip::make_address("127.0.0.1"), port}, mode);
   server.start();
   std::cout << "bare-relay (" << (mode == bare::Mode::lean ? "lean" : "beast")

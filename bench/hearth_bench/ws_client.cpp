@@ -6,8 +6,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
 
-#include "net/serial_executor.hpp"
-
 namespace hearth::bench {
 namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
@@ -16,10 +14,7 @@ namespace {
 constexpr std::size_t kMaxHandshake = 16 * 1024;
 }  // namespace
 
-Loop::Loop() : ioc_(1), read_buffer_(kReadChunk) {
-  net::set_io_threads(ioc_, 1);  // one thread runs it: its connections can share a SendBatcher
-  batcher_ = net::SendBatcher::of(ioc_);
-}
+Loop::Loop() : ioc_(1), read_buffer_(kReadChunk) { batcher_ = net::SendBatcher::of(ioc_); }
 
 WsClient::WsClient(Loop& loop) : loop_(loop), socket_(loop.ioc()), masks_(loop.next_seed()) {}
 

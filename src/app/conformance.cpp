@@ -1,7 +1,6 @@
 #include "app/conformance.hpp"
 
-#include <boost/asio/post.hpp>
-
+#include "net/shards.hpp"
 #include "realtime/socketio/packet.hpp"
 
 namespace hearth::app {
@@ -19,8 +18,8 @@ void EchoSession::on_message(std::string_view data, bool binary) {
 
 Result<void> ConformanceNamespace::on_connect(const std::shared_ptr<sio::Socket>& socket, std::string_view auth) {
   // After the CONNECT answer, which is queued when this returns.
-  boost::asio::post(socket->executor(),
-                    [socket, auth = std::string(auth.empty() ? "{}" : auth)] { socket->emit("auth", {auth}); });
+  net::post(socket->executor(),
+            [socket, auth = std::string(auth.empty() ? "{}" : auth)] { socket->emit("auth", {auth}); });
   return {};
 }
 

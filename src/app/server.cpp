@@ -2,14 +2,12 @@
 
 #include <atomic>
 #include <iostream>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 
 #include "app/conformance.hpp"
 #include "app/sweeper.hpp"
@@ -26,7 +24,7 @@
 #include "ice/ice_servers.hpp"
 #include "metrics/exposition.hpp"
 #include "net/listener.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 #include "realtime/engineio/server.hpp"
 #include "realtime/socketio/client.hpp"
 #include "signaling/errors.hpp"
@@ -86,7 +84,8 @@ int migrate_database(const std::string& database_url) { return open_repository(d
 struct Server::Impl {
   explicit Impl(Config c)
       : cfg(std::move(c)),
-        ioc(static_cast<int>(cfg.threads)),
+        shards(cfg.threads),
+        ioc(shards[0].context()),
         // A delivery claimed on PostgreSQL stays claimed for two attempt timeouts (store/outbox.hpp).
         store(open_store(cfg, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal, 2 * cfg.webhooks.timeout})),
         verifier(jwt_config(cfg)),
@@ -109,14 +108,14 @@ struct Server::Impl {
                  session->set_handler(std::make_unique<realtime::socketio::Client>(
                      session, sio_options, [this](std::string_view nsp) { return namespace_for(nsp); }));
                }),
-        signals(asio::make_strand(ioc), SIGINT, SIGTERM) {
-    net::set_io_threads(ioc, cfg.threads);  // one thread: connections and rooms without strands
+        signals(ioc, SIGINT, SIGTERM) {
     // A session that connects no namespace is as unauthenticated as one that does not sign in: the same timeout.
     sio_options.connect_timeout = cfg.signaling.auth_timeout;
     api.set_events(&signaling);
     handler.add_routes(analytics);
     handler.set_usage_counters(&usage);
     signaling.set_usage_counters(&usage);
+    signaling.set_shards(shards.size());
     if (!cfg.redis_url.empty()) start_bus();
     wire_metrics();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
@@ -136,14 +135,33 @@ struct Server::Impl {
       handler.mount(*echo_engine);
       spdlog::warn("protocol conformance mode: /engine.io/ echoes, /socket.io/ serves the test-suite namespaces");
     }
-    listener = std::make_shared<net::Listener>(ioc, asio::ip::tcp::endpoint(asio::ip::make_address(cfg.host), cfg.port),
-                                               handler, cfg.http);
+    start_listeners();
     sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval,
                                         [this](std::vector<calls::CallSession> ended) {
                                           for (const auto& s : ended) signaling.ended(s);
                                         });
     usage_recorder = std::make_shared<UsageRecorder>(ioc, store, clock, usage, &signaling::error_code);
     if (cfg.webhooks.enabled()) start_webhooks();
+  }
+
+  // One listener per shard on the same port (SO_REUSEPORT: the kernel spreads new connections over the shards),
+  // counting their connections together. Another process could join such a group if it set SO_REUSEPORT too (same
+  // user only); a plain bind first makes a port already in use (a second hearth-call) an error, as with one shard.
+  void start_listeners() {
+    asio::ip::tcp::endpoint ep(asio::ip::make_address(cfg.host), cfg.port);
+    if (shards.size() > 1 && cfg.port != 0) {
+      asio::ip::tcp::acceptor probe(ioc);
+      probe.open(ep.protocol());
+      probe.set_option(asio::socket_base::reuse_address(true));
+      probe.bind(ep);  // throws "Address already in use"
+    }
+    const auto counts = net::ConnectionCounts::make(cfg.http);
+    const bool reuse_port = shards.size() > 1;
+    for (unsigned i = 0; i < shards.size(); ++i) {
+      listeners.push_back(
+          std::make_shared<net::Listener>(shards[i].context(), ep, handler, cfg.http, counts, reuse_port));
+      ep = listeners.front()->local_endpoint();  // port 0: the others bind the port the first one got
+    }
   }
 
   // Webhooks: the dispatcher wakes up on commits that wrote events; a drain lets its requests in flight finish
@@ -245,7 +263,7 @@ struct Server::Impl {
     spdlog::info("signal {}: draining, {} s at most", signal, cfg.shutdown_timeout.count());
     handler.begin_drain();
     signaling.begin_drain();
-    listener->stop();
+    for (auto& l : listeners) l->stop();
     sweeper->stop();
     engine.close_all();
     if (echo_engine) echo_engine->close_all();
@@ -287,14 +305,15 @@ struct Server::Impl {
     // The last counts, the answers of the drain included; the store's destructor commits them.
     usage_recorder->stop();
     if (bus) bus->stop();  // its heartbeat goes at once: the others need not wait for it to expire
-    ioc.stop();
+    shards.stop();
   }
 
-  // Declaration order is destruction order reversed: the io_context outlives the store, whose destructor
-  // drains queued operations whose completions post to connection strands.
+  // Declaration order is destruction order reversed: the shards outlive the store, whose destructor drains queued
+  // operations whose completions post to connections' shards.
   Config cfg;
   SystemClock clock;
-  asio::io_context ioc;
+  net::Shards shards;     // one per I/O thread (cfg.threads): connections, sessions and calls
+  asio::io_context& ioc;  // shard 0's: it also runs the timers of the whole process (sweeper, bus, drain, ...)
   // Before the store: its repository tells the webhook dispatcher (when there is one) of commits that wrote events.
   std::shared_ptr<store::OutboxSignal> outbox_signal = std::make_shared<store::OutboxSignal>();
   metrics::Metrics live_metrics;  // GET /metrics; before the store, whose thread counts into it
@@ -323,13 +342,13 @@ struct Server::Impl {
   realtime::engineio::Server engine;
   std::unique_ptr<realtime::engineio::Server> echo_engine;
   asio::signal_set signals;
-  // The drain runs on the signals' strand.
+  // The drain runs on shard 0.
   bool draining = false;
   std::chrono::steady_clock::time_point drain_deadline;
   std::unique_ptr<asio::steady_timer> drain_timer;
   int drain_polls = 0;
-  std::vector<std::function<bool()>> drain_checks;  // more work a drain waits for (true: done); set before run()
-  std::shared_ptr<net::Listener> listener;
+  std::vector<std::function<bool()>> drain_checks;        // more work a drain waits for (true: done); set before run()
+  std::vector<std::shared_ptr<net::Listener>> listeners;  // one per shard
   std::unique_ptr<http::MetricsEndpoint> metrics_endpoint;
   std::unique_ptr<http::MetricsHttpHandler> metrics_handler;  // METRICS_PORT only
   std::shared_ptr<net::Listener> metrics_listener;            // METRICS_PORT only
@@ -346,32 +365,18 @@ int Server::run() {
   s.signals.async_wait([&s](boost::system::error_code ec, int signal) {
     if (!ec) s.on_signal(signal);
   });
-  s.listener->run();
+  for (auto& l : s.listeners) l->run();
   s.start_metrics_listener();
   s.sweeper->start();
   s.usage_recorder->start();
   if (s.webhook_dispatcher) s.webhook_dispatcher->start();
-  const auto ep = s.listener->local_endpoint();
+  const auto ep = s.listeners.front()->local_endpoint();
   const auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
   std::cout << "hearth-call listening on http://" << host << ":" << ep.port() << std::endl;
-  spdlog::info("listening on {}:{} with {} thread(s), store {}, {} mode", host, ep.port(), s.cfg.threads,
+  spdlog::info("listening on {}:{} with {} shard(s), store {}, {} mode", host, ep.port(), s.shards.size(),
                store::redact_password(s.cfg.database_url), s.cfg.development ? "development" : "production");
-
-  // The last line of defence: an exception escaping a handler is logged and the loop goes on.
-  auto run_loop = [&s] {
-    for (;;) {
-      try {
-        s.ioc.run();
-        return;
-      } catch (const std::exception& e) {
-        spdlog::error("unhandled exception in an I/O thread: {}", e.what());
-      }
-    }
-  };
-  std::vector<std::thread> threads;
-  for (unsigned i = 1; i < s.cfg.threads; ++i) threads.emplace_back(run_loop);
-  run_loop();
-  for (auto& t : threads) t.join();
+  // One thread per shard; an exception escaping a handler is logged and that shard's loop goes on.
+  s.shards.run_all();
   return 0;
 }
 

@@ -4,6 +4,7 @@
 
 #include "net/forwarded.hpp"
 #include "net/http_wire.hpp"
+#include "net/shards.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -121,12 +122,11 @@ void HttpSession::dispatch() {
   auto self = shared_from_this();
   Responder respond(
       [self](Response res) {
-        asio::post(self->stream_.get_executor(),
-                   [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+        net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
       },
       [self](std::function<void()> callback) {
-        asio::post(self->stream_.get_executor(),
-                   [self, callback = std::move(callback)]() mutable { self->watch_for_abort(std::move(callback)); });
+        net::post(self->stream_.get_executor(),
+                  [self, callback = std::move(callback)]() mutable { self->watch_for_abort(std::move(callback)); });
       });
   handler_.handle(std::move(req), conn, std::move(respond));
 }

@@ -3,8 +3,8 @@
 // answer, repeats while keep-alive. WebSocket upgrade requests are handed over with the stream and the connection's
 // slot. A session created with a refusal (the listener's connection limits) reads one request and answers it 503.
 // Ownership: kept alive by its pending operation and by the Responder it gave out; nobody else holds it.
-// Thread safety: everything runs on the stream's executor (net/serial_executor: a strand, or the io_context's own
-// executor when one thread runs it).
+// Thread safety: everything runs on the stream's executor (its shard, net/shards.hpp); the Responder may be called
+// from any thread.
 #include <memory>
 #include <optional>
 #include <string>

@@ -11,8 +11,6 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
-#include "net/serial_executor.hpp"
-
 namespace hearth::net {
 namespace asio = boost::asio;
 
@@ -37,10 +35,7 @@ SendBatcher::SendBatcher(asio::io_context& ioc) : asio::execution_context::servi
 
 SendBatcher::~SendBatcher() { drop_ring(); }
 
-SendBatcher* SendBatcher::of(asio::io_context& ioc) {
-  if (io_threads(ioc) != 1) return nullptr;
-  return &asio::use_service<SendBatcher>(ioc);
-}
+SendBatcher* SendBatcher::of(asio::io_context& ioc) { return &asio::use_service<SendBatcher>(ioc); }
 
 void SendBatcher::shutdown() {
   queued_.clear();

@@ -5,8 +5,8 @@
 // and never wait in the ring: MSG_DONTWAIT makes a socket whose buffer is full complete with EAGAIN, and its
 // connection then waits for writability as before. Where io_uring is not available (an old kernel, a seccomp
 // filter, kernel.io_uring_disabled) it falls back to one send per socket, still one posted handler per turn.
-// Only for an io_context run by one thread (net/serial_executor: set_io_threads(ioc, 1)), whose connections use
-// its own executor: the batch is filled and flushed on that thread. With several threads connections send alone.
+// One per shard (net/shards.hpp): an io_context run by one thread, whose connections use its own executor, so the
+// batch is filled and flushed on that thread.
 // Thread safety: the io_context's one thread (the service itself is created under Asio's registry lock).
 #include <cstddef>
 #include <memory>
@@ -43,7 +43,7 @@ class SendBatcher final : public boost::asio::execution_context::service {
   explicit SendBatcher(boost::asio::io_context& ioc);
   ~SendBatcher() override;
 
-  // The batcher of `ioc` if one thread runs it, else null.
+  // The batcher of `ioc` (created by the first call).
   static SendBatcher* of(boost::asio::io_context& ioc);
 
   // Queues `c` for the end of this turn; the first of a turn posts the flush.

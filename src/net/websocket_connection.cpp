@@ -11,7 +11,7 @@
 
 #include "net/http_wire.hpp"
 #include "net/send_batcher.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 
 namespace hearth::net {
 namespace asio = boost::asio;
@@ -52,7 +52,7 @@ void give_back_send_buffer(std::string& out) {
   }
 }
 
-// The batcher, if the connection runs on the io_context's own executor and one thread runs it.
+// The batcher of the connection's shard (null on a strand: tests).
 SendBatcher* batcher_for(tcp::socket& socket) {
   const auto ex = socket.get_executor();
   const auto* io = ex.target<asio::io_context::executor_type>();
@@ -182,7 +182,7 @@ bool WebSocketConnection::process(char* data, std::size_t size, std::size_t& con
 }
 
 void WebSocketConnection::send(std::shared_ptr<const std::string> payload, bool binary) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload), binary] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload), binary] {
     self->enqueue(binary ? ws::Opcode::binary : ws::Opcode::text, *payload);
   });
 }
@@ -194,13 +194,13 @@ bool WebSocketConnection::try_send_here(std::string_view payload, bool binary) {
 }
 
 void WebSocketConnection::send_text(std::string payload) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload)] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), payload = std::move(payload)] {
     self->enqueue(ws::Opcode::text, payload);
   });
 }
 
 void WebSocketConnection::close(std::uint16_t code, std::string_view reason) {
-  asio::dispatch(socket_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
+  net::dispatch(socket_.get_executor(), [self = shared_from_this(), code, reason = std::string(reason)] {
     if (self->close_sent_ || !self->socket_.is_open()) return;
     self->close_sent_ = true;
     const std::string frame = ws::encode_close(code, reason);

@@ -5,15 +5,15 @@
 // copied into one contiguous send buffer (taken from a per-thread pool when there is something to send, given
 // back once all is written, so idle connections hold none and busy ones allocate nothing per message), and
 // everything queued during one turn of the event loop leaves in one non-blocking send (with one thread, the sends
-// of all connections of the turn go to the kernel together: net/send_batcher); only a socket whose kernel buffer is
-// full waits for writability.
-// Fairness: a connection reads at most one chunk (kReadChunk) per turn of the event loop, then yields to the
-// others (a client that keeps its socket full cannot starve the thread). Nothing blocks: the 101 answer leaves
-// through the same non-blocking send as the frames after it, and a connection that ends with bytes still queued
-// for a peer that does not read is closed after close_timeout at the latest.
-// Ownership: kept alive by its pending wait/write (shared_from_this); its handler is held weakly, and is called
-// only while it is still alive. Holds its ConnectionSlot (the server's connection count) until destroyed.
-// Thread safety: runs on its socket's executor (net/serial_executor); send()/close() may be called from any thread.
+// of all connections of the shard's turn go to the kernel together: net/send_batcher); only a socket whose kernel
+// buffer is full waits for writability. Fairness: a connection reads at most one chunk (kReadChunk) per turn of the
+// event loop, then yields to the others (a client that keeps its socket full cannot starve the thread). Nothing blocks:
+// the 101 answer leaves through the same non-blocking send as the frames after it, and a connection that ends with
+// bytes still queued for a peer that does not read is closed after close_timeout at the latest. Ownership: kept alive
+// by its pending wait/write (shared_from_this); its handler is held weakly, and is called only while it is still alive.
+// Holds its ConnectionSlot (the server's connection count) until destroyed. Thread safety: runs on its socket's
+// executor (its shard, net/shards.hpp); send()/close() may be called from any thread (net::dispatch: from another shard
+// through the batched hand-off).
 #include <chrono>
 #include <cstdint>
 #include <memory>

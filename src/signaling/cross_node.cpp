@@ -8,7 +8,7 @@
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 #include "signaling/event_context.hpp"
 #include "signaling/relay.hpp"
 #include "signaling/service.hpp"
@@ -25,9 +25,9 @@ void SignalingService::set_bus(cluster::Bus* bus) {
   if (!bus_) return;
   node_id_ = bus_->node_id();
   bus_->on_message([this](std::string_view from, std::string_view text) { on_bus_message(from, text); });
-  nodes_timer_.emplace(net::serial_executor(ioc_));
+  nodes_timer_.emplace(ioc_);
   // The seats a previous run of this node held (killed, restarted within the heartbeat's expiry: nobody noticed).
-  boost::asio::post(nodes_timer_->get_executor(), [this] {
+  net::post(nodes_timer_->get_executor(), [this] {
     take_over_later(node_id_);
     watch_nodes();
   });

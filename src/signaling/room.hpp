@@ -1,10 +1,12 @@
 #pragma once
 // The live state of one call: who is connected to it right now, from which socket, and who is within the
-// reconnect grace. An actor: everything runs on the room's own strand (post work to it with run()).
+// reconnect grace. An actor on one shard (net/shards.hpp; the shard of the socket whose join created it): everything
+// runs on that shard's thread (post work to it with run()).
 // The durable state (the session document) lives in the store; the room is what relaying and broadcasting
 // read, so the hot path never touches the store.
 // Ownership: held by the service's room map while the call has members; members' sockets are weak.
-// Thread safety: run() from any thread; everything else on the strand.
+// Thread safety: run() from any thread; everything else on the room's shard.
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -17,7 +19,7 @@
 
 #include "calls/call_session.hpp"
 #include "calls/quality.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 #include "realtime/socketio/socket.hpp"
 
 namespace hearth::signaling {
@@ -38,21 +40,22 @@ struct Member {
 
 class CallRoom : public std::enable_shared_from_this<CallRoom> {
  public:
-  CallRoom(boost::asio::any_io_executor strand, std::string session_id)
-      : strand_(std::move(strand)), session_id_(std::move(session_id)) {}
+  CallRoom(boost::asio::any_io_executor shard, std::string session_id)
+      : strand_(std::move(shard)), session_id_(std::move(session_id)) {}
 
   const std::string& session_id() const noexcept { return session_id_; }
   const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
 
-  // True if the caller may use the room right now (see net::running_in_this_thread): one I/O thread.
+  // True if the caller may use the room right now: it runs on the room's shard.
   bool runs_here() const noexcept { return net::running_in_this_thread(strand_); }
 
+  // Later, on the room's shard (from another shard: net/shards.hpp's batched hand-off).
   template <class Fn>
   void run(Fn&& fn) {
-    boost::asio::post(strand_, [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable { fn(*self); });
+    net::post(strand_, [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable { fn(*self); });
   }
 
-  // On the strand:
+  // On the room's shard:
   Member* find_user(std::string_view user_id);
   Member* find_socket(std::string_view socket_id);  // connected members only
   Member& add(Member m);
@@ -76,6 +79,8 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   void drop_remote(std::string_view user_id, std::string_view socket_id = {});  // any socket of the user if empty
 
   bool ended = false;  // set when the call ended: the room takes no more members
+  // Set (any thread) when the service's room map lets go of the room: the shards' relay caches then do too.
+  std::atomic<bool> dropped{false};
   // The call's type (calls::SessionType) once counted in hearth_calls_active.
   int counted_type = -1;
 

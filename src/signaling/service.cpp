@@ -12,7 +12,7 @@
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
 #include "ice/ice_json.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 #include "realtime/socketio/data.hpp"
 #include "signaling/errors.hpp"
 #include "signaling/event_context.hpp"
@@ -43,12 +43,13 @@ SignalingService::SignalingService(boost::asio::io_context& ioc, store::Store& s
       clock_(clock),
       limits_(limits),
       options_(options),
-      expiry_timer_(net::serial_executor(ioc)) {}
+      expiry_timer_(ioc) {}
 
 // --- connection lifecycle ----------------------------------------------------------------------------------------
 
 Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_view auth) {
   auto peer = std::make_shared<Peer>(socket);
+  socket->set_context(peer);  // on_event finds it there
   auto token = token_from_auth(auth);
   if (!token) return refuse_sign_in(socket, "Authentication failed: " + token.error().message);
   if (*token) {
@@ -60,7 +61,7 @@ Result<void> SignalingService::on_connect(const SocketPtr& socket, std::string_v
       return signed_in.error();
     }
     // After the CONNECT answer, which the Socket.IO client queues right after this returns.
-    boost::asio::post(socket->executor(), [socket, p = *principal] { socket->emit("authenticated", {user_json(p)}); });
+    net::post(socket->executor(), [socket, p = *principal] { socket->emit("authenticated", {user_json(p)}); });
     return {};
   }
   registry_.add(peer);
@@ -83,7 +84,7 @@ Error SignalingService::refuse_sign_in(const SocketPtr& socket, std::string mess
     if (metrics_) metrics_->rate_limited(metrics::RateLimit::auth_failures);
     // Over the failed-authentication limit of its address (shared with REST): the connection ends after the
     // refusal, so one connection cannot go on guessing.
-    boost::asio::post(socket->executor(), [socket] { socket->disconnect(true); });
+    net::post(socket->executor(), [socket] { socket->disconnect(true); });
     return make_error(errc::rate_limited, "Too many failed authentications from this address, retry later");
   }
   return make_error(errc::unauthenticated, std::move(message));
@@ -101,7 +102,7 @@ Result<void> SignalingService::sign_in(const std::shared_ptr<Peer>& peer, const 
   // A socket lives no longer than its token: at exp (plus the verifier's leeway) it is told and disconnected,
   // unless it has authenticated again with a newer token meanwhile.
   if (expiries_.add(principal.expires_at + verifier_.leeway(), peer))
-    boost::asio::post(expiry_timer_.get_executor(), [this] { on_expiry_tick(); });
+    net::post(expiry_timer_.get_executor(), [this] { on_expiry_tick(); });
   return {};
 }
 
@@ -114,7 +115,7 @@ void SignalingService::on_expiry_tick() {
     if (!peer || peer->closed()) continue;
     auto who = peer->principal();
     if (!who || !expired(*who, now)) continue;  // authenticated again: the newer token has its own entry
-    if (auto s = peer->socket()) boost::asio::post(s->executor(), [s] { disconnect_expired(*s); });
+    if (auto s = peer->socket()) net::post(s->executor(), [s] { disconnect_expired(*s); });
   }
   if (idle) return;
   expiry_timer_.expires_after(std::chrono::seconds(1));
@@ -142,8 +143,9 @@ void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) 
 }
 
 void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev) {
-  auto peer = registry_.find(socket->id());
-  if (!peer) return;
+  // The socket's own Peer (on_connect), not the registry: no map shared by the shards on the way of every event.
+  auto peer = std::static_pointer_cast<Peer>(socket->context());
+  if (!peer || peer->closed()) return;
   Context ctx{socket, peer, canonical_event(ev.name), ev.ack_id, {}, {}, usage_, metrics_};
   if (usage_) usage_->signaling_event();
   if (metrics_) metrics_->signaling_event(metrics::event_index(ctx.event));
@@ -469,14 +471,16 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
   thread_local std::string scratch1, scratch2, packet;
   auto fields = relay_fields(ctx.payload, field, scratch1, scratch2);
   if (!fields) return ctx.fail(fields.error());
-  auto r = room(fields->session_id, false);
+  std::shared_ptr<CallRoom> holder;  // set only when the room does not come from this shard's cache
+  CallRoom* r = relay_room(fields->session_id, holder);
   if (!r) return ctx.fail(make_error(errc::not_found, "Call session not found or nobody is in it"));
   if (is_remote(fields->target_socket_id))
-    return relay_remote(ctx, r, fields->session_id, fields->target_socket_id, attachments, counting.kind);
-  // One I/O thread: the room is ours to use right now, so the relay is delivered inline (text relays encoded into a
-  // reused buffer and copied once, into the target's send buffer: no handler, no shared packet). Several threads:
-  // it is posted to the room's strand. Either way every relay of a sender takes the same path, so they keep their
-  // order, text and binary alike.
+    return relay_remote(ctx, r->shared_from_this(), fields->session_id, fields->target_socket_id, attachments,
+                        counting.kind);
+  // The room on this shard: it is ours to use right now, so the relay is delivered inline (text relays encoded into a
+  // reused buffer and copied once, into the target's send buffer, or into one task handed to the target's shard).
+  // The room on another shard: the relay is handed to it (net/shards.hpp). Either way every relay of a sender takes
+  // the same path, so they keep their order, text and binary alike.
   const bool here = r->runs_here();
   const auto answered_at = answer ? std::optional<TimePoint>(clock_.now()) : std::nullopt;
   if (attachments.empty() && here) {
@@ -509,7 +513,7 @@ void SignalingService::relay(Context& ctx, std::span<const std::string> attachme
       }
     });
   };
-  if (here) return in_room(*r);  // a binary relay on one I/O thread: inline too, in order with the text ones
+  if (here) return in_room(*r);  // a binary relay on the room's shard: inline too, in order with the text ones
   r->run(std::move(in_room));
 }
 
@@ -792,14 +796,39 @@ std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bo
   auto it = rooms_.find(session_id);
   if (it != rooms_.end()) return it->second;
   if (!create) return nullptr;
-  auto r = std::make_shared<CallRoom>(net::serial_executor(ioc_), std::string(session_id));
+  auto r = std::make_shared<CallRoom>(net::this_shard_or(ioc_), std::string(session_id));
   rooms_.emplace(session_id, r);
   return r;
 }
 
 void SignalingService::drop_room(const std::string& session_id) {
   std::lock_guard lock(rooms_mutex_);
-  rooms_.erase(session_id);
+  auto it = rooms_.find(session_id);
+  if (it == rooms_.end()) return;
+  it->second->dropped.store(true, std::memory_order_release);  // the shards' relay caches let go of it
+  rooms_.erase(it);
+}
+
+void SignalingService::set_shards(unsigned count) { room_caches_.resize(count); }
+
+CallRoom* SignalingService::relay_room(std::string_view session_id, std::shared_ptr<CallRoom>& holder) {
+  const auto* shard = net::Shards::current();
+  if (!shard || shard->index() >= room_caches_.size()) {
+    holder = room(session_id, false);
+    return holder.get();
+  }
+  auto& cache = room_caches_[shard->index()];
+  if (auto it = cache.rooms.find(session_id); it != cache.rooms.end()) {
+    if (!it->second->dropped.load(std::memory_order_acquire)) return it->second.get();
+    cache.rooms.erase(it);
+  }
+  auto r = room(session_id, false);
+  if (!r) return nullptr;
+  if (cache.rooms.size() >= cache.prune_at) {
+    std::erase_if(cache.rooms, [](const auto& e) { return e.second->dropped.load(std::memory_order_acquire); });
+    cache.prune_at = std::max<std::size_t>(64, 2 * cache.rooms.size());
+  }
+  return cache.rooms.emplace(std::string(session_id), std::move(r)).first->second.get();
 }
 
 std::vector<std::shared_ptr<Peer>> SignalingService::online_peers(const std::vector<std::string>& users,

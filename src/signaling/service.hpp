@@ -5,8 +5,9 @@
 // Durable changes (join, leave, media, decline) go through the store and are announced after they commit;
 // relaying reads only the call's room (see room.hpp).
 // Ownership: created by the app; outlives every session (the app closes sessions before destroying it).
-// Thread safety: NamespaceHandler calls arrive on socket strands, CallEvents calls from any thread; rooms are
-// actors on their own strands; the registry and room map are behind mutexes.
+// Thread safety: NamespaceHandler calls arrive on the socket's shard (net/shards.hpp), CallEvents calls from any
+// thread; rooms are actors on the shard of the socket whose join created them; the registry and room map are behind
+// mutexes (touched per connection, join and leave; a relay reads its shard's room cache).
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -80,6 +81,9 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // Several nodes (cross_node.cpp): what happens here is told to the other nodes over `bus`, and what they tell
   // arrives from it. Not owned; set before the bus starts and the first connection; null (the default): one node.
   void set_bus(cluster::Bus* bus);
+  // The number of shards (net/shards.hpp) whose threads call: each gets a cache of the rooms its relays use. Set
+  // before the first connection; without it (tests) relays look in the shared room map.
+  void set_shards(unsigned count);
 
  private:
   using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
@@ -151,6 +155,9 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void on_joined_elsewhere(const BusMessage& m);
 
   std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
+  // The room of a relay: from the calling shard's cache (no lock, no reference count touched), else from the map
+  // (then into `holder`, or into the cache). Null if the call has no room here.
+  CallRoom* relay_room(std::string_view session_id, std::shared_ptr<CallRoom>& holder);
   void drop_room(const std::string& session_id);
   void count_joined(CallRoom& rm, const calls::CallSession& session);  // GET /metrics' rooms and participants
   void count_leaving(const CallRoom& rm, const Member& m);
@@ -179,6 +186,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   std::atomic<bool> draining_{false};
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;
+  // By shard index; each touched by its shard's thread only. Rooms the map dropped are pruned as the cache grows.
+  struct RoomCache {
+    std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms;
+    std::size_t prune_at = 64;
+  };
+  std::vector<RoomCache> room_caches_;
 };
 
 }  // namespace hearth::signaling

@@ -8,7 +8,7 @@
 #include "core/query.hpp"
 #include "core/random.hpp"
 #include "metrics/metrics.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 #include "net/websocket_frame.hpp"
 
 namespace hearth::realtime::engineio {
@@ -112,8 +112,9 @@ std::variant<net::ConnectionSlot, net::Response> Server::admit(const std::string
 std::shared_ptr<Session> Server::create(asio::any_io_executor strand, const std::string& client,
                                         net::ConnectionSlot unauthenticated) {
   std::weak_ptr<Registry> weak_registry = registry_;
+  std::string id = options_.id_prefix + net::shard_prefix(strand) + random_base36(20);
   auto session = std::make_shared<Session>(
-      std::move(strand), options_.id_prefix + random_base36(20), options_,
+      std::move(strand), std::move(id), options_,
       [weak_registry](const std::string& sid) {
         if (auto r = weak_registry.lock()) {
           std::lock_guard lock(r->mutex);
@@ -136,8 +137,8 @@ void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, cons
     if (req.method() != bhttp::verb::get) return respond(error_answer(EngineError::bad_handshake_method));
     auto admitted = admit(conn.client);
     if (auto* refusal = std::get_if<net::Response>(&admitted)) return respond(std::move(*refusal));
-    auto session = create(net::serial_executor(ioc_), conn.client, std::get<net::ConnectionSlot>(std::move(admitted)));
-    asio::dispatch(session->executor(), [this, session, req = std::move(req), respond] {
+    auto session = create(net::this_shard_or(ioc_), conn.client, std::get<net::ConnectionSlot>(std::move(admitted)));
+    net::dispatch(session->executor(), [this, session, req = std::move(req), respond] {
       if (on_session_) on_session_(session, req);
       session->open_polling(respond);
     });
@@ -146,9 +147,9 @@ void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, cons
   auto session = find(q.sid);
   if (!session) return respond(error_answer(EngineError::unknown_sid));
   if (req.method() == bhttp::verb::get) {
-    asio::dispatch(session->executor(), [session, respond] { session->on_poll_get(respond); });
+    net::dispatch(session->executor(), [session, respond] { session->on_poll_get(respond); });
   } else if (req.method() == bhttp::verb::post) {
-    asio::dispatch(session->executor(), [session, body = std::move(req.body()), respond]() mutable {
+    net::dispatch(session->executor(), [session, body = std::move(req.body()), respond]() mutable {
       session->on_poll_post(std::move(body), respond);
     });
   } else {
@@ -182,8 +183,9 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
     else
       unauthenticated = std::get<net::ConnectionSlot>(std::move(admitted));
   }
-  // Home the socket on the session's strand, so WebSocket callbacks and session state share one strand.
-  const auto strand = session ? session->executor() : net::serial_executor(ioc_);
+  // Home the socket on the session's shard (a polling session's upgrade may arrive on another one), so WebSocket
+  // callbacks and session state share one thread. A new session lives where its connection landed.
+  const auto strand = session ? session->executor() : stream.get_executor();
   auto native = stream.release_socket();
   const auto protocol = native.local_endpoint().protocol();
   asio::ip::tcp::socket socket(strand, protocol, native.release());
@@ -191,12 +193,12 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
   if (refusal) {
     // Answered like a failed handshake, without blocking: the connection sends it and closes.
     refusal->set(bhttp::field::connection, "close");
-    asio::dispatch(strand, [ws, res = std::move(*refusal)] { ws->refuse(res); });
+    net::dispatch(strand, [ws, res = std::move(*refusal)] { ws->refuse(res); });
     return;
   }
   if (!session) session = create(strand, conn.client, std::move(unauthenticated));
   const bool fresh = q.sid.empty();
-  asio::dispatch(session->executor(), [this, session, ws, req = std::move(req), fresh] {
+  net::dispatch(session->executor(), [this, session, ws, req = std::move(req), fresh] {
     if (!ws->accept(req)) return;  // refused (the checks ran before, so not expected); the connection closes
     if (fresh) {
       if (on_session_) on_session_(session, req);

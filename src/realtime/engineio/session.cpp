@@ -8,7 +8,7 @@
 
 #include "core/buffers.hpp"
 #include "metrics/metrics.hpp"
-#include "net/serial_executor.hpp"
+#include "net/shards.hpp"
 
 namespace hearth::realtime::engineio {
 namespace asio = boost::asio;
@@ -73,7 +73,7 @@ void Session::send_binary(std::string bytes) {
 }
 
 void Session::send(Outgoing packet) {
-  asio::dispatch(
+  net::dispatch(
       strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable { self->enqueue(std::move(packet)); });
 }
 
@@ -88,7 +88,7 @@ bool Session::send_here(std::string_view data, bool binary) {
 }
 
 void Session::close(std::string reason) {
-  asio::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+  net::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
     if (self->state_ == State::closed) return;
     // Tell the client, so it does not reconnect as if the network failed.
     if (self->transport_ == Transport::websocket && self->ws_) {
@@ -109,7 +109,7 @@ void Session::close(std::string reason) {
 }
 
 void Session::with_handler(std::function<void(SessionHandler&)> fn) {
-  asio::dispatch(strand_, [self = shared_from_this(), fn = std::move(fn)] {
+  net::dispatch(strand_, [self = shared_from_this(), fn = std::move(fn)] {
     if (self->handler_) fn(*self->handler_);
   });
 }
@@ -179,7 +179,7 @@ void Session::on_poll_get(const net::Responder& respond) {
   std::weak_ptr<Session> weak = shared_from_this();
   respond.on_abort([weak] {
     if (auto self = weak.lock())
-      asio::dispatch(self->strand_, [self] {
+      net::dispatch(self->strand_, [self] {
         self->pending_get_.reset();
         self->close_now("transport close", false);
       });

@@ -97,10 +97,13 @@ void Client::on_connect(const Header& h) {
     return;
   }
   if (find(h.nsp)) return;  // already connected to it: nothing to do
-  // The socket id carries the node prefix of its Engine.IO sid ("n1.…"): who holds a socket is read from its id.
+  // The socket id carries the node and shard prefix of its Engine.IO sid ("n1.0-…", net/shards.hpp): who holds a
+  // socket is read from its id.
   const std::string_view sid = session->sid();
   const auto dot = sid.find('.');
-  std::string id(dot == std::string_view::npos ? std::string_view{} : sid.substr(0, dot + 1));
+  const auto dash = sid.find('-', dot == std::string_view::npos ? 0 : dot + 1);  // node ids may hold dashes too
+  const auto prefix = dash != std::string_view::npos ? dash + 1 : dot == std::string_view::npos ? 0 : dot + 1;
+  std::string id(sid.substr(0, prefix));
   id += random_base36(20);
   auto socket = std::make_shared<Socket>(std::move(id), std::string(h.nsp), session_);
   auto accepted = handler->on_connect(socket, h.data);

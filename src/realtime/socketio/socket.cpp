@@ -2,8 +2,7 @@
 
 #include <vector>
 
-#include <boost/asio/dispatch.hpp>
-
+#include "net/shards.hpp"
 #include "realtime/socketio/client.hpp"
 #include "realtime/socketio/packet.hpp"
 
@@ -56,7 +55,7 @@ void Socket::send_with_attachments(std::string sio_packet, std::span<const std::
   // packet sent from another thread cannot come between them.
   auto packet = make_engine_packet(sio_packet);
   std::vector<std::string> buffers(attachments.begin(), attachments.end());
-  boost::asio::dispatch(s->executor(), [s, packet = std::move(packet), buffers = std::move(buffers)]() mutable {
+  net::dispatch(s->executor(), [s, packet = std::move(packet), buffers = std::move(buffers)]() mutable {
     s->send(engineio::Outgoing{std::move(packet), false});
     for (auto& b : buffers) s->send_binary(std::move(b));
   });
@@ -78,7 +77,7 @@ std::string Socket::client() const {
 }
 
 void Socket::mark_authenticated() const {
-  if (auto s = session_.lock()) boost::asio::dispatch(s->executor(), [s] { s->mark_authenticated(); });
+  if (auto s = session_.lock()) net::dispatch(s->executor(), [s] { s->mark_authenticated(); });
 }
 
 }  // namespace hearth::realtime::socketio

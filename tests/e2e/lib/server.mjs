@@ -26,7 +26,7 @@ const SIGNALING_KEYS = [
  */
 export async function startHearth(env = {}) {
   const cleared = Object.fromEntries(SIGNALING_KEYS.map((k) => [k, undefined]));
-  // CTest runs the signaling suites a second time with E2E_HEARTH_THREADS=1: one I/O thread, no strands.
+  // CTest runs the signaling suites with E2E_HEARTH_THREADS=2 (two shards) and again with 1.
   const threads = process.env.E2E_HEARTH_THREADS ? { HEARTH_THREADS: process.env.E2E_HEARTH_THREADS } : {};
   return startServer({ secret: SECRET, env: { ...cleared, ...threads, ...env } });
 }
