@@ -22,7 +22,7 @@
 #   --rate R          relays/s offered by the *-paced scenarios (default 40000: below what every target delivers here)
 #   --quick           a check of the script itself: 1 run of 2 s, 10 calls
 # With PG_STATS=1, PostgreSQL counts its statements (pg_stat_statements): <target>.<scenario>.<run>.pgstats.txt.
-# Each node runs as compare.sh runs hearth-call (HEARTH_THREADS=1, the event and REST limits raised, everything
+# Each node runs as compare.sh runs hearth-call (its defaults: pinned to one core, so one shard; the event and REST limits raised, everything
 # else at its default: DATABASE_POOL_SIZE, Redis and PostgreSQL as Debian ships them, without persistence for Redis).
 # CPU per operation is summed over every server-side process (hearth-bench --server-pid, once per process, read
 # from /proc over the measured seconds); the summary also splits it by role.
@@ -178,7 +178,7 @@ start_node() {
   mkdir -p "$dir"
   local cluster_env=()
   [[ -n "$id" && "$id" != single ]] && cluster_env=(REDIS_URL="$REDIS_URL" NODE_ID="$id")
-  env HEARTH_ENV=production JWT_SECRET="$BENCH_SECRET" DATABASE_URL="$db" HEARTH_THREADS="${HEARTH_THREADS:-1}" \
+  env HEARTH_ENV=production JWT_SECRET="$BENCH_SECRET" DATABASE_URL="$db" ${HEARTH_THREADS:+HEARTH_THREADS="$HEARTH_THREADS"} \
     LOG_LEVEL="${LOG_LEVEL:-warn}" "${BENCH_LIMITS[@]}" "${cluster_env[@]}" "$@" \
     taskset -c "$server_cpu" "$HEARTH_BIN" serve --port 0 >"$dir/stdout.log" 2>"$dir/stderr.log" &
   SERVER_PID=$!
@@ -284,7 +284,7 @@ trap cleanup EXIT
   echo "redis: $("$REDIS_BIN" --version | sed -n 's/.*v=\([^ ]*\).*/\1/p'), postgres: $("$PG_BIN/postgres" --version | awk '{print $3}'), nginx: $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||')"
   echo "node: $(node --version)"
   echo "open files: $(ulimit -n)"
-  echo "pinned: core $server_cpu = every server-side process (hearth-call nodes with HEARTH_THREADS=${HEARTH_THREADS:-1}, redis-server, postgres and its backends, nginx); core $client_cpu = hearth-bench; postgres on core $db_cpu"
+  echo "pinned: core $server_cpu = every server-side process (hearth-call nodes with ${HEARTH_THREADS:-their default} shard(s), redis-server, postgres and its backends, nginx); core $client_cpu = hearth-bench; postgres on core $db_cpu"
   echo "store: $store (auto: relays on SQLite, one file shared by the nodes; setup and rest on PostgreSQL)"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >"$out/machine.txt"

@@ -15,7 +15,7 @@
 #   --server-cpu N / --client-cpu N   the cores (default 0 and 1)
 #   --quick           a check of the script itself: 1 run of 2 s, 10 calls, 500 idle sockets
 # The servers run with SOCKET_EVENTS_PER_SECOND and RATE_LIMIT_PER_MINUTE raised (see bench/lib.sh) and
-# hearth-call with HEARTH_THREADS=1; the open-file limit is raised to the hard limit (idle needs 19 000 sockets).
+# hearth-call with its defaults (pinned to one core: one shard; HEARTH_THREADS is passed on only if set); the open-file limit is raised to the hard limit (idle needs 19 000 sockets).
 set -euo pipefail
 BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$BENCH_DIR/.." && pwd)

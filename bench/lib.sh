@@ -33,8 +33,10 @@ start_server() {
   SERVER_DIR=$(mktemp -d "${TMPDIR:-/tmp}/hearth-bench-$kind.XXXXXX")
   case "$kind" in
     hearth)
+      # The defaults, as users get them: one shard per core the process may use (the taskset list). HEARTH_THREADS
+      # from the environment overrides, as for any server.
       env HEARTH_ENV=production JWT_SECRET="$BENCH_SECRET" DATABASE_URL="sqlite://$SERVER_DIR/bench.db" \
-        HEARTH_THREADS="${HEARTH_THREADS:-1}" LOG_LEVEL="${LOG_LEVEL:-warn}" "${BENCH_LIMITS[@]}" \
+        ${HEARTH_THREADS:+HEARTH_THREADS="$HEARTH_THREADS"} LOG_LEVEL="${LOG_LEVEL:-warn}" "${BENCH_LIMITS[@]}" \
         "${pin[@]}" "$HEARTH_BIN" serve --port 0 >"$SERVER_DIR/stdout.log" 2>"$SERVER_DIR/stderr.log" &
       ;;
     baseline)

@@ -161,17 +161,24 @@ class Relay {
     }
   }
 
-  // A participant's node: the prefix of its socket id ("n2" of "n2.k3j4…") when the server names its node there,
-  // else the --url it connected through.
+  // A participant's place: its node and shard, the prefix of its socket id ("n2.1" of "n2.1-k3j4…", "1" of "1-…"),
+  // where the server names them; else the --url it connected through. "Another node" below is another place: a
+  // relay between two shards of one server counts as remote too.
+  static std::optional<std::string_view> place_in(std::string_view sid) {
+    const auto dot = sid.find('.');
+    const auto dash = sid.find('-', dot == std::string_view::npos ? 0 : dot + 1);
+    if (dash != std::string_view::npos) return sid.substr(0, dash);
+    if (dot != std::string_view::npos) return sid.substr(0, dot);
+    return std::nullopt;
+  }
   std::string node_of(const Participant& p) const {
-    const std::string_view sid = p.client->sid();
-    if (const auto dot = sid.find('.'); dot != std::string_view::npos) return std::string(sid.substr(0, dot));
+    if (const auto place = place_in(p.client->sid())) return std::string(*place);
     return "url" + std::to_string(p.url);
   }
   bool nodes_known() const {
     if (run_.url_count() > 1) return true;
     return std::any_of(people_.begin(), people_.end(),
-                       [](const Participant& p) { return p.client->sid().find('.') != std::string_view::npos; });
+                       [](const Participant& p) { return place_in(p.client->sid()).has_value(); });
   }
 
   // The packets each participant sends, one per peer it sends to (--relay-to); false if one would send to none.
@@ -200,11 +207,13 @@ class Relay {
         s += ':';
         p.prefixes.push_back(std::move(s));
       }
-      if (p.prefixes.empty()) {
-        run_.errors().add("setup", "participant " + std::to_string(i) + " (node " + nodes[p.node] +
-                                       ") has no peer to send to with --relay-to " + to_string(opt_.relay_to));
-        return false;
-      }
+      senders_ += p.prefixes.empty() ? 0 : 1;
+    }
+    // With --relay-to local or remote a participant whose peers are all elsewhere (or all with it) only receives.
+    if (senders_ == 0) {
+      run_.errors().add(
+          "setup", std::string("no participant has a peer to send to with --relay-to ") + to_string(opt_.relay_to));
+      return false;
     }
     return true;
   }
@@ -223,7 +232,7 @@ class Relay {
   }
 
   void top_up(std::size_t i) {
-    if (!sending_) return;
+    if (!sending_ || people_[i].prefixes.empty()) return;
     auto& p = people_[i];
     const std::uint64_t now = now_ns();
     while (p.in_flight < window_) send_one(i, now);
@@ -250,6 +259,7 @@ class Relay {
         if (sent_total_ + peers > due) break;
         sent_total_ += peers;
         cursor_ = (cursor_ + 1) % people_.size();
+        if (peers == 0) continue;  // only receives (--relay-to); senders_ > 0, so the loop ends
         // A window smaller than a turn still lets one turn be in flight.
         if (people_[i].in_flight + peers > std::max<std::uint64_t>(window_, peers)) {
           if (measuring_) skipped_ += peers;
@@ -361,6 +371,7 @@ class Relay {
   std::vector<Participant> people_;
   std::size_t joined_ = 0;
   bool nodes_known_ = false;  // several --url, or socket ids that name their node: count relays between nodes
+  std::size_t senders_ = 0;   // participants with at least one peer to send to
   std::uint64_t delivered_remote_ = 0;
   std::uint32_t window_ = 16;
   bool sending_ = true, measuring_ = false, stopping_ = false;

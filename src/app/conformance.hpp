@@ -4,7 +4,7 @@
 //   /engine.io/  a bare Engine.IO endpoint echoing every text and binary message
 //   /socket.io/  namespaces "/" and "/custom": emits "auth" with the CONNECT payload; answers "message" with
 //                "message-back" (same arguments, binary included); acknowledges "message-with-ack" with them.
-// Thread safety: stateless handlers; calls arrive on session strands.
+// Thread safety: stateless handlers; calls arrive on their sessions' shards.
 #include <memory>
 
 #include "realtime/engineio/session.hpp"

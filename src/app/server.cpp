@@ -203,6 +203,8 @@ struct Server::Impl {
     in.store_queue_capacity = static_cast<std::int64_t>(store.max_queue());
     in.webhooks = webhook_dispatcher ? &webhook_stats : nullptr;
     in.signaling_code = &signaling::error_code;
+    for (unsigned i = 0; i < shards.size(); ++i)
+      in.shards.push_back({shards[i].tasks_sent(), shards[i].batches_sent(), shards[i].wakeups_sent()});
     return metrics::render(live_metrics.snapshot(), in);
   }
   void start_metrics_listener() {

@@ -1,7 +1,7 @@
 #pragma once
 // The call-session document of the design: who was invited, who is in the call, its state and settings.
 // Pure data; the rules that change it live in policy.hpp. No I/O, no JSON.
-// Thread safety: a value type; each session is changed by one thread at a time (the store thread or its call's strand).
+// Thread safety: a value type; each session is changed by one thread at a time (the store thread or its call's shard).
 #include <cstdint>
 #include <optional>
 #include <string>

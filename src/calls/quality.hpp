@@ -16,7 +16,7 @@
 //
 // The tracker is the call's quality state: pure (time comes in as arguments), owned by whoever hosts the call's
 // room, copyable; a summary (quality_summary.hpp) is what is stored.
-// Thread safety: none; the call's strand serialises access.
+// Thread safety: none; the call's shard serialises access.
 #include <cstdint>
 #include <optional>
 #include <string>

@@ -2,7 +2,7 @@
 // POST /api/dev/token {userId, name?} -> {token, userId, name, expiresIn}: HS256 tokens for anyone who asks, so the
 // web client's "demo user" button can sign in without an identity provider. Development mode only: the server
 // mounts it only when HEARTH_ENV=development (in production the path is an unknown route, 404).
-// Thread safety: immutable after construction; handle_http() runs on many connection strands at once.
+// Thread safety: immutable after construction; handle_http() runs on many connections at once, on several shards.
 #include <chrono>
 #include <string>
 

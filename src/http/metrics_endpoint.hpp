@@ -4,8 +4,8 @@
 // by MetricsHttpHandler on the metrics port otherwise (which answers nothing but /metrics: 404 elsewhere, no
 // WebSocket upgrades). Scrapes are not counted as REST answers.
 // Ownership: created by the app; `render` must stay callable while the server runs.
-// Thread safety: answer() may run on many connection strands at once (the allow list is read-only; `render` must be
-// thread safe).
+// Thread safety: answer() may run on many connections at once, on several shards (the allow list is read-only; `render`
+// must be thread safe).
 #include <functional>
 #include <string>
 

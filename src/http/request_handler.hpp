@@ -1,8 +1,8 @@
 #pragma once
 // The HTTP application: CORS, routing, health checks, authentication, rate limiting and dispatch to the
 // REST API; WebSocket upgrades are passed to the realtime layer (when one is attached).
-// Thread safety: handle() runs on many connection strands at once; members are immutable or thread safe (routes and
-// the usage counters are set before the server starts).
+// Thread safety: handle() runs on many connections at once, on several shards; members are immutable or thread safe
+// (routes and the usage counters are set before the server starts).
 #include <atomic>
 #include <chrono>
 #include <cstdint>

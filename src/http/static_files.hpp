@@ -8,7 +8,7 @@
 // aside) are kept brotli- and gzip-compressed too, chosen by Accept-Encoding.
 // Nothing is ever read from disk per request, so a request path cannot reach a file that was not loaded (no traversal);
 // paths it does not know fall through to the REST router, whose 404 has the API's JSON shape. Thread safety: immutable
-// after load(); handle_http() runs on many connection strands at once.
+// after load(); handle_http() runs on many connections at once, on several shards.
 #include <filesystem>
 #include <memory>
 #include <string>

@@ -185,6 +185,24 @@ void write_gauges(ExpositionWriter& w, const Snapshot& s, const ScrapeInputs& in
     w.family(kWebhookOutboxPending);
     w.sample(kWebhookOutboxPending.name, "", {}, in.webhooks->pending.load(std::memory_order_relaxed));
   }
+  if (!in.shards.empty()) {
+    w.family(kShards);
+    w.sample(kShards.name, "", {}, static_cast<std::int64_t>(in.shards.size()));
+  }
+}
+
+void write_shards(ExpositionWriter& w, const ScrapeInputs& in) {
+  if (in.shards.empty()) return;
+  std::vector<std::string> index;
+  for (std::size_t i = 0; i < in.shards.size(); ++i) index.push_back(std::to_string(i));
+  const auto counter = [&](const MetricInfo& info, std::uint64_t ScrapeInputs::Shard::*field) {
+    w.family(info);
+    for (std::size_t i = 0; i < in.shards.size(); ++i)
+      w.sample(info.name, "", {{"shard", index[i]}}, static_cast<std::int64_t>(in.shards[i].*field));
+  };
+  counter(kShardHandoffs, &ScrapeInputs::Shard::handoffs);
+  counter(kShardHandoffBatches, &ScrapeInputs::Shard::batches);
+  counter(kShardWakeups, &ScrapeInputs::Shard::wakeups);
 }
 
 void write_histogram(ExpositionWriter& w, const Snapshot& s, const MetricInfo& info, Histogram h) {
@@ -214,6 +232,7 @@ std::string render(const Snapshot& snapshot, const ScrapeInputs& inputs) {
   ExpositionWriter w(out);
   write_counters(w, snapshot, inputs);
   write_gauges(w, snapshot, inputs);
+  write_shards(w, inputs);
   write_histograms(w, snapshot);
   return out;
 }

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "core/errors.hpp"
 #include "metrics/metrics.hpp"
@@ -29,6 +30,11 @@ struct ScrapeInputs {
   std::int64_t store_queue_depth = 0;
   std::int64_t store_queue_capacity = 0;
   const webhooks::WebhookStats* webhooks = nullptr;  // null: the webhook metrics are left out
+  // Per shard (net/shards.hpp), by index: what it handed to the others. Empty: the shard metrics are left out.
+  struct Shard {
+    std::uint64_t handoffs = 0, batches = 0, wakeups = 0;
+  };
+  std::vector<Shard> shards;
   // Names an errc as call_error does (signaling::error_code); several codes may share a name (summed).
   using CodeName = std::string_view (*)(errc) noexcept;
   CodeName signaling_code = nullptr;  // null: core's to_string(errc)

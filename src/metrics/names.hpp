@@ -124,6 +124,16 @@ inline constexpr MetricInfo kStoreQueueDepth{"hearth_store_queue_depth", "gauge"
                                              "Store operations queued and not yet taken into a batch."};
 inline constexpr MetricInfo kStoreQueueCapacity{"hearth_store_queue_capacity", "gauge",
                                                 "Store operations that may be queued before new ones are refused."};
+inline constexpr MetricInfo kShards{"hearth_shards", "gauge",
+                                    "Shards: I/O threads, each with its own event loop, connections and calls."};
+inline constexpr MetricInfo kShardHandoffs{
+    "hearth_shard_handoffs_total", "counter",
+    "Tasks a shard handed to other shards (relays, answers, announcements to their sockets and calls)."};
+inline constexpr MetricInfo kShardHandoffBatches{
+    "hearth_shard_handoff_batches_total", "counter",
+    "Batches those tasks went in: one per event-loop turn and destination shard."};
+inline constexpr MetricInfo kShardWakeups{"hearth_shard_wakeups_total", "counter",
+                                          "Batches that found their destination's inbox empty and woke it."};
 inline constexpr MetricInfo kWebhookOutboxPending{"hearth_webhook_outbox_pending", "gauge",
                                                   "Webhook events waiting in the outbox (last known)."};
 

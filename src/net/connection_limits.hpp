@@ -1,7 +1,7 @@
 #pragma once
 // Open connections, counted in total and per client address whatever their protocol: a connection holds a
 // ConnectionSlot for as long as it is open, and an HTTP session hands its slot to the WebSocket it upgrades to.
-// Thread safety: ConnectionCounter is thread safe (slots are taken on the listener's strand and given back from
+// Thread safety: ConnectionCounter is thread safe (slots are taken on the listener's shard and given back from
 // any thread, when their connection is destroyed).
 #include <array>
 #include <cstddef>

@@ -26,7 +26,7 @@ struct ConnectionInfo {
   std::uint64_t id = 0;  // process-unique connection number, for logs
 };
 
-// Completes one request: call it exactly once, from any thread (the session posts to its strand).
+// Completes one request: call it exactly once, from any thread (the session posts to its shard).
 // on_abort() registers a callback run if the client goes away before the answer (long-polling needs it).
 class Responder {
  public:

@@ -142,7 +142,7 @@ void HttpSession::arm_abort_watch() {
     if (ec || !self->awaiting_answer_ || !self->abort_callback_) return;
     // Readable while we owe an answer: the peer closed (EOF / reset) or pipelined another request — or nothing
     // at all: a readiness event for bytes the request read already consumed. The peek must not block (a blocking
-    // one would hold this I/O thread, and the answer queued behind it on the strand, until the client sends more).
+    // one would hold this I/O thread, and the answer queued behind it on the shard, until the client sends more).
     switch (peek_socket(self->stream_.socket().native_handle())) {
       case Peek::data:
         return;  // pipelined data: not an abort; stop watching

@@ -108,6 +108,7 @@ class Shards {
 
   unsigned size() const noexcept { return static_cast<unsigned>(shards_.size()); }
   Shard& operator[](unsigned i) noexcept { return *shards_[i]; }
+  const Shard& operator[](unsigned i) const noexcept { return *shards_[i]; }
   // The shard whose io_context runs `ex` (one of ours, not a strand), or null.
   Shard* find(const boost::asio::any_io_executor& ex) const noexcept;
 

@@ -52,7 +52,7 @@ void give_back_send_buffer(std::string& out) {
   }
 }
 
-// The batcher of the connection's shard (null on a strand: tests).
+// The batcher of the connection's shard (null when a test runs it on a strand).
 SendBatcher* batcher_for(tcp::socket& socket) {
   const auto ex = socket.get_executor();
   const auto* io = ex.target<asio::io_context::executor_type>();

@@ -161,7 +161,7 @@ void SignalingService::deliver_remote_relay(const BusMessage& m) {
     if (!bus_->send(node_of(sender), encode_bus_message(BusKind::refused, {sender, event, kNotInCall})))
       spdlog::debug("bus: a relay refusal for {} is lost", sender);
   };
-  // On the room's strand; the views are the message's (inline) or the copies' (posted).
+  // On the room's shard; the views are the message's (inline) or the copies' (posted).
   auto deliver = [refuse](CallRoom& rm, std::string_view target, std::string_view sender, std::string_view event,
                           std::string_view pkt, std::span<const std::string_view> parts) {
     Member* to = rm.find_socket(target);

@@ -1,6 +1,6 @@
 #pragma once
 // Per-socket signaling state, and the registry that finds sockets by id and by user.
-// Thread safety: Peer's fields are guarded by its mutex (touched by its socket's strand and by call rooms);
+// Thread safety: Peer's fields are guarded by its mutex (touched by its socket's executor and by call rooms);
 // the Registry is sharded behind mutexes and touched once per connect, auth, join or lookup.
 #include <array>
 #include <atomic>
@@ -45,7 +45,7 @@ class Peer {
   // Token bucket of call_quality_report events (allocated by the first one: most sockets never send any).
   bool take_report_token(TimePoint now, double per_second, double burst);
 
-  // On the socket's strand only: the authentication timeout of a socket that connected without a token, until it
+  // On the socket's executor only: the authentication timeout of a socket that connected without a token, until it
   // authenticates.
   std::optional<boost::asio::steady_timer> auth_timer;
 

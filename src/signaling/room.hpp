@@ -41,18 +41,18 @@ struct Member {
 class CallRoom : public std::enable_shared_from_this<CallRoom> {
  public:
   CallRoom(boost::asio::any_io_executor shard, std::string session_id)
-      : strand_(std::move(shard)), session_id_(std::move(session_id)) {}
+      : executor_(std::move(shard)), session_id_(std::move(session_id)) {}
 
   const std::string& session_id() const noexcept { return session_id_; }
-  const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
 
   // True if the caller may use the room right now: it runs on the room's shard.
-  bool runs_here() const noexcept { return net::running_in_this_thread(strand_); }
+  bool runs_here() const noexcept { return net::running_in_this_thread(executor_); }
 
   // Later, on the room's shard (from another shard: net/shards.hpp's batched hand-off).
   template <class Fn>
   void run(Fn&& fn) {
-    net::post(strand_, [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable { fn(*self); });
+    net::post(executor_, [self = shared_from_this(), fn = std::forward<Fn>(fn)]() mutable { fn(*self); });
   }
 
   // On the room's shard:
@@ -95,7 +95,7 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   }
 
  private:
-  boost::asio::any_io_executor strand_;
+  boost::asio::any_io_executor executor_;
   std::string session_id_;
   std::vector<Member> members_;  // at most MAX_CALL_PARTICIPANTS
   std::vector<Remote> remote_;

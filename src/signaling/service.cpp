@@ -341,7 +341,7 @@ void SignalingService::announce_left(const CallSession& session, const std::stri
   if (session.status == calls::Status::ended) ended(session);
 }
 
-// On the room's strand: `user_id`'s member with `socket_id` leaves, and the call hears `pkt`. `must_match`: nothing is
+// On the room's shard: `user_id`'s member with `socket_id` leaves, and the call hears `pkt`. `must_match`: nothing is
 // announced unless that member is here (it may have been replaced by a newer socket meanwhile).
 void SignalingService::drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
                                    const std::shared_ptr<const std::string>& pkt, bool must_match) {
@@ -369,7 +369,7 @@ void SignalingService::on_socket_lost(const std::shared_ptr<Peer>& peer) {
   }
 }
 
-// On the room's strand: `m`'s socket is gone; it keeps its place for the reconnect grace.
+// On the room's shard: `m`'s socket is gone; it keeps its place for the reconnect grace.
 void SignalingService::start_grace(CallRoom& rm, Member& m, bool announce) {
   m.connected = false;
   if (announce) {
@@ -773,7 +773,7 @@ void SignalingService::close_locally(const std::string& session_id, std::string_
 
 // --- rooms and users -------------------------------------------------------------------------------------------------
 
-// On the room's strand. hearth_calls_active counts a room from its first member's join until the call ends;
+// On the room's shard. hearth_calls_active counts a room from its first member's join until the call ends;
 // hearth_participants_active its members, connected or within the reconnect grace.
 void SignalingService::count_joined(CallRoom& rm, const CallSession& session) {
   if (!metrics_) return;
@@ -783,7 +783,7 @@ void SignalingService::count_joined(CallRoom& rm, const CallSession& session) {
   metrics_->calls_active_changed(static_cast<std::size_t>(rm.counted_type), 1);
 }
 
-// On the room's strand: `m` leaves the room. A set-up failed if it never had an answer relayed although someone else
+// On the room's shard: `m` leaves the room. A set-up failed if it never had an answer relayed although someone else
 // was in the room.
 void SignalingService::count_leaving(const CallRoom& rm, const Member& m) {
   if (!metrics_) return;

@@ -111,7 +111,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void decline(Context& ctx);
   void quality_report(Context& ctx);
   void ice_servers(Context& ctx);  // get_ice_servers
-  // On the room's strand: tells the call what changed in its quality; stores the summary when due (or `now`).
+  // On the room's shard: tells the call what changed in its quality; stores the summary when due (or `now`).
   void announce_quality(CallRoom& rm, const calls::QualityChanges& changes);
   // Whether this node stores the call's quality summary and raises its alerts: of the nodes holding its members,
   // the one with the smallest id (every such node has the whole state, cross_node.cpp); always on a single node.
@@ -120,7 +120,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void share_quality(const CallRoom& rm, const calls::QualityReport& report);
   void on_quality_elsewhere(const BusMessage& m);
   void save_quality(CallRoom& rm, bool now);
-  // On the room's strand: the current levels and bottleneck, for a socket that just joined.
+  // On the room's shard: the current levels and bottleneck, for a socket that just joined.
   static void send_quality_state(CallRoom& rm, const realtime::socketio::Socket& to);
 
   void on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, Joined joined, std::string peer_id,
@@ -178,11 +178,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   metrics::Metrics* metrics_ = nullptr;                   // owned by the app
   cluster::Bus* bus_ = nullptr;                           // owned by the app; null on a single node
   std::string node_id_;                                   // bus_->node_id()
-  std::optional<boost::asio::steady_timer> nodes_timer_;  // watch_nodes(); on its own strand
-  std::vector<std::string> known_nodes_;                  // on nodes_timer_'s strand
+  std::optional<boost::asio::steady_timer> nodes_timer_;  // watch_nodes(); on shard 0
+  std::vector<std::string> known_nodes_;                  // on shard 0
   Registry registry_;
   ExpiryWheel<Peer> expiries_;
-  boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on its own strand
+  boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on shard 0
   std::atomic<bool> draining_{false};
   std::mutex rooms_mutex_;
   std::unordered_map<std::string, std::shared_ptr<CallRoom>, StringHash, std::equal_to<>> rooms_;

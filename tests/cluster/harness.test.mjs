@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import { authenticate, closeAll, connect, emitAck, expectAckOk, waitUpgraded } from '../e2e/lib/sockets.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 
-const SID_RE = /^(n[12])\.[0-9a-z]+$/;
+// A node's ids: its NODE_ID, then its shard (net/shards.hpp): "n1.0-…".
+const SID_RE = /^(n[12])\.\d+-[0-9a-z]+$/;
 
 describe('two nodes behind nginx (SQLite each, routing only)', () => {
   let cluster;
@@ -35,7 +36,7 @@ describe('two nodes behind nginx (SQLite each, routing only)', () => {
       assert.equal(node.env.NODE_ID, node.id);
       // An Engine.IO handshake straight to the node: its open packet carries the sid.
       const open = await (await fetch(`${node.url}/socket.io/?EIO=4&transport=polling`)).text();
-      assert.match(JSON.parse(open.slice(1)).sid, new RegExp(`^${node.id}\\.[0-9a-z]+$`));
+      assert.match(JSON.parse(open.slice(1)).sid, new RegExp(`^${node.id}\\.\\d+-[0-9a-z]+$`));
     }
   });
 

@@ -1,7 +1,7 @@
 // GET /metrics on a live server (docs/operations.md, "Metrics"): a call of two socket.io clients with relays, a
 // quality report, REST and signaling errors and failed authentications, then the scrape is checked by Prometheus'
 // own `promtool check metrics` (Debian's prometheus package) and its values against what the test did — on its own
-// port (METRICS_PORT) with several I/O threads, and on the main port with one (where relays are delivered inline).
+// port (METRICS_PORT) with several I/O threads, and on the main port with one (where relays are delivered inline): 2 shards and 1.
 // METRICS_ALLOW refuses other addresses with 403.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -102,7 +102,7 @@ async function restErrors(server, user) {
   await unknown.arrayBuffer();
 }
 
-async function checkLiveScrape(server, url) {
+async function checkLiveScrape(server, url, shards) {
   const before = samples(await scrape(url));
   const added = (m, key) => value(m, key) - (before.get(key) ?? 0);  // counters: what this call added
   const call = await callWithRelays(server);
@@ -143,6 +143,14 @@ async function checkLiveScrape(server, url) {
   assert.ok(value(m, 'hearth_store_commit_duration_seconds_count') >= 1);
   assert.ok(value(m, 'hearth_store_commit_duration_seconds_count') <= value(m, 'hearth_store_batch_size_count'));
   assert.ok(value(m, 'hearth_store_queue_capacity') > 0);
+  // One shard per HEARTH_THREADS; what each handed to the others comes in batches, and a batch wakes its
+  // destination at most once.
+  assert.equal(value(m, 'hearth_shards'), shards);
+  for (let i = 0; i < value(m, 'hearth_shards'); i++) {
+    const tasks = value(m, `hearth_shard_handoffs_total{shard="${i}"}`);
+    const batches = value(m, `hearth_shard_handoff_batches_total{shard="${i}"}`);
+    assert.ok(batches <= tasks && value(m, `hearth_shard_wakeups_total{shard="${i}"}`) <= batches, `shard ${i}`);
+  }
 
   // The end: counted by type and reason, the room and its participants gone.
   await endCall(server, call.alice, call.sessionId);
@@ -170,13 +178,13 @@ describe('GET /metrics', () => {
     const other = await fetch(url.replace('/metrics', `${API}/history`));
     assert.equal(other.status, 404);
     assert.equal((await other.json()).success, false);
-    await checkLiveScrape(server, url);
+    await checkLiveScrape(server, url, 2);
   });
 
   test('on the main port, one I/O thread (relays delivered inline)', async () => {
     const server = await startHearth({ METRICS_PORT: undefined, METRICS_ALLOW: '127.0.0.1', HEARTH_THREADS: '1' });
     assert.doesNotMatch(server.stdout(), METRICS_RE);
-    await checkLiveScrape(server, `${server.url}/metrics`);
+    await checkLiveScrape(server, `${server.url}/metrics`, 1);
   });
 
   test('METRICS_ALLOW: other addresses get 403 with the error envelope', async () => {

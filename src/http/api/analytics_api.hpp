@@ -3,7 +3,7 @@
 //  - GET /session/:sessionId/quality: a call's stored quality summary, for its members (initiator or invitees);
 //  - GET /analytics?from=&to=&granularity=: the usage report of a time range, for admins (JWT role "admin").
 // Both read in one store operation; the report is computed by the store (store/analytics.hpp).
-// Thread safety: handlers may run on any connection strand; state is immutable.
+// Thread safety: handlers may run on any connection's shard; state is immutable.
 #include "core/clock.hpp"
 #include "http/api/analytics_query.hpp"
 #include "http/api/video_call_api.hpp"

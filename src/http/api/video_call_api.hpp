@@ -3,7 +3,7 @@
 // history (and the caller's ICE servers). Each runs its domain rule inside one store operation (read, decide,
 // write: serialized by the store thread, so concurrent requests on one session cannot interleave) and answers
 // when it committed.
-// Thread safety: handlers may run on any connection strand; state is immutable or thread safe.
+// Thread safety: handlers may run on any connection's shard; state is immutable or thread safe.
 #include <functional>
 #include <string>
 #include <string_view>

@@ -69,7 +69,7 @@ std::string encode_payload(std::span<const Packet> packets);
 // Text packets view `body`; binary packets view the decoder's buffer, which is reserved for the whole body
 // before decoding, so it never moves mid-decode. Results stay valid until the next decode() and while `body`
 // is alive. The whole body is validated before anything is returned: one bad packet rejects the payload.
-// Thread safety: none; one per polling session, used from its strand.
+// Thread safety: none; one per polling session, used from its executor.
 class PayloadDecoder {
  public:
   explicit PayloadDecoder(std::size_t max_packets = kDefaultMaxPackets) : max_packets_(max_packets) {}

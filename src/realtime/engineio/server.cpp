@@ -109,12 +109,12 @@ std::variant<net::ConnectionSlot, net::Response> Server::admit(const std::string
                     : "Too many unauthenticated connections, retry later");
 }
 
-std::shared_ptr<Session> Server::create(asio::any_io_executor strand, const std::string& client,
+std::shared_ptr<Session> Server::create(asio::any_io_executor executor, const std::string& client,
                                         net::ConnectionSlot unauthenticated) {
   std::weak_ptr<Registry> weak_registry = registry_;
-  std::string id = options_.id_prefix + net::shard_prefix(strand) + random_base36(20);
+  std::string id = options_.id_prefix + net::shard_prefix(executor) + random_base36(20);
   auto session = std::make_shared<Session>(
-      std::move(strand), std::move(id), options_,
+      std::move(executor), std::move(id), options_,
       [weak_registry](const std::string& sid) {
         if (auto r = weak_registry.lock()) {
           std::lock_guard lock(r->mutex);
@@ -185,18 +185,18 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
   }
   // Home the socket on the session's shard (a polling session's upgrade may arrive on another one), so WebSocket
   // callbacks and session state share one thread. A new session lives where its connection landed.
-  const auto strand = session ? session->executor() : stream.get_executor();
+  const auto executor = session ? session->executor() : stream.get_executor();
   auto native = stream.release_socket();
   const auto protocol = native.local_endpoint().protocol();
-  asio::ip::tcp::socket socket(strand, protocol, native.release());
+  asio::ip::tcp::socket socket(executor, protocol, native.release());
   auto ws = std::make_shared<net::WebSocketConnection>(std::move(socket), ws_limits_, std::move(slot));
   if (refusal) {
     // Answered like a failed handshake, without blocking: the connection sends it and closes.
     refusal->set(bhttp::field::connection, "close");
-    net::dispatch(strand, [ws, res = std::move(*refusal)] { ws->refuse(res); });
+    net::dispatch(executor, [ws, res = std::move(*refusal)] { ws->refuse(res); });
     return;
   }
-  if (!session) session = create(strand, conn.client, std::move(unauthenticated));
+  if (!session) session = create(executor, conn.client, std::move(unauthenticated));
   const bool fresh = q.sid.empty();
   net::dispatch(session->executor(), [this, session, ws, req = std::move(req), fresh] {
     if (!ws->accept(req)) return;  // refused (the checks ran before, so not expected); the connection closes

@@ -4,7 +4,7 @@
 // "success":false like every other error answer of the server). New sessions are limited per client address
 // (handshakes per minute: 429) and while unauthenticated (in total and per address: 503), see Options.
 // Ownership: owned by the application; outlives the sessions' use of it (sessions keep only a weak registry).
-// Thread safety: handle_*() run on connection strands; the registry is behind a mutex (touched once per poll,
+// Thread safety: handle_*() run on connections' shards; the registry is behind a mutex (touched once per poll,
 // upgrade or session, never per relayed message).
 #include <functional>
 #include <memory>
@@ -26,7 +26,7 @@ namespace hearth::realtime::engineio {
 
 class Server final : public net::Endpoint {
  public:
-  // Called on the new session's strand before any of its packets is handled: attach a SessionHandler.
+  // Called on the new session's shard before any of its packets is handled: attach a SessionHandler.
   using OnSession = std::function<void(const std::shared_ptr<Session>&, const net::Request& handshake)>;
 
   Server(boost::asio::io_context& ioc, Options options, net::WebSocketLimits ws_limits, OnSession on_session);
@@ -55,7 +55,7 @@ class Server final : public net::Endpoint {
   // Admits a new session from `client` (the handshake limits): its place among the unauthenticated sessions, or
   // the error answer.
   std::variant<net::ConnectionSlot, net::Response> admit(const std::string& client);
-  std::shared_ptr<Session> create(boost::asio::any_io_executor strand, const std::string& client,
+  std::shared_ptr<Session> create(boost::asio::any_io_executor executor, const std::string& client,
                                   net::ConnectionSlot unauthenticated);
 
   boost::asio::io_context& ioc_;

@@ -30,15 +30,15 @@ Outgoing control_packet(PacketType type, std::string_view data = {}) {
 
 }  // namespace
 
-Session::Session(asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed,
+Session::Session(asio::any_io_executor executor, std::string sid, const Options& options, OnClosed on_closed,
                  std::string client, net::ConnectionSlot unauthenticated)
-    : strand_(std::move(strand)),
+    : executor_(std::move(executor)),
       sid_(std::move(sid)),
       client_(std::move(client)),
       unauthenticated_(std::move(unauthenticated)),
       options_(options),
       on_closed_(std::move(on_closed)),
-      heartbeat_(strand_) {}
+      heartbeat_(executor_) {}
 
 // A session that never opened (its upgrade failed before it started) leaves the registry here.
 Session::~Session() {
@@ -73,13 +73,14 @@ void Session::send_binary(std::string bytes) {
 }
 
 void Session::send(Outgoing packet) {
-  net::dispatch(
-      strand_, [self = shared_from_this(), packet = std::move(packet)]() mutable { self->enqueue(std::move(packet)); });
+  net::dispatch(executor_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
+    self->enqueue(std::move(packet));
+  });
 }
 
 void Session::send_text_packet(std::string_view packet) {
-  // On the strand, a closed session drops it as enqueue() would; otherwise it is copied into the connection now.
-  if (net::running_in_this_thread(strand_) && (state_ == State::closed || send_here(packet, false))) return;
+  // On the executor, a closed session drops it as enqueue() would; otherwise it is copied into the connection now.
+  if (net::running_in_this_thread(executor_) && (state_ == State::closed || send_here(packet, false))) return;
   send(Outgoing{std::make_shared<const std::string>(packet), false});
 }
 
@@ -88,7 +89,7 @@ bool Session::send_here(std::string_view data, bool binary) {
 }
 
 void Session::close(std::string reason) {
-  net::dispatch(strand_, [self = shared_from_this(), reason = std::move(reason)] {
+  net::dispatch(executor_, [self = shared_from_this(), reason = std::move(reason)] {
     if (self->state_ == State::closed) return;
     // Tell the client, so it does not reconnect as if the network failed.
     if (self->transport_ == Transport::websocket && self->ws_) {
@@ -109,7 +110,7 @@ void Session::close(std::string reason) {
 }
 
 void Session::with_handler(std::function<void(SessionHandler&)> fn) {
-  net::dispatch(strand_, [self = shared_from_this(), fn = std::move(fn)] {
+  net::dispatch(executor_, [self = shared_from_this(), fn = std::move(fn)] {
     if (self->handler_) fn(*self->handler_);
   });
 }
@@ -179,7 +180,7 @@ void Session::on_poll_get(const net::Responder& respond) {
   std::weak_ptr<Session> weak = shared_from_this();
   respond.on_abort([weak] {
     if (auto self = weak.lock())
-      net::dispatch(self->strand_, [self] {
+      net::dispatch(self->executor_, [self] {
         self->pending_get_.reset();
         self->close_now("transport close", false);
       });
@@ -231,7 +232,7 @@ void Session::on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws) {
   upgrading_ = true;
   ws_ = std::move(ws);
   ws_->start(weak_from_this());
-  upgrade_timer_.emplace(strand_);
+  upgrade_timer_.emplace(executor_);
   upgrade_timer_->expires_after(options_.upgrade_timeout);
   upgrade_timer_->async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (auto self = weak.lock(); self && !ec && self->upgrading_) self->cancel_upgrade();
@@ -372,7 +373,7 @@ void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
     handler->on_close(reason);
     // Destroyed in a later handler, not here: the session may be closing from inside one of the handler's own
     // calls (an event whose answer overflows the send queue), which must not find its object gone on return.
-    asio::post(strand_, [handler = std::move(handler)] {});
+    asio::post(executor_, [handler = std::move(handler)] {});
   }
 }
 

@@ -4,7 +4,7 @@
 // ping_interval, pong within ping_timeout) and a bounded outbound queue.
 // Ownership: kept alive by its heartbeat timer, its WebSocket and pending polling answers; the Server's registry
 // holds it weakly. It owns its SessionHandler (the Socket.IO layer); the handler points back without owning.
-// Thread safety: everything runs on the session's strand; send()/close() may be called from any thread.
+// Thread safety: everything runs on the session's shard; send()/close() may be called from any thread.
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -23,7 +23,7 @@
 
 namespace hearth::realtime::engineio {
 
-// The layer above (Socket.IO). Called on the session's strand.
+// The layer above (Socket.IO). Called on the session's shard.
 class SessionHandler {
  public:
   virtual ~SessionHandler() = default;
@@ -44,29 +44,29 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
 
   // `client`: the address key of the client (net::address_key), for per-address limits above; `unauthenticated`:
   // the session's place among those not yet authenticated, given back by mark_authenticated() or when it closes.
-  Session(boost::asio::any_io_executor strand, std::string sid, const Options& options, OnClosed on_closed,
+  Session(boost::asio::any_io_executor executor, std::string sid, const Options& options, OnClosed on_closed,
           std::string client = {}, net::ConnectionSlot unauthenticated = {});
   ~Session() override;
 
   const std::string& sid() const noexcept { return sid_; }
   const std::string& client() const noexcept { return client_; }
-  // The layer above has authenticated the client: the session no longer counts as unauthenticated. On the strand.
+  // The layer above has authenticated the client: the session no longer counts as unauthenticated. On the executor.
   void mark_authenticated() { unauthenticated_ = {}; }
-  const boost::asio::any_io_executor& executor() const noexcept { return strand_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
   void set_handler(std::unique_ptr<SessionHandler> handler);
 
   // Thread safe. Text: `message` is the packet payload; "4" is prepended.
   void send_message(std::string message);
   void send_binary(std::string bytes);
   void send(Outgoing packet);  // a pre-encoded packet (see Outgoing)
-  // A pre-encoded text packet, sent at once if the caller is on the session's strand and the session is on
+  // A pre-encoded text packet, sent at once if the caller is on the session's shard and the session is on
   // WebSocket (copied straight into the connection's send buffer); otherwise like send() with a copy.
   void send_text_packet(std::string_view packet);
   void close(std::string reason);
-  // Runs `fn` with the handler on the strand, if the session still has one then.
+  // Runs `fn` with the handler on the executor, if the session still has one then.
   void with_handler(std::function<void(SessionHandler&)> fn);
 
-  // Transport entry points; call on the strand.
+  // Transport entry points; call on the executor.
   void open_polling(const net::Responder& respond);  // answers the handshake with the open packet
   void open_websocket(std::shared_ptr<net::WebSocketConnection> ws);
   void on_poll_get(const net::Responder& respond);
@@ -74,7 +74,7 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void on_upgrade_request(std::shared_ptr<net::WebSocketConnection> ws);
   bool is_polling() const noexcept { return transport_ == Transport::polling; }
 
-  // net::WebSocketHandler (on the strand: WebSocket sockets are homed on the session's strand).
+  // net::WebSocketHandler (on the executor: WebSocket sockets are homed on the session's shard).
   void on_message(std::string_view data, bool binary) override;
   void on_close(net::CloseReason reason) override;
 
@@ -84,7 +84,7 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
 
   std::string open_packet(bool upgrades) const;
   void enqueue(Outgoing packet);
-  // On the strand: on WebSocket, and the connection runs on this thread too, `data` is copied into its send buffer
+  // On the executor: on WebSocket, and the connection runs on this thread too, `data` is copied into its send buffer
   // now; returns false (nothing sent) otherwise.
   bool send_here(std::string_view data, bool binary);
   void flush();
@@ -100,11 +100,11 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void close_now(std::string_view reason, bool answer_poll_with_noop);
   void count_transport(int delta);
 
-  boost::asio::any_io_executor strand_;
+  boost::asio::any_io_executor executor_;
   std::string sid_;
   std::string client_;
   net::ConnectionSlot unauthenticated_;
-  const Options& options_;  // owned by the Server, which outlives its sessions' strands (see Server)
+  const Options& options_;  // owned by the Server, which outlives its sessions (see Server)
   OnClosed on_closed_;
   std::unique_ptr<SessionHandler> handler_;
   State state_ = State::open;

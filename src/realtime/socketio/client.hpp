@@ -3,7 +3,7 @@
 // reassembles binary packets and dispatches to the namespaces' handlers. A session that connects no namespace
 // within connect_timeout, or is left without one for that long, is closed.
 // Ownership: owned by its engineio::Session (as its SessionHandler); owns its Sockets.
-// Thread safety: runs on the session's strand only.
+// Thread safety: runs on the session's shard only.
 #include <chrono>
 #include <functional>
 #include <memory>

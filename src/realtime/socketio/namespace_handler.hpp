@@ -1,6 +1,6 @@
 #pragma once
 // What an application implements to serve a Socket.IO namespace (signaling serves "/").
-// Thread safety: every call for one socket runs on that socket's session strand; calls for different sockets
+// Thread safety: every call for one socket runs on that socket's session executor; calls for different sockets
 // may run concurrently on different threads.
 #include <cstdint>
 #include <memory>

@@ -51,7 +51,7 @@ void Socket::send_encoded(std::string_view engine_packet) const {
 void Socket::send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const {
   auto s = session_.lock();
   if (!s) return;
-  // One hop to the session's strand for the packet and its attachments (where send() enqueues at once), so a
+  // One hop to the session's shard for the packet and its attachments (where send() enqueues at once), so a
   // packet sent from another thread cannot come between them.
   auto packet = make_engine_packet(sio_packet);
   std::vector<std::string> buffers(attachments.begin(), attachments.end());
@@ -68,7 +68,7 @@ void Socket::disconnect(bool close_transport) const {
     // The only SessionHandler of a Socket.IO session is its Client.
     static_cast<Client&>(handler).disconnect_socket(nsp, "server namespace disconnect", true);
   });
-  if (close_transport) s->close("server disconnect");  // after the DISCONNECT: both go through the strand in order
+  if (close_transport) s->close("server disconnect");  // after the DISCONNECT: both go through the executor in order
 }
 
 std::string Socket::client() const {

@@ -27,11 +27,12 @@ TEST(MetricNames, CallLabelsFollowTheDomainEnums) {
 
 TEST(MetricNames, FollowPrometheusNamingRules) {
   const MetricInfo all[] = {
-      kCallsInitiated,   kCallsEnded,         kSignalingEventsTotal, kRelays,       kErrors,
-      kRateLimited,      kAuthFailures,       kCallSetups,           kQualityLinks, kWebhookDeliveries,
-      kConnectedSockets, kEngineioSessions,   kAuthenticatedUsers,   kCallsActive,  kParticipantsActive,
-      kStoreQueueDepth,  kStoreQueueCapacity, kWebhookOutboxPending, kHttpDuration, kCallSetupDuration,
-      kRelayDuration,    kStoreBatchSize,     kStoreCommitDuration,  kQualityMos};
+      kCallsInitiated,   kCallsEnded,          kSignalingEventsTotal, kRelays,       kErrors,
+      kRateLimited,      kAuthFailures,        kCallSetups,           kQualityLinks, kWebhookDeliveries,
+      kConnectedSockets, kEngineioSessions,    kAuthenticatedUsers,   kCallsActive,  kParticipantsActive,
+      kStoreQueueDepth,  kStoreQueueCapacity,  kWebhookOutboxPending, kHttpDuration, kCallSetupDuration,
+      kRelayDuration,    kStoreBatchSize,      kStoreCommitDuration,  kQualityMos,   kShards,
+      kShardHandoffs,    kShardHandoffBatches, kShardWakeups};
   const std::regex name_re("hearth_[a-z_]*[a-z]");
   std::set<std::string_view> names;
   for (const auto& m : all) {
