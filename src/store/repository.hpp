@@ -44,6 +44,14 @@ class ConcurrentWrite : public StoreError {
   explicit ConcurrentWrite(const std::string& what) : StoreError(errc::conflict, what, "The call changed meanwhile") {}
 };
 
+// Thrown by rollback_to_savepoint() after optimistic_savepoint() when the failed operation had already written rows
+// that only a real savepoint could undo: nothing of the transaction may commit. The Store rolls it back and runs the
+// batch again, with real savepoints (savepoint()) this time.
+class RerunBatch : public StoreError {
+ public:
+  explicit RerunBatch(const std::string& what) : StoreError(errc::unavailable, what) {}
+};
+
 struct HistoryQuery {
   std::string user_id;                  // sessions this user initiated or was invited to
   std::optional<calls::Status> status;  // filter, optional
@@ -73,6 +81,11 @@ class Repository {
   virtual void savepoint() = 0;
   virtual void release_savepoint() = 0;
   virtual void rollback_to_savepoint() = 0;
+  // A savepoint a repository may keep in memory only (the Store's first attempt at a batch): released as usual;
+  // rolled back, it undoes what the operation changed in the repository's memory, and throws RerunBatch if the
+  // operation had written rows. Most operations succeed, and SQLite copies every page a write touches under a real
+  // savepoint (its sub-journal). Default: a real savepoint.
+  virtual void optimistic_savepoint() { savepoint(); }
   // Before the Store rolls back a lone operation that failed on its own: throws ConcurrentWrite if what the transaction
   // read from the repository's memory has changed in the database since (its refusal may rest on a stale read).
   virtual void check_reads() {}

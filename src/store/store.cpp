@@ -147,7 +147,7 @@ namespace {
 constexpr int kConflictAttempts = 3;
 }  // namespace
 
-bool Store::try_batch(Repository& repo, std::deque<Job>& batch) {
+bool Store::try_batch(Repository& repo, std::deque<Job>& batch, bool real_savepoints) {
   repo.begin();
   if (batch.size() == 1) {
     // Alone in its transaction, an operation needs no savepoint (two round trips on PostgreSQL): if it fails,
@@ -160,7 +160,10 @@ bool Store::try_batch(Repository& repo, std::deque<Job>& batch) {
     }
   } else {
     for (auto& job : batch) {
-      repo.savepoint();
+      if (real_savepoints)
+        repo.savepoint();
+      else
+        repo.optimistic_savepoint();
       if (job.run(repo))
         repo.release_savepoint();
       else
@@ -180,9 +183,23 @@ void Store::run_batch(Lane& lane, std::deque<Job>& batch) {
   // itself and means none of the batch's writes can be trusted to be durable.
   std::optional<Error> failure;
   if (metrics_) metrics_->observe(metrics::Histogram::batch_size, static_cast<double>(batch.size()));
+  bool real_savepoints = false;
   for (int attempt = 1;; ++attempt) {
     try {
-      if (!try_batch(repo, batch)) return;
+      if (!try_batch(repo, batch, real_savepoints)) return;
+    } catch (const RerunBatch& e) {
+      // Not a conflict: the same batch with real savepoints cannot throw this again.
+      spdlog::debug("store: a batch of {} operation(s) runs again with savepoints: {}", batch.size(), e.what());
+      try {
+        repo.rollback();
+      } catch (...) {  // NOLINT(bugprone-empty-catch): the next attempt begins anew, or the batch fails below
+      }
+      if (!real_savepoints) {
+        real_savepoints = true;
+        --attempt;
+        continue;
+      }
+      failure = make_error(errc::unavailable, "store unavailable", e.what());
     } catch (const ConcurrentWrite& e) {
       spdlog::debug("store: a batch of {} operation(s) met a concurrent write (attempt {}): {}", batch.size(), attempt,
                     e.what());

@@ -2,15 +2,16 @@
 // Store: the asynchronous front of a Repository. Operations are queued to a dedicated thread (a lane), which runs
 // them in batches inside one transaction (group commit: one fsync for many requests), each operation under
 // its own savepoint so a failing one rolls back alone (a batch of one needs none: a failure rolls the transaction
-// back). A batch that met another connection's transaction (ConcurrentWrite: a row read from memory had changed, a
-// deadlock) runs again, up to kConflictAttempts times. Completion handlers run on the lane's thread after the batch
-// committed (so a success means durable); callers post back to their own executor. A refused operation (queue full,
-// shutting down) completes at once, on the calling thread. Lanes: SQLite has one writer, so one lane. A database with a
-// connection pool (PostgreSQL) gets `lanes` of them, each with its own thread and its own Repository (connection).
-// Operations given a key (a session id) always run on the key's lane, so the operations of one session keep their
-// submission order; operations without a key go to the least-loaded lane. Thread safety: execute(), pending() and
-// committed() may be called from any thread, including from a completion handler; the Store must not be destroyed from
-// one of its own handlers (the destructor joins the thread).
+// back). The savepoints are optimistic (Repository::optimistic_savepoint): if a failed operation had written rows
+// that only a real savepoint could undo, the batch runs again with real ones. A batch that met another connection's
+// transaction (ConcurrentWrite: a row read from memory had changed, a deadlock) runs again, up to kConflictAttempts
+// times. Completion handlers run on the lane's thread after the batch committed (so a success means durable); callers
+// post back to their own executor. A refused operation (queue full, shutting down) completes at once, on the calling
+// thread. Lanes: SQLite has one writer, so one lane. A database with a connection pool (PostgreSQL) gets `lanes` of
+// them, each with its own thread and its own Repository (connection). Operations given a key (a session id) always run
+// on the key's lane, so the operations of one session keep their submission order; operations without a key go to the
+// least-loaded lane. Thread safety: execute(), pending() and committed() may be called from any thread, including from
+// a completion handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
@@ -99,8 +100,9 @@ class Store {
   void enqueue(std::size_t lane, Job job);
   void run_loop(Lane& lane);
   void run_batch(Lane& lane, std::deque<Job>& batch);
-  // One attempt: true if the batch committed, false if its lone operation failed (and was finished).
-  bool try_batch(Repository& repo, std::deque<Job>& batch);
+  // One attempt: true if the batch committed, false if its lone operation failed (and was finished). Operations run
+  // under optimistic savepoints unless `real_savepoints` (a rerun after RerunBatch).
+  bool try_batch(Repository& repo, std::deque<Job>& batch, bool real_savepoints);
   static void finish(Job& job, const Error* failure) noexcept;
 
   StoreLimits limits_;

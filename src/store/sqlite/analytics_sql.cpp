@@ -86,6 +86,7 @@ constexpr std::string_view select_live_sql =
 constexpr std::string_view select_unrecorded_sql =
     "SELECT session_type, created_at FROM call_sessions WHERE unrecorded_end IS NOT NULL AND created_at >= ?1 AND "
     "created_at < ?2";
+// Read from call_sessions_live_deadline alone (it holds both columns, migration v6), never the table.
 constexpr std::string_view live_concurrency_sql =
     "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), COALESCE(SUM(active_participants), 0) "
     "FROM call_sessions WHERE status IN ('waiting', 'active')";

@@ -8,6 +8,7 @@
 #include <sqlite3.h>
 
 #include "store/repository.hpp"
+#include "store/sqlite/wal_write_buffer.hpp"
 
 namespace hearth::store {
 
@@ -50,7 +51,8 @@ SqliteConnection::SqliteConnection(const std::string& path) {
   if (path.empty()) throw StoreError(errc::unavailable, "empty database path");
   create_parent_directory(path);
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+  // The WAL's writes gathered into one per commit (wal_write_buffer.hpp; needs the synchronous=FULL set below).
+  const int rc = sqlite3_open_v2(path.c_str(), &db_, flags, wal_write_buffer_vfs());
   if (rc != SQLITE_OK) {
     const std::string message = db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
     sqlite3_close_v2(db_);  // a handle is returned even on failure (null is harmless)
@@ -108,6 +110,8 @@ void SqliteConnection::exec_script(const std::string& sql) {
 }
 
 std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }
+
+std::int64_t SqliteConnection::total_changes() const { return sqlite3_total_changes64(db_); }
 
 bool SqliteConnection::in_transaction() const { return sqlite3_get_autocommit(db_) == 0; }
 

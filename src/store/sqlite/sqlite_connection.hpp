@@ -72,6 +72,7 @@ class SqliteConnection {
   // Runs a script of several statements, uncached (migrations).
   void exec_script(const std::string& sql);
   std::int64_t changes() const;
+  std::int64_t total_changes() const;  // rows written by completed statements since the connection opened
   bool in_transaction() const;
 
   // After every commit to the WAL, calls `hook` with the number of frames the WAL now holds; this replaces

@@ -91,12 +91,20 @@ void SqliteRepository::rollback() {
 
 void SqliteRepository::savepoint() {
   db_.exec("SAVEPOINT op");
+  savepoint_in_db_ = true;
+  cache_.savepoint();
+  pending_.savepoint();
+}
+
+void SqliteRepository::optimistic_savepoint() {
+  savepoint_in_db_ = false;
+  changes_at_savepoint_ = db_.total_changes();
   cache_.savepoint();
   pending_.savepoint();
 }
 
 void SqliteRepository::release_savepoint() {
-  db_.exec("RELEASE SAVEPOINT op");
+  if (savepoint_in_db_) db_.exec("RELEASE SAVEPOINT op");
   cache_.release_savepoint();
   pending_.release_savepoint();
 }
@@ -109,6 +117,13 @@ void SqliteRepository::rollback_to_savepoint() {
   if (!db_.in_transaction())
     throw StoreError(errc::unavailable, "sqlite: the transaction was rolled back after an error",
                      std::string(db_.last_failure_message()));
+  if (!savepoint_in_db_) {
+    // Every row written counts in total_changes (INSERT, UPDATE, DELETE, upserts); a statement that failed was
+    // undone by SQLite and counts none. Rows written by this operation cannot be told from the batch's others.
+    if (db_.total_changes() != changes_at_savepoint_)
+      throw RerunBatch("sqlite: a failed operation had written rows; the batch runs again with savepoints");
+    return;
+  }
   // ROLLBACK TO keeps the savepoint open (in SQLite and PostgreSQL alike); release it too.
   db_.exec("ROLLBACK TO SAVEPOINT op");
   db_.exec("RELEASE SAVEPOINT op");

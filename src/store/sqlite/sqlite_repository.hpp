@@ -52,6 +52,9 @@ class SqliteRepository final : public Repository {
   void savepoint() override;
   void release_savepoint() override;
   void rollback_to_savepoint() override;  // rolls back and releases, so savepoints never pile up
+  // In memory only; rolling it back throws RerunBatch if SQLite's count of changed rows moved meanwhile (a failed
+  // statement changes none: SQLite undoes it alone).
+  void optimistic_savepoint() override;
 
   void insert(const calls::CallSession& s) override;
   // for_update is implied: BEGIN IMMEDIATE already holds the database's single write lock.
@@ -93,7 +96,9 @@ class SqliteRepository final : public Repository {
   PendingWrites pending_;           // updates of this transaction not yet written (see update())
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
   OutboxOptions outbox_;
-  bool outbox_written_ = false;  // this transaction wrote outbox rows: notify once committed
+  bool outbox_written_ = false;            // this transaction wrote outbox rows: notify once committed
+  bool savepoint_in_db_ = true;            // the open savepoint is SQLite's (savepoint()), not optimistic_savepoint()'s
+  std::int64_t changes_at_savepoint_ = 0;  // the connection's total changes when the optimistic savepoint began
 
   void check_data_version();                // empties the cache if another connection committed since the last check
   void write(const calls::CallSession& s);  // UPDATE; throws StoreError(errc::not_found) if the row is missing

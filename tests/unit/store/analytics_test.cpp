@@ -331,6 +331,11 @@ TEST(AnalyticsPlans, QueriesReadTheirIndexesNotTheTables) {
                                      "SELECT session_type, created_at FROM call_sessions WHERE status IN ('waiting', "
                                      "'active') AND created_at >= 1 AND created_at < 2");
   EXPECT_NE(live.find("call_sessions_live_deadline"), std::string::npos) << live;
+  const auto sample = test::query_plan(path,
+                                       "SELECT COALESCE(SUM(CASE WHEN status = 'active' THEN 1 ELSE 0 END), 0), "
+                                       "COALESCE(SUM(active_participants), 0) FROM call_sessions WHERE status IN "
+                                       "('waiting', 'active')");
+  EXPECT_NE(sample.find("COVERING INDEX call_sessions_live_deadline"), std::string::npos) << sample;
   const auto unrecorded = test::query_plan(path,
                                            "SELECT session_type, created_at FROM call_sessions WHERE unrecorded_end IS "
                                            "NOT NULL AND created_at >= 1 AND created_at < 2");

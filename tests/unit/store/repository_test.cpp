@@ -221,6 +221,38 @@ TEST_P(RepositoryTest, SavepointRollbackKeepsTheRestOfTheTransaction) {
   EXPECT_EQ(db_->raw("SELECT COUNT(*) FROM call_members WHERE session_id = 'undone'"), "0");
 }
 
+// An optimistic savepoint (the Store's first attempt at a batch): an operation that failed before writing a row
+// (a duplicate id: the failed INSERT changed nothing) rolls back in memory; one that had written rows cannot be
+// undone alone and asks for the batch to run again (RerunBatch) on SQLite, or is undone by the real savepoint
+// behind the default (PostgreSQL).
+TEST_P(RepositoryTest, OptimisticSavepointRollsBackWhatItCanOrAsksForARerun) {
+  repo_->begin();
+  repo_->optimistic_savepoint();
+  repo_->insert(make_session("kept", "alice"));
+  repo_->release_savepoint();
+  repo_->optimistic_savepoint();
+  EXPECT_EQ(code_of([&] { repo_->insert(make_session("kept", "bob")); }), errc::conflict);
+  repo_->rollback_to_savepoint();  // wrote nothing
+  repo_->optimistic_savepoint();
+  repo_->insert(make_session("written", "alice"));
+  bool rerun = false;
+  try {
+    repo_->rollback_to_savepoint();
+  } catch (const RerunBatch&) {
+    rerun = true;
+  }
+  if (rerun) {
+    EXPECT_EQ(GetParam(), test::Backend::sqlite);
+    repo_->rollback();
+    EXPECT_FALSE(repo_->find("kept", false));
+    EXPECT_FALSE(repo_->find("written", false));
+    return;
+  }
+  repo_->commit();
+  EXPECT_TRUE(repo_->find("kept", false));
+  EXPECT_FALSE(repo_->find("written", false));
+}
+
 // An operation undone while its writes still wait to be sent (PostgreSQL defers them: pg_connection.hpp) leaves
 // nothing, and the operation before it in the batch keeps its own.
 TEST_P(RepositoryTest, AnOperationUndoneBeforeItsWritesWereSentLeavesNothing) {

@@ -39,6 +39,7 @@ class FlakyRepository final : public Repository {
   void savepoint() override { inner_.savepoint(); }
   void release_savepoint() override { inner_.release_savepoint(); }
   void rollback_to_savepoint() override { inner_.rollback_to_savepoint(); }
+  void optimistic_savepoint() override { inner_.optimistic_savepoint(); }
   void insert(const calls::CallSession& s) override { inner_.insert(s); }
   std::optional<calls::CallSession> find(std::string_view id, bool for_update) override {
     return inner_.find(id, for_update);
