@@ -17,6 +17,7 @@
 
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
+#include "unit/store/forwarding_vfs.hpp"
 #include "unit/store/store_fixtures.hpp"
 
 namespace hearth::store {
@@ -29,89 +30,25 @@ using test::run;
 // sync) fails the way SQLite's unix VFS reports that errno: ENOSPC as SQLITE_FULL, anything else as
 // SQLITE_IOERR_WRITE (or _FSYNC), with errno set as the failed system call leaves it. Registered as the default VFS for
 // the life of one test, so the repository under test opens its files through it.
-class FaultyVfs {
+class FaultyVfs final : public test::ForwardingVfs {
  public:
-  FaultyVfs() {
-    base_ = sqlite3_vfs_find(nullptr);
-    vfs_ = *base_;
-    vfs_.zName = "hearth-faulty";
-    vfs_.szOsFile = static_cast<int>(sizeof(File)) + base_->szOsFile;
-    vfs_.pAppData = this;
-    vfs_.xOpen = &FaultyVfs::open;
-    if (sqlite3_vfs_register(&vfs_, 1) != SQLITE_OK) throw std::runtime_error("sqlite3_vfs_register failed");
-  }
-  ~FaultyVfs() { sqlite3_vfs_unregister(&vfs_); }
-  FaultyVfs(const FaultyVfs&) = delete;
-  FaultyVfs& operator=(const FaultyVfs&) = delete;
+  FaultyVfs() : ForwardingVfs("hearth-faulty") {}
 
   std::atomic<int> fault{0};          // errno of the injected failure; 0: none
   std::atomic<int> failed_writes{0};  // writes refused so far
 
  private:
-  struct File {
-    sqlite3_file base;   // pMethods = &methods_
-    sqlite3_file* real;  // the default VFS's file, allocated just after this struct
-    FaultyVfs* vfs;
-  };
-
-  static FaultyVfs& self(sqlite3_vfs* vfs) { return *static_cast<FaultyVfs*>(vfs->pAppData); }
-  static File& file(sqlite3_file* f) { return *reinterpret_cast<File*>(f); }
-  static sqlite3_file* real(sqlite3_file* f) { return file(f).real; }
-
   int refuse() {
     const int e = fault.load();
     failed_writes.fetch_add(1);
     errno = e;
     return e == ENOSPC ? SQLITE_FULL : SQLITE_IOERR_WRITE;
   }
-
-  static int open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
-    auto& me = self(vfs);
-    auto& wrapped = file(f);
-    wrapped.real = reinterpret_cast<sqlite3_file*>(&wrapped + 1);
-    wrapped.vfs = &me;
-    const int rc = me.base_->xOpen(me.base_, name, wrapped.real, flags, out_flags);
-    wrapped.base.pMethods = wrapped.real->pMethods ? &methods_ : nullptr;
-    return rc;
+  int on_write(bool) override { return fault.load() ? refuse() : SQLITE_OK; }
+  int on_sync(bool) override {
+    if (!fault.load()) return SQLITE_OK;
+    return refuse() == SQLITE_FULL ? SQLITE_FULL : SQLITE_IOERR_FSYNC;
   }
-
-  // Every method forwards to the real file; writes and syncs fail while a fault is set.
-  static constexpr sqlite3_io_methods methods_ = {
-      3,
-      [](sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); },
-      [](sqlite3_file* f, void* p, int n, sqlite3_int64 off) { return real(f)->pMethods->xRead(real(f), p, n, off); },
-      [](sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
-        if (file(f).vfs->fault.load()) return file(f).vfs->refuse();
-        return real(f)->pMethods->xWrite(real(f), p, n, off);
-      },
-      [](sqlite3_file* f, sqlite3_int64 size) { return real(f)->pMethods->xTruncate(real(f), size); },
-      [](sqlite3_file* f, int flags) {
-        if (file(f).vfs->fault.load()) return file(f).vfs->refuse() == SQLITE_FULL ? SQLITE_FULL : SQLITE_IOERR_FSYNC;
-        return real(f)->pMethods->xSync(real(f), flags);
-      },
-      [](sqlite3_file* f, sqlite3_int64* size) { return real(f)->pMethods->xFileSize(real(f), size); },
-      [](sqlite3_file* f, int lock) { return real(f)->pMethods->xLock(real(f), lock); },
-      [](sqlite3_file* f, int lock) { return real(f)->pMethods->xUnlock(real(f), lock); },
-      [](sqlite3_file* f, int* out) { return real(f)->pMethods->xCheckReservedLock(real(f), out); },
-      [](sqlite3_file* f, int op, void* arg) { return real(f)->pMethods->xFileControl(real(f), op, arg); },
-      [](sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); },
-      [](sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); },
-      [](sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-        return real(f)->pMethods->xShmMap(real(f), page, size, extend, out);
-      },
-      [](sqlite3_file* f, int offset, int n, int flags) {
-        return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
-      },
-      [](sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); },
-      [](sqlite3_file* f, int remove) { return real(f)->pMethods->xShmUnmap(real(f), remove); },
-      [](sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
-        return real(f)->pMethods->xFetch(real(f), off, n, out);
-      },
-      [](sqlite3_file* f, sqlite3_int64 off, void* p) { return real(f)->pMethods->xUnfetch(real(f), off, p); },
-  };
-
-  sqlite3_vfs* base_ = nullptr;
-  sqlite3_vfs vfs_{};
 };
 
 // The number of stored sessions, read by a connection of its own (as the sqlite3 CLI would).

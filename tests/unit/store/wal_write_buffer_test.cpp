@@ -7,6 +7,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "unit/store/forwarding_vfs.hpp"
 #include "unit/store/store_fixtures.hpp"
 
 namespace hearth::store {
@@ -14,77 +15,17 @@ namespace {
 
 // The default VFS, counting the writes that reach WAL files. Registered as the default for one test, so the buffering
 // VFS (which forwards to whatever is the default) writes through it.
-class CountingVfs {
+class CountingVfs final : public test::ForwardingVfs {
  public:
-  CountingVfs() {
-    base_ = sqlite3_vfs_find(nullptr);
-    vfs_ = *base_;
-    vfs_.zName = "hearth-counting";
-    vfs_.szOsFile = static_cast<int>(sizeof(File)) + base_->szOsFile;
-    vfs_.pAppData = this;
-    vfs_.xOpen = &CountingVfs::open;
-    if (sqlite3_vfs_register(&vfs_, 1) != SQLITE_OK) throw std::runtime_error("sqlite3_vfs_register failed");
-  }
-  ~CountingVfs() { sqlite3_vfs_unregister(&vfs_); }
-  CountingVfs(const CountingVfs&) = delete;
-  CountingVfs& operator=(const CountingVfs&) = delete;
+  CountingVfs() : ForwardingVfs("hearth-counting") {}
 
   std::atomic<int> wal_writes{0};
 
  private:
-  struct File {
-    sqlite3_file base;
-    sqlite3_file* real;
-    CountingVfs* vfs;
-    bool wal;
-  };
-  static File& file(sqlite3_file* f) { return *reinterpret_cast<File*>(f); }
-  static sqlite3_file* real(sqlite3_file* f) { return file(f).real; }
-
-  static int open(sqlite3_vfs* vfs, const char* name, sqlite3_file* f, int flags, int* out_flags) {
-    auto& me = *static_cast<CountingVfs*>(vfs->pAppData);
-    auto& wrapped = file(f);
-    wrapped.real = reinterpret_cast<sqlite3_file*>(&wrapped + 1);
-    wrapped.vfs = &me;
-    wrapped.wal = (flags & SQLITE_OPEN_WAL) != 0;
-    const int rc = me.base_->xOpen(me.base_, name, wrapped.real, flags, out_flags);
-    wrapped.base.pMethods = wrapped.real->pMethods ? &methods_ : nullptr;
-    return rc;
+  int on_write(bool wal) override {
+    if (wal) wal_writes.fetch_add(1);
+    return SQLITE_OK;
   }
-
-  static constexpr sqlite3_io_methods methods_ = {
-      3,
-      [](sqlite3_file* f) { return real(f)->pMethods->xClose(real(f)); },
-      [](sqlite3_file* f, void* p, int n, sqlite3_int64 off) { return real(f)->pMethods->xRead(real(f), p, n, off); },
-      [](sqlite3_file* f, const void* p, int n, sqlite3_int64 off) {
-        if (file(f).wal) file(f).vfs->wal_writes.fetch_add(1);
-        return real(f)->pMethods->xWrite(real(f), p, n, off);
-      },
-      [](sqlite3_file* f, sqlite3_int64 size) { return real(f)->pMethods->xTruncate(real(f), size); },
-      [](sqlite3_file* f, int flags) { return real(f)->pMethods->xSync(real(f), flags); },
-      [](sqlite3_file* f, sqlite3_int64* size) { return real(f)->pMethods->xFileSize(real(f), size); },
-      [](sqlite3_file* f, int lock) { return real(f)->pMethods->xLock(real(f), lock); },
-      [](sqlite3_file* f, int lock) { return real(f)->pMethods->xUnlock(real(f), lock); },
-      [](sqlite3_file* f, int* out) { return real(f)->pMethods->xCheckReservedLock(real(f), out); },
-      [](sqlite3_file* f, int op, void* arg) { return real(f)->pMethods->xFileControl(real(f), op, arg); },
-      [](sqlite3_file* f) { return real(f)->pMethods->xSectorSize(real(f)); },
-      [](sqlite3_file* f) { return real(f)->pMethods->xDeviceCharacteristics(real(f)); },
-      [](sqlite3_file* f, int page, int size, int extend, void volatile** out) {
-        return real(f)->pMethods->xShmMap(real(f), page, size, extend, out);
-      },
-      [](sqlite3_file* f, int offset, int n, int flags) {
-        return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
-      },
-      [](sqlite3_file* f) { real(f)->pMethods->xShmBarrier(real(f)); },
-      [](sqlite3_file* f, int remove) { return real(f)->pMethods->xShmUnmap(real(f), remove); },
-      [](sqlite3_file* f, sqlite3_int64 off, int n, void** out) {
-        return real(f)->pMethods->xFetch(real(f), off, n, out);
-      },
-      [](sqlite3_file* f, sqlite3_int64 off, void* p) { return real(f)->pMethods->xUnfetch(real(f), off, p); },
-  };
-
-  sqlite3_vfs* base_ = nullptr;
-  sqlite3_vfs vfs_{};
 };
 
 sqlite3* open_db(const std::string& path, const char* vfs) {
