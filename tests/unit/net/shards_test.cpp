@@ -4,8 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <memory>
 #include <stdexcept>
@@ -95,30 +97,31 @@ TEST(Shards, ATurnsHandOffsArriveInOrderInOneBatch) {
 // Many turns from two senders to one shard, each sender's tasks in its own order (they interleave freely).
 TEST(Shards, OrderHoldsPerSenderAcrossManyTurns) {
   Shards shards(3);
-  Running running(shards);
   constexpr int kPerSender = 20000;
   std::vector<int> last(2, -1);  // by sender; on shard 2 only
   std::atomic<int> received{0};
   std::atomic<bool> in_order{true};
   std::promise<void> all;
+  // Each sender hands off from many turns of its own loop (sender 0 one task per turn, sender 1 ten): step(next)
+  // sends a burst, then posts the next step behind whatever its shard has queued. Declared before the shards run,
+  // so they outlive the threads that call them.
+  std::array<std::function<void(int)>, 2> step;
   for (unsigned sender = 0; sender < 2; ++sender) {
-    // Each sender posts from many turns of its own loop (one task per turn here, 10 per turn there).
-    asio::post(shards[sender].context(), [&, sender] {
-      auto step = std::make_shared<std::function<void(int)>>();
-      *step = [&, sender, step](int next) {
-        const int burst = sender == 0 ? 1 : 10;
-        for (int k = 0; k < burst && next < kPerSender; ++k, ++next) {
-          net::post(shards[2].executor(), [&, sender, n = next] {
-            if (last[sender] + 1 != n) in_order = false;
-            last[sender] = n;
-            if (received.fetch_add(1) + 1 == 2 * kPerSender) all.set_value();
-          });
-        }
-        if (next < kPerSender) asio::post(shards[sender].context(), [step, next] { (*step)(next); });
-      };
-      (*step)(0);
-    });
+    step[sender] = [&, sender](int next) {
+      const int burst = sender == 0 ? 1 : 10;
+      for (int k = 0; k < burst && next < kPerSender; ++k, ++next) {
+        net::post(shards[2].executor(), [&, sender, n = next] {
+          if (last[sender] + 1 != n) in_order = false;
+          last[sender] = n;
+          if (received.fetch_add(1) + 1 == 2 * kPerSender) all.set_value();
+        });
+      }
+      if (next < kPerSender) asio::post(shards[sender].context(), [&, sender, next] { step[sender](next); });
+    };
   }
+  Running running(shards);
+  for (unsigned sender = 0; sender < 2; ++sender)
+    asio::post(shards[sender].context(), [&, sender] { step[sender](0); });
   ASSERT_EQ(all.get_future().wait_for(20s), std::future_status::ready);
   EXPECT_TRUE(in_order.load());
   // Batched: far fewer wake-ups than tasks (a wake-up only when the destination's inbox was empty).
