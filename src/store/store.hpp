@@ -5,13 +5,15 @@
 // back). The savepoints are optimistic (Repository::optimistic_savepoint): if a failed operation had written rows
 // that only a real savepoint could undo, the batch runs again with real ones. A batch that met another connection's
 // transaction (ConcurrentWrite: a row read from memory had changed, a deadlock) runs again, up to kConflictAttempts
-// times. Completion handlers run on the lane's thread after the batch committed (so a success means durable); callers
-// post back to their own executor. A refused operation (queue full, shutting down) completes at once, on the calling
-// thread. Lanes: SQLite has one writer, so one lane. A database with a connection pool (PostgreSQL) gets `lanes` of
-// them, each with its own thread and its own Repository (connection). Operations given a key (a session id) always run
-// on the key's lane, so the operations of one session keep their submission order; operations without a key go to the
-// least-loaded lane. Thread safety: execute(), pending() and committed() may be called from any thread, including from
-// a completion handler; the Store must not be destroyed from one of its own handlers (the destructor joins the thread).
+// times. So an operation may run more than once: it must act on the repository alone (no effect elsewhere before its
+// completion handler, which runs once). Completion handlers run on the lane's thread after the batch committed (so a
+// success means durable); callers post back to their own executor. A refused operation (queue full, shutting down)
+// completes at once, on the calling thread. Lanes: SQLite has one writer, so one lane. A database with a connection
+// pool (PostgreSQL) gets `lanes` of them, each with its own thread and its own Repository (connection). Operations
+// given a key (a session id) always run on the key's lane, so the operations of one session keep their submission
+// order; operations without a key go to the least-loaded lane. Thread safety: execute(), pending() and committed() may
+// be called from any thread, including from a completion handler; the Store must not be destroyed from one of its own
+// handlers (the destructor joins the thread).
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
