@@ -198,12 +198,16 @@ net::Response RequestHandler::transport_error(errc code, const net::Request* req
   // A refused request counts as a REST answer unless a mounted endpoint (Engine.IO) owns its path.
   if (usage_ && !(req && endpoint_for(req->target()))) usage_->rest_answered(res.result_int());
   if (metrics_ && !(req && endpoint_for(req->target()))) metrics_->rest_error(res.result_int());
-  if (req) {
-    cors_.decorate(*req, res);
-    if (code == errc::payload_too_large)
-      if (auto* endpoint = endpoint_for(req->target())) endpoint->request_refused(*req);
-  }
+  if (req) cors_.decorate(*req, res);
   return res;
+}
+
+void RequestHandler::refuse(errc code, const net::Request* req, std::string_view message,
+                            const net::Responder& respond) {
+  auto res = transport_error(code, req, message);
+  auto* endpoint = req && code == errc::payload_too_large ? endpoint_for(req->target()) : nullptr;
+  if (!endpoint) return respond(std::move(res));
+  endpoint->request_refused(*req, [respond, res = std::move(res)]() mutable { respond(std::move(res)); });
 }
 
 net::Endpoint* RequestHandler::endpoint_for(std::string_view target) const {

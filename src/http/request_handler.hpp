@@ -64,6 +64,7 @@ class RequestHandler final : public net::HttpHandler {
   std::size_t body_limit(const net::Request& header) override;
   std::size_t max_body_limit() const override;
   net::Response transport_error(errc code, const net::Request* req, std::string_view message) override;
+  void refuse(errc code, const net::Request* req, std::string_view message, const net::Responder& respond) override;
   std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
   void upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
                net::ConnectionSlot slot) override;

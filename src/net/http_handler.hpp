@@ -62,7 +62,12 @@ class Endpoint {
   virtual void handle_upgrade(boost::beast::tcp_stream stream, Request req, const ConnectionInfo& conn,
                               ConnectionSlot slot) = 0;
   // The transport refused a request for this endpoint before it was handed over: its body is over body_limit().
-  virtual void request_refused(const Request& header) { (void)header; }
+  // `then` sends the refusal; the endpoint calls it (from any thread) once it has acted on the refusal, so the
+  // client learns of it only after (the Engine.IO session a POST was for is closed before its 413 goes out).
+  virtual void request_refused(const Request& header, std::function<void()> then) {
+    (void)header;
+    then();
+  }
 };
 
 class HttpHandler {
@@ -78,6 +83,11 @@ class HttpHandler {
   // protocol-level errors still get the application's error shape. `req` may be partially parsed (headers only)
   // or null; `message` replaces the default message of `code` when not empty.
   virtual Response transport_error(errc code, const Request* req, std::string_view message) = 0;
+  // Sends that answer through `respond` — later, when what the request was for must act first (see
+  // Endpoint::request_refused). The HTTP session uses this one when a request's body is over its limit.
+  virtual void refuse(errc code, const Request* req, std::string_view message, const Responder& respond) {
+    respond(transport_error(code, req, message));
+  }
   // WebSocket upgrades: upgrade_refusal() answers a request that will not be upgraded (no endpoint: 404; the
   // endpoint's refusals); otherwise upgrade() takes the stream over, with the connection's slot.
   virtual std::optional<Response> upgrade_refusal(const Request& req, const ConnectionInfo& conn) = 0;

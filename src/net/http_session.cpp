@@ -119,8 +119,12 @@ void HttpSession::dispatch() {
   // long-poll is answered by the Engine.IO heartbeat at the latest.
   stream_.expires_never();
   awaiting_answer_ = true;
+  handler_.handle(std::move(req), conn, responder());
+}
+
+Responder HttpSession::responder() {
   auto self = shared_from_this();
-  Responder respond(
+  return Responder(
       [self](Response res) {
         net::post(self->stream_.get_executor(), [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
       },
@@ -128,7 +132,6 @@ void HttpSession::dispatch() {
         net::post(self->stream_.get_executor(),
                   [self, callback = std::move(callback)]() mutable { self->watch_for_abort(std::move(callback)); });
       });
-  handler_.handle(std::move(req), conn, std::move(respond));
 }
 
 void HttpSession::watch_for_abort(std::function<void()> callback) {
@@ -202,6 +205,10 @@ void HttpSession::on_write(bool close_after, beast::error_code ec) {
 
 void HttpSession::fail_with(errc code, const Request* req, std::string_view message) {
   keep_alive_ = false;  // the rest of the stream cannot be trusted after a transport error
+  stream_.expires_never();
+  // A body over its limit may concern what the request was for (an Engine.IO session is closed): the handler
+  // answers once that is done, so a client that hears the 413 finds the session closed.
+  if (code == errc::payload_too_large && req) return handler_.refuse(code, req, message, responder());
   send(handler_.transport_error(code, req, message));
 }
 

@@ -32,6 +32,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   void send(Response res);
   void on_write(bool close, boost::beast::error_code ec);
   void fail_with(errc code, const Request* req, std::string_view message = {});
+  Responder responder();  // answers on this session's shard, from any thread
   void watch_for_abort(std::function<void()> callback);
   void arm_abort_watch();
   void close();

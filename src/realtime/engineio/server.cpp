@@ -209,10 +209,15 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
   });
 }
 
-void Server::request_refused(const net::Request& header) {
+void Server::request_refused(const net::Request& header, std::function<void()> then) {
   const auto q = parse_query(header.target());
-  if (q.sid.empty() || header.method() != bhttp::verb::post) return;
-  if (auto session = find(q.sid)) session->close("payload too large");
+  auto session = q.sid.empty() || header.method() != bhttp::verb::post ? nullptr : find(q.sid);
+  if (!session) return then();
+  // On the session's shard, where close() acts at once (it dispatches there).
+  net::dispatch(session->executor(), [session, then = std::move(then)] {
+    session->close("payload too large");
+    then();
+  });
 }
 
 std::size_t Server::session_count() const {

@@ -38,8 +38,9 @@ class Server final : public net::Endpoint {
   std::optional<net::Response> upgrade_refusal(const net::Request& req, const net::ConnectionInfo& conn) override;
   void handle_upgrade(boost::beast::tcp_stream stream, net::Request req, const net::ConnectionInfo& conn,
                       net::ConnectionSlot slot) override;
-  // A polling POST over maxPayload: the session it was for is closed, as when its payload fails to decode.
-  void request_refused(const net::Request& header) override;
+  // A polling POST over maxPayload: the session it was for is closed, as when its payload fails to decode, and
+  // then the 413 is sent.
+  void request_refused(const net::Request& header, std::function<void()> then) override;
 
   std::size_t session_count() const;
   void close_all();
