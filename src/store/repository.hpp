@@ -16,6 +16,7 @@
 #include "core/clock.hpp"
 #include "core/errors.hpp"
 #include "store/analytics.hpp"
+#include "store/chat.hpp"
 #include "store/outbox.hpp"
 
 namespace hearth::store {
@@ -101,6 +102,19 @@ class Repository {
   virtual std::vector<std::string> due(TimePoint now, int limit) = 0;
   // Throws if the database is unreachable.
   virtual void ping() = 0;
+
+  // --- chat (chat.hpp) ---
+  // Stores `m` with its session's next seq, a new message_id and `created_at` as given, and returns it with
+  // second = true; if the sender stored a message with the same client_message_id in that session already, returns
+  // that one, unchanged, with second = false (a retry). The session must exist (errc::not_found otherwise).
+  // The defaults are a repository without chat (test fakes): it is refused as unavailable.
+  virtual std::pair<ChatMessage, bool> append_chat(ChatMessage /*m*/) {
+    throw StoreError(errc::unavailable, "this repository keeps no chat");
+  }
+  // A page of what q.viewer_user_id may read (chat_visible_to), oldest first.
+  virtual ChatPage chat_page(const ChatQuery& /*q*/) {
+    throw StoreError(errc::unavailable, "this repository keeps no chat");
+  }
 
   // --- quality and usage analytics (analytics.hpp) ---
   // Replaces the session's stored quality summary (the session must exist: errc::not_found otherwise).
