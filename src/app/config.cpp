@@ -137,6 +137,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
        "unauthenticated sockets are closed after this, default 10"},
       {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND",
        "per socket, bursts of twice that; default 100"},
+      {"--chat-messages-per-second", &raw.chat_messages_per_second, "CHAT_MESSAGES_PER_SECOND",
+       "chat_message events per socket, bursts of 5 times that; default 2"},
       {"--web-root", &raw.web_root, "WEB_ROOT",
        "the web client's folder (default: web/ beside the build directory, then ./web)"},
       {"--max-connections", &raw.max_connections, "MAX_CONNECTIONS",
@@ -351,6 +353,11 @@ Config build_config(const RawOptions& raw) {
     c.signaling.events_per_second =
         static_cast<double>(parse_int("SOCKET_EVENTS_PER_SECOND", raw.socket_events_per_second, 1, 10'000'000));
     c.signaling.event_burst = 2 * c.signaling.events_per_second;
+  }
+  if (!raw.chat_messages_per_second.empty()) {
+    c.signaling.chat_messages_per_second =
+        static_cast<double>(parse_int("CHAT_MESSAGES_PER_SECOND", raw.chat_messages_per_second, 1, 10'000));
+    c.signaling.chat_message_burst = 5 * c.signaling.chat_messages_per_second;
   }
   if (!raw.web_root.empty()) {
     std::error_code ec;

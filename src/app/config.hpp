@@ -69,11 +69,11 @@ struct RawOptions {
       turn_username, turn_password, turn_secret, turn_credential_ttl, max_call_participants, call_timeout_minutes,
       call_ring_timeout_seconds, cors_origins, rate_limit_per_minute, auth_failures_per_minute, max_invitees,
       sweep_interval_seconds, threads, log_level, ping_interval_ms, ping_timeout_ms, max_payload_bytes,
-      reconnect_grace_seconds, auth_timeout_seconds, socket_events_per_second, web_root, max_connections,
-      max_connections_per_address, http_header_limit_bytes, rest_body_limit_bytes, http_request_timeout_seconds,
-      http_idle_timeout_seconds, websocket_send_queue_bytes, polling_send_queue_bytes, websocket_close_timeout_seconds,
-      upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions, max_unauthenticated_per_address,
-      max_sockets_per_user, shutdown_timeout_seconds;
+      reconnect_grace_seconds, auth_timeout_seconds, socket_events_per_second, chat_messages_per_second, web_root,
+      max_connections, max_connections_per_address, http_header_limit_bytes, rest_body_limit_bytes,
+      http_request_timeout_seconds, http_idle_timeout_seconds, websocket_send_queue_bytes, polling_send_queue_bytes,
+      websocket_close_timeout_seconds, upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions,
+      max_unauthenticated_per_address, max_sockets_per_user, shutdown_timeout_seconds;
   std::string ice_transport_policy;  // ICE_TRANSPORT_POLICY
   // METRICS_PORT, METRICS_ALLOW
   std::string metrics_port, metrics_allow;

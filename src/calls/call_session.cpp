@@ -77,13 +77,62 @@ std::string_view to_string(LeaveReason r) noexcept {
       return "disconnected";
     case LeaveReason::call_ended:
       return "call_ended";
+    case LeaveReason::removed:
+      return "removed";
   }
   return "none";
 }
 
 std::optional<LeaveReason> parse_leave_reason(std::string_view s) noexcept {
-  for (auto r : {LeaveReason::none, LeaveReason::left, LeaveReason::disconnected, LeaveReason::call_ended})
+  for (auto r :
+       {LeaveReason::none, LeaveReason::left, LeaveReason::disconnected, LeaveReason::call_ended, LeaveReason::removed})
     if (to_string(r) == s) return r;
+  return std::nullopt;
+}
+
+std::string_view to_string(Role r) noexcept {
+  switch (r) {
+    case Role::host:
+      return "host";
+    case Role::cohost:
+      return "cohost";
+    case Role::participant:
+      return "participant";
+  }
+  return "participant";
+}
+
+std::optional<Role> parse_role(std::string_view s) noexcept {
+  for (auto r : {Role::host, Role::cohost, Role::participant})
+    if (to_string(r) == s) return r;
+  return std::nullopt;
+}
+
+namespace {
+constexpr std::pair<ModerationAction, std::string_view> kActions[] = {
+    {ModerationAction::mute_audio, "mute_audio"},
+    {ModerationAction::disable_video, "disable_video"},
+    {ModerationAction::stop_screen_share, "stop_screen_share"},
+    {ModerationAction::remove, "remove"},
+    {ModerationAction::lock, "lock"},
+    {ModerationAction::unlock, "unlock"},
+    {ModerationAction::make_cohost, "make_cohost"},
+    {ModerationAction::remove_cohost, "remove_cohost"},
+    {ModerationAction::end_call, "end_call"},
+    {ModerationAction::admit, "admit"},
+    {ModerationAction::deny, "deny"},
+};
+}  // namespace
+
+std::string_view to_string(ModerationAction a) noexcept {
+  for (const auto& [action, name] : kActions)
+    if (action == a) return name;
+  return "lock";
+}
+
+std::optional<ModerationAction> parse_moderation_action(std::string_view s) noexcept {
+  for (const auto& [action, name] : kActions)
+    if (name == s) return action;
   return std::nullopt;
 }
 

@@ -18,7 +18,9 @@ enum class EndReason { none, ended_by_user, missed, timeout, all_left, declined 
 // Why a participant last left, for participant_left webhooks (call_events_diff.hpp): set by signaling when a
 // participant leaves or its reconnect grace runs out, cleared when it joins again; none otherwise (a participant
 // made inactive by the end of the call keeps none: the end says why).
-enum class LeaveReason { none, left, disconnected, call_ended };
+enum class LeaveReason { none, left, disconnected, call_ended, removed };
+// A member's role (docs/call-controls.md): the initiator is the host; the host makes co-hosts.
+enum class Role { host, cohost, participant };
 
 std::string_view to_string(SessionType t) noexcept;
 std::string_view to_string(Status s) noexcept;
@@ -28,12 +30,15 @@ std::optional<Status> parse_status(std::string_view s) noexcept;
 std::optional<EndReason> parse_end_reason(std::string_view s) noexcept;
 std::string_view to_string(LeaveReason r) noexcept;
 std::optional<LeaveReason> parse_leave_reason(std::string_view s) noexcept;
+std::string_view to_string(Role r) noexcept;
+std::optional<Role> parse_role(std::string_view s) noexcept;
 
 struct CallSettings {
   bool is_video_enabled = true;
   bool is_audio_enabled = true;
   bool is_recording_enabled = false;
   bool allow_screen_share = true;
+  bool waiting_room = false;  // members other than hosts wait to be admitted (default true for therapy calls)
   friend bool operator==(const CallSettings&, const CallSettings&) = default;
 };
 
@@ -70,7 +75,46 @@ struct Participant {
   bool is_active = false;
   MediaState media;
   LeaveReason left_reason = LeaveReason::none;  // stored as "leftReason" when not none
+  Role role = Role::participant;                // the initiator's is host
+  bool audio_locked = false;                    // muted by a host with lock: cannot turn audio on
+  bool video_locked = false;                    // the same for video
   friend bool operator==(const Participant&, const Participant&) = default;
+};
+
+// A member waiting to be admitted, with the socket that asked (admission joins it from there).
+struct WaitingUser {
+  std::string user_id;
+  std::string name;
+  std::string socket_id;
+  std::string peer_id;
+  TimePoint since{};
+  friend bool operator==(const WaitingUser&, const WaitingUser&) = default;
+};
+
+enum class ModerationAction {
+  mute_audio,
+  disable_video,
+  stop_screen_share,
+  remove,
+  lock,
+  unlock,
+  make_cohost,
+  remove_cohost,
+  end_call,
+  admit,  // admit_participant and deny_participant are kept in the same history
+  deny,
+};
+std::string_view to_string(ModerationAction a) noexcept;
+std::optional<ModerationAction> parse_moderation_action(std::string_view s) noexcept;
+
+// One entry of the controls' history.
+struct ModerationEntry {
+  ModerationAction action{};
+  std::string target_user_id;  // empty for call-wide actions
+  std::string by_user_id;
+  TimePoint at{};
+  bool lock = false;  // mute_audio / disable_video with lock
+  friend bool operator==(const ModerationEntry&, const ModerationEntry&) = default;
 };
 
 struct CallSession {
@@ -94,6 +138,12 @@ struct CallSession {
   // Next automatic transition: ring timeout while waiting, call timeout while active. The store indexes it
   // so the sweep finds due sessions without scanning.
   TimePoint deadline{};
+  // Call controls (docs/call-controls.md; controls.hpp).
+  std::vector<WaitingUser> waiting;         // in arrival order
+  bool locked = false;                      // admits nobody new
+  std::vector<std::string> removed_users;   // may not join again
+  std::vector<ModerationEntry> moderation;  // the last kMaxModerationEntries, oldest first
+  static constexpr std::size_t kMaxModerationEntries = 200;
   friend bool operator==(const CallSession&, const CallSession&) = default;
 
   bool is_member(std::string_view user_id) const noexcept;  // initiator or invitee

@@ -100,6 +100,7 @@ Result<CallSession> initiate(const InitiateRequest& req, const Caller& caller, s
   s.invitees = std::move(*invitees);
   s.participants.reserve(1 + s.invitees.size());
   s.participants.push_back(make_participant(caller.user_id, caller.name));
+  s.participants.back().role = Role::host;
   for (const auto& id : s.invitees) s.participants.push_back(make_participant(id, id));
   s.max_participants = *capacity;
   s.status = Status::waiting;
@@ -142,6 +143,11 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
     return make_error(errc::forbidden, "Screen sharing is not allowed in this call");
   Participant* p = s.find_participant(user_id);
   if (p == nullptr) return make_error(errc::forbidden, "You are not a participant of this call session");
+  // A host's lock (controls.hpp): what the host turned off stays off until a host releases it.
+  if (media.has_audio && !p->media.has_audio && p->audio_locked)
+    return make_error(errc::forbidden, "Muted by the host");
+  if (media.has_video && !p->media.has_video && p->video_locked)
+    return make_error(errc::forbidden, "Video turned off by the host");
   if (media.is_screen_sharing) s.usage.screen_shared = true;
   if (p->media.has_video && !media.has_video && p->is_active) s.usage.video_turned_off = true;
   p->media = media;

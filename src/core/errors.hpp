@@ -26,7 +26,7 @@ std::string_view to_string(errc code) noexcept;
 
 // An error with a human-readable message that names the field and the rule where relevant.
 struct Error {
-  errc code;
+  errc code = errc::internal;
   std::string message;
   std::string detail;  // extra diagnostic detail, shown to clients only in development mode
 

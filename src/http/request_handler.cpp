@@ -64,6 +64,7 @@ RequestHandler::RequestHandler(VideoCallApi& api, const auth::JwtVerifier& verif
   router_.add(verb::get, "/api/video-call/session/:sessionId", route(api, &VideoCallApi::get_session));
   router_.add(verb::put, "/api/video-call/session/:sessionId/media", route(api, &VideoCallApi::update_media));
   router_.add(verb::post, "/api/video-call/session/:sessionId/end", route(api, &VideoCallApi::end));
+  router_.add(verb::get, "/api/video-call/session/:sessionId/chat", route(api, &VideoCallApi::chat));
   router_.add(verb::get, "/api/video-call/history", route(api, &VideoCallApi::history));
   router_.add(verb::get, "/api/video-call/ice-servers", route(api, &VideoCallApi::ice_servers));
 }

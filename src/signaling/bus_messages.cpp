@@ -31,6 +31,7 @@ std::size_t min_fields(BusKind kind) {
     case BusKind::users:
       return 1;
     case BusKind::ended:
+    case BusKind::admitted:
       return 2;
     case BusKind::quality:
       return 3;
@@ -48,6 +49,7 @@ bool known(char c) {
     case BusKind::users:
     case BusKind::ended:
     case BusKind::quality:
+    case BusKind::admitted:
       return true;
   }
   return false;

@@ -15,6 +15,9 @@
 //   quality    session, reporter, established ms or "", then per link: sender user, rtt, jitter, loss, local
 //              candidate type or "", remote candidate type or ""   a member's quality report, to the nodes holding
 //              the call's other members (each keeps the call's whole quality state)
+//   admitted   session, socket                           a host admitted the user waiting on this socket (stored as
+//                                                         active already): to the socket's node, which completes the
+//                                                         join there
 #include <optional>
 #include <string>
 #include <string_view>
@@ -33,6 +36,7 @@ enum class BusKind : char {
   users = 'U',
   ended = 'E',
   quality = 'Q',
+  admitted = 'A',
 };
 
 struct BusMessage {

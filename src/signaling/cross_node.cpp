@@ -245,6 +245,8 @@ void SignalingService::on_bus_message(std::string_view from_node, std::string_vi
       return close_locally(std::string(f[0]), f[1], std::vector<std::string>(f.begin() + 2, f.end()));
     case BusKind::quality:
       return on_quality_elsewhere(*m);
+    case BusKind::admitted:
+      return admitted_here(std::string(f[0]), std::string(f[1]));
   }
 }
 

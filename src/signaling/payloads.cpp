@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "calls/controls.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
 #include "ice/ice_json.hpp"
@@ -41,6 +42,11 @@ Result<std::string> read_id(const json::object& o, std::string_view key, bool re
 }
 
 }  // namespace
+
+Result<json::object> parse_payload_object(std::string_view arg) { return parse_object(arg); }
+Result<std::string> read_payload_id(const json::object& o, std::string_view key, bool required) {
+  return read_id(o, key, required);
+}
 
 std::string_view first_argument(std::string_view args) {
   const std::size_t begin = jt::skip_ws(args, 0);
@@ -199,6 +205,13 @@ std::string replaced_json(std::string_view session_id) {
                                       {"code", "replaced"}});
 }
 
+json::array waiting_json(const calls::CallSession& s) {
+  json::array out;
+  for (const auto& w : s.waiting)
+    out.emplace_back(json::object{{"userId", w.user_id}, {"name", w.name}, {"since", format_iso8601(w.since)}});
+  return out;
+}
+
 json::object member_json(std::string_view session_id, const Member& m) {
   return json::object{{"sessionId", session_id},
                       {"userId", m.user_id},
@@ -220,6 +233,7 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
     o.erase("sessionId");
     // Within its reconnect grace: listed, so a rejoining client keeps its connection until user_reconnected.
     if (!m.connected) o["reconnecting"] = true;
+    o["role"] = calls::to_string(calls::role_of(s, m.user_id));
     others.emplace_back(std::move(o));
   }
   if (this_node) {
@@ -236,14 +250,22 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
       m.joined_at = p.joined_at.value_or(s.created_at);
       auto o = member_json(s.session_id, m);
       o.erase("sessionId");
+      o["role"] = calls::to_string(calls::role_of(s, p.user_id));
       others.emplace_back(std::move(o));
     }
   }
+  std::string_view self_user;
+  for (const auto& p : s.participants)
+    if (p.socket_id == self_socket) self_user = p.user_id;
+  const auto role = calls::role_of(s, self_user);
   json::object o{{"sessionId", s.session_id},
                  {"sessionType", calls::to_string(s.session_type)},
                  {"participants", std::move(others)},
                  {"callSettings", store::to_json(s.call_settings)},
-                 {"iceServers", json::parse(ice_json)}};
+                 {"iceServers", json::parse(ice_json)},
+                 {"role", calls::to_string(role)},
+                 {"locked", s.locked}};
+  if (role != calls::Role::participant) o["waitingRoom"] = waiting_json(s);  // the hosts' list to admit from
   return json::serialize(o);
 }
 

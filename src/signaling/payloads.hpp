@@ -12,12 +12,18 @@
 #include "core/result.hpp"
 #include "ice/ice_servers.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 namespace hearth::signaling {
 
 class CallRoom;
 struct Member;
+
+// For the payload readers of other files (control_payloads.cpp): the argument as an object (at most 32 levels
+// deep), and an id field (is_valid_id), empty when absent and not required.
+Result<boost::json::object> parse_payload_object(std::string_view arg);
+Result<std::string> read_payload_id(const boost::json::object& o, std::string_view key, bool required);
 
 // The raw JSON of the first argument in a comma-separated argument list ("" if none).
 std::string_view first_argument(std::string_view args);
@@ -63,6 +69,8 @@ std::string user_json(const auth::Principal& p);  // {"userId","name"}
 std::string ice_servers_json(const std::vector<ice::IceServer>& servers);
 // call_error for a socket whose join was taken over by another socket of the same user.
 std::string replaced_json(std::string_view session_id);
+// The waiting room as hosts see it: [{userId, name, since}].
+boost::json::array waiting_json(const calls::CallSession& s);
 // The entry of a participant as other participants see it.
 boost::json::object member_json(std::string_view session_id, const Member& m);
 // call_session_joined: {sessionId, sessionType, participants (the others), callSettings, iceServers}. Members in

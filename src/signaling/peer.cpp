@@ -49,6 +49,27 @@ bool Peer::take_report_token(TimePoint now, double per_second, double burst) {
   return !reports_->take(now, per_second / 1000.0, burst);
 }
 
+bool Peer::take_chat_token(TimePoint now, double per_second, double burst) {
+  std::lock_guard lock(mutex_);
+  if (!chats_) chats_ = std::make_unique<TokenBucket>(burst, now);
+  return !chats_->take(now, per_second / 1000.0, burst);
+}
+
+void Peer::add_waiting(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  waiting_.insert(id);
+}
+
+bool Peer::remove_waiting(const std::string& id) {
+  std::lock_guard lock(mutex_);
+  return waiting_.erase(id) > 0;
+}
+
+std::vector<std::string> Peer::waiting() const {
+  std::lock_guard lock(mutex_);
+  return {waiting_.begin(), waiting_.end()};
+}
+
 Registry::Shard& Registry::shard(const std::string& key) const {
   return shards_[std::hash<std::string>{}(key) % shards_.size()];
 }

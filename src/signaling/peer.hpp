@@ -44,6 +44,13 @@ class Peer {
   bool take_event_token(TimePoint now, double per_second, double burst);
   // Token bucket of call_quality_report events (allocated by the first one: most sockets never send any).
   bool take_report_token(TimePoint now, double per_second, double burst);
+  // Token bucket of chat_message events (allocated by the first one).
+  bool take_chat_token(TimePoint now, double per_second, double burst);
+
+  // The calls this socket waits to be admitted to (docs/call-controls.md): left when it disconnects.
+  void add_waiting(const std::string& id);
+  bool remove_waiting(const std::string& id);  // false if it was not waiting there
+  std::vector<std::string> waiting() const;
 
   // On the socket's executor only: the authentication timeout of a socket that connected without a token, until it
   // authenticates.
@@ -58,6 +65,8 @@ class Peer {
   std::atomic<bool> closed_{false};
   std::optional<TokenBucket> events_;  // started by the first event
   std::unique_ptr<TokenBucket> reports_;
+  std::unique_ptr<TokenBucket> chats_;
+  std::set<std::string, std::less<>> waiting_;
 };
 
 class Registry {

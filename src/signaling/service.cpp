@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "calls/call_events_diff.hpp"
+#include "calls/controls.hpp"
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
@@ -139,6 +140,7 @@ void SignalingService::on_disconnect(const SocketPtr& socket, std::string_view) 
   peer->mark_closed();
   if (peer->auth_timer) peer->auth_timer->cancel();
   if (auto p = peer->principal()) registry_.unbind_user(p->user_id, socket->id());
+  leave_waiting_rooms(peer);
   on_socket_lost(peer);
 }
 
@@ -175,6 +177,10 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "decline_call") return decline(ctx);
   if (ctx.event == "call_quality_report") return quality_report(ctx);
   if (ctx.event == "get_ice_servers") return ice_servers(ctx);
+  if (ctx.event == "chat_message") return chat(ctx);
+  if (ctx.event == "moderate") return moderate(ctx);
+  if (ctx.event == "admit_participant") return admit_participant(ctx);
+  if (ctx.event == "deny_participant") return deny_participant(ctx);
   ctx.fail(make_error(errc::method_not_allowed, fmt::format("Unknown event '{}'", ctx.event)));
 }
 
@@ -215,15 +221,32 @@ void SignalingService::join(Context& ctx) {
        limits = limits_](Repository& repo) -> Result<Joined> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
+        if (auto ok = calls::check_can_view(*s, caller.user_id); !ok) return ok.error();
+        if (s->status == calls::Status::ended || (calls::expire(*s, now, limits) && s->status == calls::Status::ended))
+          return make_error(errc::gone, "Call session has ended");
+        auto admission = calls::admission(*s, caller.user_id);
+        if (!admission) return admission.error();
+        if (*admission == calls::Admission::wait) {  // docs/call-controls.md: the waiting room
+          const bool changed = !calls::find_waiting(*s, caller.user_id);
+          calls::enter_waiting(*s, caller, socket_id, peer_id, now);
+          repo.update(*s);
+          return Joined{std::move(*s), {}, true, changed, {}};
+        }
         std::string previous;  // the socket that held the seat, when it was still taken
         if (const auto* p = s->find_participant(caller.user_id); p && p->is_active) previous = p->socket_id;
         if (auto ok = calls::activate(*s, caller, socket_id, peer_id, now, limits); !ok) return ok.error();
         if (auto* p = s->find_participant(caller.user_id)) p->left_reason = calls::LeaveReason::none;  // back in
+        bool waiting_changed = calls::leave_waiting(*s, caller.user_id);  // a host, or one admitted meanwhile
+        auto admitted = calls::admit_waiting_for_host(*s, now, limits);
+        waiting_changed = waiting_changed || !admitted.empty();
         repo.update(*s);
-        return Joined{std::move(*s), std::move(previous)};
+        return Joined{std::move(*s), std::move(previous), false, waiting_changed, std::move(admitted)};
       },
       [this, c, peer_id](Result<Joined> res) mutable {
         if (!res) return c.fail(res.error());
+        if (res->waiting) return on_waiting(c, res->session, res->waiting_changed);
+        if (res->waiting_changed) announce_waiting(res->session);
+        for (const auto& w : res->admitted) join_admitted(res->session, w);
         auto peer = c.peer;  // not c.peer: c is moved in the same call
         auto who = c.who();
         on_joined(peer, who, std::move(*res), peer_id, std::move(c));
@@ -233,6 +256,7 @@ void SignalingService::join(Context& ctx) {
 void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, Joined joined,
                                  std::string peer_id, Context c) {
   auto r = room(joined.session.session_id, true);
+  peer->remove_waiting(joined.session.session_id);
   peer->add_session(joined.session.session_id);
   const std::string ice = ice_servers_json(ice_.servers_for(who.user_id, clock_.now()));
   r->run([this, c = std::move(c), joined = std::move(joined), peer_id = std::move(peer_id), ice](CallRoom& rm) {
@@ -292,7 +316,9 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
                      {"peerId", me->peer_id}};
       news = packet("user_reconnected", o);
     } else if (!existed) {
-      news = packet("user_joined_call", member_json(session.session_id, *me));
+      auto o = member_json(session.session_id, *me);
+      o["role"] = calls::to_string(calls::role_of(session, me->user_id));
+      news = packet("user_joined_call", o);
     }
     if (!news) return;
     rm.broadcast(news, me->socket_id);
@@ -307,24 +333,37 @@ void SignalingService::leave(Context& ctx) {
   if (!id) return ctx.fail(id.error());
   const auto now = clock_.now();
   Context c = ctx.detached();
-  store_.execute<CallSession>(
+  struct Left {
+    CallSession session;
+    bool was_waiting = false;  // the socket left the waiting room, not the call
+  };
+  store_.execute<Left>(
       *id,
-      [id = *id, user = ctx.who().user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<CallSession> {
+      [id = *id, user = ctx.who().user_id, socket_id = ctx.socket->id(), now](Repository& repo) -> Result<Left> {
         auto s = repo.find(id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
         const auto* p = s->find_participant(user);
-        if (!p || !p->is_active || p->socket_id != socket_id)
-          return make_error(errc::forbidden, "This socket is not in the call");
+        if (!p || !p->is_active || p->socket_id != socket_id) {
+          if (!calls::leave_waiting(*s, user, socket_id))
+            return make_error(errc::forbidden, "This socket is not in the call");
+          repo.update(*s);
+          return Left{std::move(*s), true};
+        }
         calls::deactivate(*s, user, now);
         if (auto* left = s->find_participant(user)) left->left_reason = calls::LeaveReason::left;
         repo.update(*s);
-        return std::move(*s);
+        return Left{std::move(*s), false};
       },
-      [this, c](Result<CallSession> res) {
+      [this, c](Result<Left> res) {
         if (!res) return c.fail(res.error());
-        c.peer->remove_session(res->session_id);
+        if (res->was_waiting) {
+          c.peer->remove_waiting(res->session.session_id);
+          c.succeed("Left the waiting room");
+          return announce_waiting(res->session);
+        }
+        c.peer->remove_session(res->session.session_id);
         c.succeed("Left call session");
-        announce_left(*res, c.who().user_id, c.socket->id());
+        announce_left(res->session, c.who().user_id, c.socket->id());
       });
 }
 

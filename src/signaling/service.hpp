@@ -49,6 +49,8 @@ struct SignalingOptions {
   double quality_reports_per_second = 1;  // call_quality_report, per socket
   double quality_report_burst = 5;
   std::chrono::milliseconds quality_save_interval{5'000};  // a call's quality summary is stored at most this often
+  double chat_messages_per_second = 2;                     // chat_message, per socket (CHAT_MESSAGES_PER_SECOND)
+  double chat_message_burst = 10;
 };
 
 class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {
@@ -93,6 +95,9 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   struct Joined {
     calls::CallSession session;
     std::string previous_socket;
+    bool waiting = false;                      // the user waits in the waiting room (not joined)
+    bool waiting_changed = false;              // the waiting room's list changed (tell the hosts)
+    std::vector<calls::WaitingUser> admitted;  // users admitted by this join (a therapy call's host came in)
   };
 
   void authenticate(Context& ctx);
@@ -132,6 +137,27 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
                    const std::shared_ptr<const std::string>& pkt, bool must_match);
   void close_locally(const std::string& session_id, std::string_view pkt, const std::vector<std::string>& users);
+
+  // --- call controls (call_controls.cpp; docs/call-controls.md) ---
+  void admit_participant(Context& ctx);
+  void deny_participant(Context& ctx);
+  void moderate(Context& ctx);
+  void chat(Context& ctx);
+  // A join that ended in the waiting room: the socket is told, the hosts get the new list.
+  void on_waiting(Context& c, const calls::CallSession& session, bool changed);
+  // waiting_room_updated to every socket of the call's hosts.
+  void announce_waiting(const calls::CallSession& session);
+  // A user the store made active from their waiting socket: that socket's node completes the join (call_session_joined
+  // to it, user_joined_call to the call).
+  void join_admitted(const calls::CallSession& session, const calls::WaitingUser& admitted);
+  void admitted_here(const std::string& session_id, const std::string& socket_id);  // on the socket's node
+  void complete_admission(const calls::CallSession& session, const std::string& socket_id);
+  // A waiting socket went away: it leaves the waiting rooms it was in.
+  void leave_waiting_rooms(const std::shared_ptr<Peer>& peer);
+  // Every socket of `users`, on every node.
+  void send_to_users(const std::vector<std::string>& users, const std::shared_ptr<const std::string>& pkt);
+  // The call's connected sockets, on every node.
+  void send_to_call(const std::string& session_id, const std::shared_ptr<const std::string>& pkt);
 
   // --- several nodes (cross_node.cpp) ---
   // True if `socket_id` belongs to another node (a cluster, and its prefix names another node).

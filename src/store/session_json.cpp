@@ -82,7 +82,8 @@ json::object to_json(const CallSettings& c, json::storage_ptr sp) {
   return json::object({{"isVideoEnabled", c.is_video_enabled},
                        {"isAudioEnabled", c.is_audio_enabled},
                        {"isRecordingEnabled", c.is_recording_enabled},
-                       {"allowScreenShare", c.allow_screen_share}},
+                       {"allowScreenShare", c.allow_screen_share},
+                       {"waitingRoom", c.waiting_room}},
                       std::move(sp));
 }
 
@@ -128,6 +129,8 @@ void write_json(JsonWriter& w, const CallSettings& c) {
       .boolean(c.is_recording_enabled)
       .key("allowScreenShare")
       .boolean(c.allow_screen_share)
+      .key("waitingRoom")
+      .boolean(c.waiting_room)
       .end_object();
 }
 
@@ -137,7 +140,14 @@ void write_json(JsonWriter& w, const Metadata& m) {
   w.end_object();
 }
 
-void write_json(JsonWriter& w, const Participant& p) {
+namespace {
+void write_participant(JsonWriter& w, const Participant& p, Role role);
+}  // namespace
+
+void write_json(JsonWriter& w, const Participant& p) { write_participant(w, p, p.role); }
+
+namespace {
+void write_participant(JsonWriter& w, const Participant& p, Role role) {
   w.begin_object().key("userId").string(p.user_id).key("name").string(p.name).key("socketId");
   write_opt_string(w, p.socket_id);
   w.key("peerId");
@@ -156,6 +166,26 @@ void write_json(JsonWriter& w, const Participant& p) {
       .boolean(p.media.is_screen_sharing);
   // Only once a participant has left (or disconnected): documents of participants in the call keep their shape.
   if (p.left_reason != LeaveReason::none) w.key("leftReason").string(to_string(p.left_reason));
+  w.key("role").string(to_string(role));
+  if (p.audio_locked) w.key("audioLocked").boolean(true);
+  if (p.video_locked) w.key("videoLocked").boolean(true);
+  w.end_object();
+}
+}  // namespace
+
+void write_json(JsonWriter& w, const WaitingUser& u) {
+  w.begin_object().key("userId").string(u.user_id).key("name").string(u.name).key("socketId").string(u.socket_id);
+  w.key("peerId").string(u.peer_id).key("since");
+  write_time(w, u.since);
+  w.end_object();
+}
+
+void write_json(JsonWriter& w, const ModerationEntry& e) {
+  w.begin_object().key("action").string(to_string(e.action)).key("targetUserId");
+  write_opt_string(w, e.target_user_id);
+  w.key("byUserId").string(e.by_user_id).key("at");
+  write_time(w, e.at);
+  if (e.lock) w.key("lock").boolean(true);
   w.end_object();
 }
 
@@ -170,7 +200,7 @@ void write_json(JsonWriter& w, const CallSession& s) {
       .key("invitedUsers");
   write_strings(w, s.invitees);
   w.key("participants").begin_array();
-  for (const auto& p : s.participants) write_json(w, p);
+  for (const auto& p : s.participants) write_participant(w, p, p.user_id == s.initiator_id ? Role::host : p.role);
   w.end_array();
   w.key("maxParticipants").number(s.max_participants).key("status").string(to_string(s.status)).key("createdAt");
   write_time(w, s.created_at);
@@ -197,6 +227,14 @@ void write_json(JsonWriter& w, const CallSession& s) {
     w.null();
   w.key("metadata");
   write_json(w, s.metadata);
+  w.key("waitingRoom").begin_array();
+  for (const auto& u : s.waiting) write_json(w, u);
+  w.end_array();
+  w.key("locked").boolean(s.locked).key("removedUsers");
+  write_strings(w, s.removed_users);
+  w.key("moderation").begin_array();
+  for (const auto& e : s.moderation) write_json(w, e);
+  w.end_array();
   w.end_object();
 }
 
@@ -263,6 +301,53 @@ bool is_document_text(std::string_view text) {
   return !ec && used == text.size() && parser.handler().object;
 }
 
+namespace {
+
+// The call controls' fields (absent from documents written before them: none of them in force).
+Result<void> read_controls(Reader& r, const json::object& o, CallSession& s) {
+  const auto corrupt = [&](std::string_view what) {
+    return make_error(errc::internal, "corrupt session document", std::string(what));
+  };
+  if (const auto* v = o.if_contains("waitingRoom")) {
+    if (!v->is_array()) return corrupt("waitingRoom");
+    for (const auto& uv : v->get_array()) {
+      const auto* uo = uv.if_object();
+      if (!uo) return corrupt("waitingRoom");
+      WaitingUser u;
+      u.user_id = r.string(*uo, "userId");
+      u.name = r.string(*uo, "name");
+      u.socket_id = r.string(*uo, "socketId");
+      u.peer_id = r.string(*uo, "peerId");
+      const auto since = r.time(*uo, "since");
+      if (!since) return corrupt("waitingRoom");
+      u.since = *since;
+      s.waiting.push_back(std::move(u));
+    }
+  }
+  if (o.contains("locked")) s.locked = r.boolean(o, "locked");
+  if (o.contains("removedUsers")) s.removed_users = r.strings(o, "removedUsers");
+  if (const auto* v = o.if_contains("moderation")) {
+    if (!v->is_array()) return corrupt("moderation");
+    for (const auto& ev : v->get_array()) {
+      const auto* eo = ev.if_object();
+      if (!eo) return corrupt("moderation");
+      ModerationEntry e;
+      const auto action = parse_moderation_action(r.string(*eo, "action"));
+      const auto at = r.time(*eo, "at");
+      if (!action || !at) return corrupt("moderation");
+      e.action = *action;
+      e.at = *at;
+      e.target_user_id = r.string(*eo, "targetUserId", true);
+      e.by_user_id = r.string(*eo, "byUserId");
+      e.lock = eo->contains("lock") && r.boolean(*eo, "lock");
+      s.moderation.push_back(std::move(e));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<CallSession> session_from_json(const json::value& v) {
   const auto* o = v.if_object();
   if (!o) return make_error(errc::internal, "corrupt session document", "not an object");
@@ -286,6 +371,8 @@ Result<CallSession> session_from_json(const json::value& v) {
     s.call_settings.is_audio_enabled = r.boolean(*c, "isAudioEnabled");
     s.call_settings.is_recording_enabled = r.boolean(*c, "isRecordingEnabled");
     s.call_settings.allow_screen_share = r.boolean(*c, "allowScreenShare");
+    if (c->contains("waitingRoom"))
+      s.call_settings.waiting_room = r.boolean(*c, "waitingRoom");  // absent: before v0.17
   }
   // Absent from documents written before usage was tracked: nothing known used.
   if (const auto* u = o->if_contains("usage"); u && u->is_object()) {
@@ -319,8 +406,19 @@ Result<CallSession> session_from_json(const json::value& v) {
         return make_error(errc::internal, "corrupt session document", "leftReason");
       p.left_reason = *parsed;
     }
+    // Absent from documents written before call controls: the initiator is the host, everyone else a participant.
+    if (const auto role = r.opt_string(*po, "role")) {
+      const auto parsed = parse_role(*role);
+      if (!parsed) return make_error(errc::internal, "corrupt session document", "role");
+      p.role = *parsed;
+    } else if (p.user_id == s.initiator_id) {
+      p.role = Role::host;
+    }
+    p.audio_locked = po->contains("audioLocked") && r.boolean(*po, "audioLocked");
+    p.video_locked = po->contains("videoLocked") && r.boolean(*po, "videoLocked");
     s.participants.push_back(std::move(p));
   }
+  if (auto controls = read_controls(r, *o, s); !controls) return controls.error();
   std::optional<EndReason> end_reason = reason ? parse_end_reason(*reason) : std::optional(EndReason::none);
   if (!r.ok || !type || !status || !created || !end_reason)
     return make_error(errc::internal, "corrupt session document", s.session_id);

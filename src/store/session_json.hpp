@@ -22,6 +22,8 @@ void write_json(JsonWriter& w, const calls::CallSession& s);
 void write_json(JsonWriter& w, const calls::Participant& p);
 void write_json(JsonWriter& w, const calls::CallSettings& c);
 void write_json(JsonWriter& w, const calls::Metadata& m);
+void write_json(JsonWriter& w, const calls::WaitingUser& u);
+void write_json(JsonWriter& w, const calls::ModerationEntry& e);
 
 // The same objects as trees (`sp`: where the nodes live), for payloads built as trees.
 boost::json::object to_json(const calls::CallSettings& c, boost::json::storage_ptr sp = {});

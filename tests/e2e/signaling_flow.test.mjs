@@ -27,9 +27,10 @@ const SDP = 'v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r
   + 'a=msid-semantic: WMS "stream\\1"\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=ice-ufrag:Zx9q\r\n'
   + 'a=ice-pwd:ünï©ødé ✓ \u2028 tab\there\r\n';
 
-function assertMemberEntry(entry, { user, socket, peerId }, what) {
+function assertMemberEntry(entry, { user, socket, peerId, role = 'participant' }, what) {
   assert.deepEqual(Object.keys(entry).sort(),
-    ['hasAudio', 'hasVideo', 'isScreenSharing', 'joinedAt', 'name', 'peerId', 'socketId', 'userId'], `${what}: keys`);
+    ['hasAudio', 'hasVideo', 'isScreenSharing', 'joinedAt', 'name', 'peerId', 'role', 'socketId', 'userId'], `${what}: keys`);
+  assert.equal(entry.role, role, `${what}: role`);
   assert.equal(entry.userId, user.userId, `${what}: userId`);
   assert.equal(entry.name, user.name, `${what}: name`);
   assert.equal(entry.socketId, socket.id, `${what}: socketId`);
@@ -54,7 +55,7 @@ async function coreFlow(mode) {
   const anon = await connect(server, { mode }); // never authenticates: no invitation for it
 
   // --- invitation: every connected socket of each invitee, not the initiator ---------------------------------------
-  const callSettings = { isVideoEnabled: true, isAudioEnabled: true, isRecordingEnabled: false, allowScreenShare: true };
+  const callSettings = { isVideoEnabled: true, isAudioEnabled: true, isRecordingEnabled: false, allowScreenShare: true, waitingRoom: false };
   const metadata = { title: `Check-in ${mode}`, description: 'weekly', tags: ['weekly', 'e2e'] };
   const { sessionId } = await initiateCall(server, alice, [bob, carol], { callSettings, metadata });
   const expectedInvitation = {
@@ -71,7 +72,12 @@ async function coreFlow(mode) {
 
   // --- alice joins first: nobody else is in the call yet, the session stays waiting ---------------------------------
   const joinedA = await joinCall(a, sessionId, { peerId: 'peer-alice' });
-  assert.deepEqual(Object.keys(joinedA).sort(), ['callSettings', 'iceServers', 'participants', 'sessionId', 'sessionType']);
+  // The initiator is the host: the waiting room's list comes with the answer (docs/call-controls.md).
+  assert.deepEqual(Object.keys(joinedA).sort(),
+    ['callSettings', 'iceServers', 'locked', 'participants', 'role', 'sessionId', 'sessionType', 'waitingRoom']);
+  assert.equal(joinedA.role, 'host');
+  assert.deepEqual(joinedA.waitingRoom, []);
+  assert.equal(joinedA.locked, false);
   assert.equal(joinedA.sessionType, 'group');
   assert.deepEqual(joinedA.participants, []);
   assert.deepEqual(joinedA.callSettings, callSettings);
@@ -86,7 +92,7 @@ async function coreFlow(mode) {
   // --- bob joins from his first tab: he sees alice, alice sees him, the call becomes active -------------------------
   const joinedB = await joinCall(b1, sessionId, { peerId: 'peer-bob' });
   assert.equal(joinedB.participants.length, 1);
-  assertMemberEntry(joinedB.participants[0], { user: alice, socket: a, peerId: 'peer-alice' }, 'alice in bob\'s join');
+  assertMemberEntry(joinedB.participants[0], { user: alice, socket: a, peerId: 'peer-alice', role: 'host' }, 'alice in bob\'s join');
   assertIceServers(joinedB.iceServers);
   const joinedEvent = await waitFor(a, 'user_joined_call', { where: (e) => e?.userId === bob.userId });
   assert.equal(joinedEvent.sessionId, sessionId);

@@ -1,15 +1,18 @@
 #pragma once
 // An in-memory Repository for the HTTP fuzz target: the REST API runs its real store operations (through the real
 // Store thread) against it, at a fraction of SQLite's cost per execution, and reset() gives every input the same
-// empty state. Savepoints copy the map, so a failed operation leaves nothing behind, as in SQLite.
+// empty state. Savepoints copy the maps (sessions, quality summaries, chat), so a failed operation leaves nothing
+// behind, as in SQLite.
 // Thread safety: like every Repository, used from the store thread only; reset() only while nothing is queued.
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "store/repository.hpp"
@@ -24,6 +27,9 @@ class MemoryRepository final : public store::Repository {
     saved_.clear();
     quality_.clear();
     saved_quality_.clear();
+    chat_.clear();
+    saved_chat_.clear();
+    next_message_ = 0;
   }
 
   int migrate() override { return 0; }
@@ -34,11 +40,13 @@ class MemoryRepository final : public store::Repository {
   void savepoint() override {
     saved_ = sessions_;
     saved_quality_ = quality_;
+    saved_chat_ = chat_;
   }
   void release_savepoint() override {}
   void rollback_to_savepoint() override {
     sessions_ = saved_;
     quality_ = saved_quality_;
+    chat_ = saved_chat_;
   }
 
   void insert(const calls::CallSession& s) override {
@@ -77,6 +85,36 @@ class MemoryRepository final : public store::Repository {
     return out;
   }
   void ping() override {}
+
+  // Chat: each session's messages in seq order (seq = index + 1); message ids from a counter (unique per reset).
+  std::pair<store::ChatMessage, bool> append_chat(store::ChatMessage m) override {
+    if (!sessions_.contains(m.session_id)) throw store::StoreError(errc::not_found, "no such session");
+    auto& messages = chat_[m.session_id];
+    for (const auto& stored : messages)
+      if (stored.from_user_id == m.from_user_id && stored.client_message_id == m.client_message_id)
+        return {stored, false};
+    m.seq = static_cast<std::int64_t>(messages.size()) + 1;
+    m.message_id = "msg_" + std::to_string(++next_message_);
+    messages.push_back(m);
+    return {std::move(m), true};
+  }
+  store::ChatPage chat_page(const store::ChatQuery& q) override {
+    store::ChatPage page;
+    const auto it = chat_.find(q.session_id);
+    if (it == chat_.end()) return page;
+    const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 100));
+    for (auto m = it->second.rbegin(); m != it->second.rend(); ++m) {
+      if (q.before_seq && m->seq >= *q.before_seq) continue;
+      if (!store::chat_visible_to(*m, q.viewer_user_id)) continue;
+      if (page.messages.size() == limit) {
+        page.has_more = true;
+        break;
+      }
+      page.messages.push_back(*m);
+    }
+    std::reverse(page.messages.begin(), page.messages.end());
+    return page;
+  }
 
   // Quality summaries are kept (copied by savepoints like the sessions). Analytics are kept only as far as the
   // sessions tell: analytics() counts the sessions created in the range (ended ones as recorded, by type, end
@@ -144,6 +182,9 @@ class MemoryRepository final : public store::Repository {
   std::map<std::string, calls::CallSession> saved_;
   std::map<std::string, calls::QualitySummary> quality_;
   std::map<std::string, calls::QualitySummary> saved_quality_;
+  std::map<std::string, std::vector<store::ChatMessage>> chat_;
+  std::map<std::string, std::vector<store::ChatMessage>> saved_chat_;
+  std::uint64_t next_message_ = 0;  // not undone by a rollback: ids stay unique
 };
 
 }  // namespace hearth::fuzz

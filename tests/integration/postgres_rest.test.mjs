@@ -25,12 +25,12 @@ describe('PostgreSQL store', () => {
     const url = await pg.createDatabase('migrated');
     const first = await runCli(['migrate'], { env: { DATABASE_URL: url } });
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /applied 6 migration\(s\)/);
+    assert.match(first.stdout, /applied 7 migration\(s\)/);
     const second = await runCli(['migrate'], { env: { DATABASE_URL: url } });
     assert.equal(second.code, 0, second.stderr);
     assert.match(second.stdout, /applied 0 migration\(s\)/);
     assert.equal(pg.query('migrated', 'SELECT string_agg(version::text, \',\' ORDER BY version) FROM schema_migrations'),
-      '1,2,3,4,5,6');
+      '1,2,3,4,5,6,7');
   });
 
   it('serves initiate, join, session, end and history', async () => {

@@ -10,7 +10,7 @@ import { mint } from './lib/jwt.mjs';
 
 const SECRET = `rest-api-${randomUUID()}`;
 const UNKNOWN_ID = 'call_1700000000000_abcdefghi';
-const DEFAULT_SETTINGS = { isVideoEnabled: true, isAudioEnabled: true, isRecordingEnabled: false, allowScreenShare: true };
+const DEFAULT_SETTINGS = { isVideoEnabled: true, isAudioEnabled: true, isRecordingEnabled: false, allowScreenShare: true, waitingRoom: false };
 const SESSION_KEYS = [
   'sessionId', 'sessionType', 'initiatorId', 'invitedUsers', 'participants', 'maxParticipants', 'status',
   'createdAt', 'startTime', 'endTime', 'duration', 'endReason', 'endedBy', 'callSettings', 'therapySessionId',
@@ -97,7 +97,7 @@ describe('POST /initiate', () => {
 
   it('callSettings: omitted fields take the defaults, given ones are kept', async () => {
     const data = await group(alice, ['bob'], { callSettings: { isVideoEnabled: false, isRecordingEnabled: true } });
-    const expected = { isVideoEnabled: false, isAudioEnabled: true, isRecordingEnabled: true, allowScreenShare: true };
+    const expected = { isVideoEnabled: false, isAudioEnabled: true, isRecordingEnabled: true, allowScreenShare: true, waitingRoom: false };
     assert.deepEqual(data.callSettings, expected);
     assert.deepEqual(data.session.callSettings, expected);
   });

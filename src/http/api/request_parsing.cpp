@@ -29,8 +29,10 @@ Result<std::optional<std::string>> read_string(const json::object& o, std::strin
   return std::optional<std::string>(std::string(v->get_string()));
 }
 
-Result<calls::CallSettings> read_settings(const json::object& body) {
+// `type` gives waitingRoom's default: on for therapy calls (docs/call-controls.md).
+Result<calls::CallSettings> read_settings(const json::object& body, calls::SessionType type) {
   calls::CallSettings s;
+  s.waiting_room = type == calls::SessionType::therapy;
   const auto* v = body.if_contains("callSettings");
   if (!v || v->is_null()) return s;
   if (!v->is_object()) return invalid("callSettings: must be an object");
@@ -39,9 +41,9 @@ Result<calls::CallSettings> read_settings(const json::object& body) {
     const char* name;
     bool* target;
   };
-  for (Field f :
-       {Field{"isVideoEnabled", &s.is_video_enabled}, Field{"isAudioEnabled", &s.is_audio_enabled},
-        Field{"isRecordingEnabled", &s.is_recording_enabled}, Field{"allowScreenShare", &s.allow_screen_share}}) {
+  for (Field f : {Field{"isVideoEnabled", &s.is_video_enabled}, Field{"isAudioEnabled", &s.is_audio_enabled},
+                  Field{"isRecordingEnabled", &s.is_recording_enabled},
+                  Field{"allowScreenShare", &s.allow_screen_share}, Field{"waitingRoom", &s.waiting_room}}) {
     auto b = read_bool(o, f.name, fmt::format("callSettings.{}", f.name), *f.target);
     if (!b) return b.error();
     *f.target = *b;
@@ -113,7 +115,7 @@ Result<InitiateRequest> parse_initiate(const json::value& body) {
     req.participants.emplace_back(arr[i].get_string());
   }
 
-  auto settings = read_settings(o);
+  auto settings = read_settings(o, req.session_type);
   if (!settings) return settings.error();
   req.call_settings = *settings;
   auto metadata = read_metadata(o);
@@ -154,6 +156,25 @@ Result<store::HistoryQuery> parse_history_query(std::string_view query_string) {
       auto s = calls::parse_status(value);
       if (!s) return invalid("status: must be one of waiting, active, ended");
       q.status = *s;
+    }
+  }
+  return q;
+}
+
+Result<store::ChatQuery> parse_chat_query(std::string_view query_string) {
+  store::ChatQuery q;
+  for (const auto& [key, value] : parse_query(query_string)) {
+    if (key == "before") {
+      std::int64_t seq = 0;
+      const auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seq);
+      if (ec != std::errc{} || ptr != value.data() + value.size() || seq < 1)
+        return invalid("before: must be a positive integer (a message's seq)");
+      q.before_seq = seq;
+    } else if (key == "limit") {
+      auto n = parse_positive(value, "limit");
+      if (!n) return n.error();
+      if (*n < 1 || *n > 100) return invalid("limit: must be between 1 and 100");
+      q.limit = *n;
     }
   }
   return q;

@@ -25,4 +25,8 @@ Result<calls::MediaUpdate> parse_media_update(const boost::json::value& body);
 // page (>= 1, default 1), limit (1..100, default 20), status (waiting|active|ended, optional).
 Result<store::HistoryQuery> parse_history_query(std::string_view query_string);
 
+// GET /session/:id/chat: before (a positive integer, a seq: the messages before it; default: the latest), limit
+// (1..100, default 50). session_id and viewer_user_id are left for the caller.
+Result<store::ChatQuery> parse_chat_query(std::string_view query_string);
+
 }  // namespace hearth::http

@@ -8,6 +8,7 @@
 #include "http/api/request_parsing.hpp"
 #include "http/response.hpp"
 #include "ice/ice_json.hpp"
+#include "store/chat_json.hpp"
 #include "store/session_json.hpp"
 
 namespace hearth::http {
@@ -218,6 +219,31 @@ void VideoCallApi::history(ApiRequest r) {
             .end_object()
             .end_object();
         respond(ok_text("Call history retrieved", data));
+      });
+}
+
+void VideoCallApi::chat(ApiRequest r) {
+  auto query = parse_chat_query(r.query);
+  if (!query) return fail(r, query.error());
+  query->session_id = r.session_id;
+  query->viewer_user_id = r.principal.user_id;
+  // The membership check and the page come from one store operation (on the session's lane: after the session's
+  // writes submitted before it).
+  store_.execute<store::ChatPage>(
+      r.session_id,
+      [q = std::move(*query)](Repository& repo) -> Result<store::ChatPage> {
+        const auto s = repo.find(q.session_id, false);
+        if (!s) return not_found();
+        if (auto ok = calls::check_can_view(*s, q.viewer_user_id); !ok) return ok.error();
+        return repo.chat_page(q);
+      },
+      [respond = r.respond, dev = development_](Result<store::ChatPage> res) {
+        if (!res) return respond(error_response(res.error(), dev));
+        json::array messages;
+        messages.reserve(res->messages.size());
+        for (const auto& m : res->messages) messages.emplace_back(store::chat_message_json(m));
+        json::object data{{"messages", std::move(messages)}, {"hasMore", res->has_more}};
+        respond(ok("Chat messages retrieved", std::move(data)));
       });
 }
 

@@ -37,6 +37,8 @@ class VideoCallApi {
   void update_media(ApiRequest r);
   void end(ApiRequest r);
   void history(ApiRequest r);
+  // GET /session/:sessionId/chat: a page of the call's chat a member may read (docs/call-controls.md, "Chat").
+  void chat(ApiRequest r);
   // GET /ice-servers: fresh ICE servers (new TURN credentials) for a call that outlives its credentials.
   void ice_servers(ApiRequest r);
 

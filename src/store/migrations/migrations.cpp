@@ -213,6 +213,28 @@ CREATE INDEX call_sessions_live_deadline ON call_sessions (deadline_at, session_
   WHERE status IN ('waiting', 'active');
 )sql";
 
+// v7, in-call chat (store/chat.hpp, docs/call-controls.md "Chat"): one row per message, keyed by (session_id, seq)
+// so a call's chat is one range of the key, read backwards by a page (the visibility filter is applied to the rows
+// as they are read: the columns it looks at are in the row, and most messages are to everyone). The next seq is the
+// last key of the session's range plus one (one descent of the key), not a counter in call_sessions: that would
+// rewrite the session's row, and its document, for every message. The UNIQUE constraint is the sender's
+// idempotency key (a retry finds its message there). to_user_id is NULL unless the message is direct.
+constexpr std::string_view v7_chat = R"sql(
+CREATE TABLE chat_messages (
+  session_id        TEXT NOT NULL REFERENCES call_sessions (session_id),
+  seq               BIGINT NOT NULL,   -- 1, 2, ... per session
+  message_id        TEXT NOT NULL UNIQUE,
+  client_message_id TEXT NOT NULL,
+  from_user_id      TEXT NOT NULL,
+  from_name         TEXT NOT NULL,
+  to_user_id        TEXT,              -- a direct message's recipient, else NULL
+  to_waiting_room   INTEGER NOT NULL CHECK (to_waiting_room IN (0, 1)),
+  text              TEXT NOT NULL,
+  created_at        BIGINT NOT NULL,   -- epoch ms
+  PRIMARY KEY (session_id, seq),
+  UNIQUE (session_id, from_user_id, client_message_id)
+)sql";
+
 struct Written {
   int version;
   std::string_view name;
@@ -220,7 +242,7 @@ struct Written {
 };
 
 std::vector<Migration> build(Dialect dialect) {
-  const std::array<Written, 6> written{{
+  const std::array<Written, 7> written{{
       {1, "call_sessions", {same(v1_call_sessions)}},
       {2, "compact_members", {same(v2_create_members), end_clustered_table, same(v2_move_members)}},
       {3,
@@ -230,6 +252,7 @@ std::vector<Migration> build(Dialect dialect) {
       {4, "webhook_outbox", {same(v4_sequence), v4_id, same(v4_outbox)}},
       {5, "row_version", {same(v5_row_version)}},
       {6, "live_counts", {same(v6_live_counts)}},
+      {7, "chat_messages", {same(v7_chat), end_clustered_table}},
   }};
   std::vector<Migration> out;
   for (const auto& w : written) {

@@ -76,6 +76,10 @@ class PgRepository final : public Repository {
   // The session as this node last committed it (WrittenSessions), for read-only requests; any thread.
   std::optional<calls::CallSession> committed(std::string_view session_id) const override;
 
+  // In-call chat (pg_chat.cpp).
+  std::pair<ChatMessage, bool> append_chat(ChatMessage m) override;
+  ChatPage chat_page(const ChatQuery& q) override;
+
   // Quality summaries and usage analytics (pg_analytics.cpp).
   void save_quality(std::string_view session_id, const calls::QualitySummary& summary) override;
   std::optional<calls::QualitySummary> load_quality(std::string_view session_id) override;

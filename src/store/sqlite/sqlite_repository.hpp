@@ -65,6 +65,10 @@ class SqliteRepository final : public Repository {
   std::vector<std::string> due(TimePoint now, int limit) override;
   void ping() override;
 
+  // In-call chat (sqlite_chat.cpp).
+  std::pair<ChatMessage, bool> append_chat(ChatMessage m) override;
+  ChatPage chat_page(const ChatQuery& q) override;
+
   // Quality summaries and usage analytics (sqlite_analytics.cpp).
   void save_quality(std::string_view session_id, const calls::QualitySummary& summary) override;
   std::optional<calls::QualitySummary> load_quality(std::string_view session_id) override;

@@ -107,13 +107,15 @@ TEST(SessionJson, WritesTheDocumentText) {
       R"({"sessionId":"call_1","sessionType":"one-to-one","initiatorId":"u1","invitedUsers":["u2"],)"
       R"("participants":[{"userId":"u1","name":"Initiator","socketId":"sock\"1","peerId":null,)"
       R"("joinedAt":"2023-11-14T22:13:21.000Z","leftAt":null,"isActive":true,"hasVideo":true,"hasAudio":true,)"
-      R"("isScreenSharing":false},{"userId":"u2","name":"Invitee u2","socketId":null,"peerId":null,)"
-      R"("joinedAt":null,"leftAt":null,"isActive":false,"hasVideo":true,"hasAudio":true,"isScreenSharing":false}],)"
+      R"("isScreenSharing":false,"role":"host"},{"userId":"u2","name":"Invitee u2","socketId":null,"peerId":null,)"
+      R"("joinedAt":null,"leftAt":null,"isActive":false,"hasVideo":true,"hasAudio":true,"isScreenSharing":false,)"
+      R"("role":"participant"}],)"
       R"("maxParticipants":8,"status":"waiting","createdAt":"2023-11-14T22:13:20.000Z","startTime":null,)"
       R"("endTime":null,"duration":0,"endReason":null,"endedBy":null,"callSettings":{"isVideoEnabled":true,)"
-      R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true},)"
+      R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true,"waitingRoom":false},)"
       R"("usage":{"screenShared":false,"videoTurnedOff":false},"therapySessionId":null,)"
-      R"("metadata":{"title":"","description":"","tags":["a","b\n"]}})";
+      R"("metadata":{"title":"","description":"","tags":["a","b\n"]},"waitingRoom":[],"locked":false,)"
+      R"("removedUsers":[],"moderation":[]})";
   EXPECT_EQ(to_json_text(s), expected);
   const auto full = to_json_text(make_full_session());
   EXPECT_EQ(json::serialize(json::parse(full)), full);

@@ -38,7 +38,9 @@ inline calls::CallSession make_session(std::string id, std::string initiator, st
   calls::Participant p;
   p.user_id = s.initiator_id;
   p.name = "Initiator";
+  p.role = calls::Role::host;  // as calls::initiate makes it
   s.participants.push_back(p);
+  p.role = calls::Role::participant;
   for (const auto& u : s.invitees) {
     p.user_id = u;
     p.name = "Invitee " + u;
@@ -58,7 +60,7 @@ inline calls::CallSession make_full_session() {
   s.duration_seconds = 60;
   s.end_reason = calls::EndReason::ended_by_user;
   s.ended_by = "u-init";
-  s.call_settings = {false, false, true, false};
+  s.call_settings = {false, false, true, false, true};
   s.therapy_session_id = "therapy-42";
   s.metadata.title = "Séance — 日本語 🎉";
   s.metadata.description = "quote \" backslash \\ newline \n tab \t nul-free";
@@ -72,7 +74,16 @@ inline calls::CallSession make_full_session() {
   p.is_active = false;
   p.media = {false, true, true};
   p.left_reason = calls::LeaveReason::disconnected;
+  p.role = calls::Role::cohost;
+  p.audio_locked = true;
+  p.video_locked = true;
+  s.participants[2].left_reason = calls::LeaveReason::removed;
   s.participants[0].is_active = true;
+  s.waiting = {{"u-c", "Wäiting \"C\"", "sock-c", "peer-c", at(1'700'000'006'000)}};
+  s.locked = true;
+  s.removed_users = {"u-c"};
+  s.moderation = {{calls::ModerationAction::mute_audio, "u-b", "u-init", at(1'700'000'007'000), true},
+                  {calls::ModerationAction::lock, "", "u-init", at(1'700'000'008'000), false}};
   s.deadline = {};  // not part of the document
   return s;
 }

@@ -63,7 +63,8 @@ TEST(ParseInitiate, ReadsEveryField) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->session_type, calls::SessionType::therapy);
   EXPECT_EQ(r->participants, (std::vector<std::string>{"bob", "carol"}));
-  EXPECT_EQ(r->call_settings, (calls::CallSettings{false, true, true, false}));
+  // waitingRoom: on for a therapy call unless callSettings says otherwise (docs/call-controls.md).
+  EXPECT_EQ(r->call_settings, (calls::CallSettings{false, true, true, false, true}));
   EXPECT_EQ(r->metadata, (calls::Metadata{"Weekly", "Check-in", {"care", "weekly"}}));
   EXPECT_EQ(r->therapy_session_id, "therapy-7");
   EXPECT_EQ(r->max_participants, 3);
@@ -252,6 +253,41 @@ TEST(ParseHistoryQuery, LimitIsAnIntegerFromOneToAHundred) {
 TEST(ParseHistoryQuery, StatusIsOneOfTheThree) {
   for (const char* q : {"status=", "status=missed", "status=ACTIVE", "status=active%20"})
     expect_message(parse_history_query(q), "status: must be one of waiting, active, ended");
+}
+
+// --- parse_chat_query -------------------------------------------------------------------------------------
+
+TEST(ParseChatQuery, DefaultsToTheLatestFifty) {
+  for (const char* query : {"", "other=1", "&&"}) {
+    auto r = parse_chat_query(query);
+    ASSERT_TRUE(r.ok()) << query;
+    EXPECT_FALSE(r->before_seq) << query;
+    EXPECT_EQ(r->limit, 50) << query;
+  }
+}
+
+TEST(ParseChatQuery, ReadsBeforeAndLimit) {
+  auto r = parse_chat_query("before=%34%32&limit=7");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->before_seq, 42);
+  EXPECT_EQ(r->limit, 7);
+  EXPECT_EQ(parse_chat_query("before=9223372036854775807")->before_seq, 9'223'372'036'854'775'807);
+}
+
+TEST(ParseChatQuery, BeforeIsAPositiveInteger) {
+  EXPECT_EQ(parse_chat_query("before=1")->before_seq, 1);
+  for (const char* q : {"before=", "before=0", "before=-3", "before=1.5", "before=x", "before=12abc", "before=+4",
+                        "before=9223372036854775808", "before=%20"})
+    expect_message(parse_chat_query(q), "before: must be a positive integer (a message's seq)");
+}
+
+TEST(ParseChatQuery, LimitIsAnIntegerFromOneToAHundred) {
+  EXPECT_EQ(parse_chat_query("limit=1")->limit, 1);
+  EXPECT_EQ(parse_chat_query("limit=100")->limit, 100);
+  for (const char* q : {"limit=0", "limit=101", "limit=-1"})
+    expect_message(parse_chat_query(q), "limit: must be between 1 and 100");
+  for (const char* q : {"limit=", "limit=ten", "limit=5.0"})
+    expect_message(parse_chat_query(q), "limit: must be an integer");
 }
 
 }  // namespace
