@@ -39,11 +39,11 @@ Result<void> check_target(const CallSession& s, std::string_view by, const Moder
   if (target.empty()) return invalid(fmt::format("targetUserId: required for {}", to_string(req.action)));
   if (!s.is_member(target)) return invalid("targetUserId: not a member of this call");
   if (role_of(s, target) == Role::host) return forbidden("The host cannot be moderated");
-  if (target == by) return invalid("targetUserId: a co-host does not moderate themselves");
   const Role actor = role_of(s, by);
   if ((req.action == ModerationAction::make_cohost || req.action == ModerationAction::remove_cohost) &&
       actor != Role::host)
     return forbidden("Only the host can change roles");
+  if (target == by) return invalid("targetUserId: a co-host does not moderate themselves");
   const Role role = role_of(s, target);
   if (role == Role::cohost && actor != Role::host) return forbidden("A co-host cannot moderate another co-host");
   if (is_media_action(req.action)) {
@@ -212,6 +212,18 @@ Result<ModerationOutcome> moderate(CallSession& s, const Actor& by, const Modera
   }
   record(s, out.entry);
   return out;
+}
+
+void view_for(CallSession& s, std::string_view viewer) {
+  for (auto& w : s.waiting) {
+    w.socket_id.clear();
+    w.peer_id.clear();
+  }
+  if (find_waiting(s, viewer) == nullptr) return;
+  for (auto& p : s.participants) {
+    p.socket_id.clear();
+    p.peer_id.clear();
+  }
 }
 
 void record(CallSession& s, ModerationEntry e) {

@@ -66,6 +66,10 @@ struct ModerationOutcome {
 // session's history.
 Result<ModerationOutcome> moderate(CallSession& s, const Actor& by, const ModerationRequest& req, TimePoint now);
 
+// What a member is shown of the session over REST: the waiting room without its sockets (they are the server's, to
+// admit from), and, to a user waiting to be admitted, no participant's socket or peer id.
+void view_for(CallSession& s, std::string_view viewer);
+
 // Appends to the session's moderation history, keeping the last CallSession::kMaxModerationEntries.
 void record(CallSession& s, ModerationEntry e);
 

@@ -194,6 +194,7 @@ EndOutcome end(CallSession& s, EndReason reason, std::string ended_by, TimePoint
   s.ended_by = std::move(ended_by);
   s.duration_seconds = s.start_time ? std::chrono::duration_cast<std::chrono::seconds>(now - *s.start_time).count() : 0;
   s.deadline = now;
+  s.waiting.clear();  // nobody waits for an ended call
   for (auto& p : s.participants) {
     if (!p.is_active) continue;
     p.is_active = false;

@@ -174,8 +174,11 @@ void write_participant(JsonWriter& w, const Participant& p, Role role) {
 }  // namespace
 
 void write_json(JsonWriter& w, const WaitingUser& u) {
-  w.begin_object().key("userId").string(u.user_id).key("name").string(u.name).key("socketId").string(u.socket_id);
-  w.key("peerId").string(u.peer_id).key("since");
+  // The socket is stored (admission joins from it) and left out of the views shown to members (calls::view_for).
+  w.begin_object().key("userId").string(u.user_id).key("name").string(u.name);
+  if (!u.socket_id.empty()) w.key("socketId").string(u.socket_id);
+  if (!u.peer_id.empty()) w.key("peerId").string(u.peer_id);
+  w.key("since");
   write_time(w, u.since);
   w.end_object();
 }
@@ -316,8 +319,8 @@ Result<void> read_controls(Reader& r, const json::object& o, CallSession& s) {
       WaitingUser u;
       u.user_id = r.string(*uo, "userId");
       u.name = r.string(*uo, "name");
-      u.socket_id = r.string(*uo, "socketId");
-      u.peer_id = r.string(*uo, "peerId");
+      u.socket_id = r.string(*uo, "socketId", true);
+      u.peer_id = r.string(*uo, "peerId", true);
       const auto since = r.time(*uo, "since");
       if (!since) return corrupt("waitingRoom");
       u.since = *since;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "calls/controls.hpp"
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
 #include "core/json_writer.hpp"
@@ -111,7 +112,13 @@ void VideoCallApi::get_session(ApiRequest r) {
     respond(ok_text("Call session retrieved", session_data(*res)));
   };
   read_session(
-      r, [user = r.principal.user_id](CallSession& s) { return calls::check_can_view(s, user); }, std::move(answer));
+      r,
+      [user = r.principal.user_id](CallSession& s) -> Result<void> {
+        if (auto ok = calls::check_can_view(s, user); !ok) return ok;
+        calls::view_for(s, user);
+        return {};
+      },
+      std::move(answer));
 }
 
 void VideoCallApi::read_session(const ApiRequest& r, SessionCheck check,

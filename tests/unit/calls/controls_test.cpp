@@ -185,6 +185,20 @@ TEST_F(Controls, RemovingAWaitingUserTakesThemOut) {
   EXPECT_TRUE(s.waiting.empty());
 }
 
+TEST_F(Controls, AWaitingUserIsShownNoSocketsAndTheEndEmptiesTheWaitingRoom) {
+  CallSession s = hosted();
+  wait(s, kBob);
+  CallSession host_view = s;
+  view_for(host_view, "alice");
+  EXPECT_EQ(host_view.find_participant("alice")->socket_id, "socket-alice");
+  EXPECT_TRUE(host_view.waiting.at(0).socket_id.empty()) << "the waiting sockets are the server's";
+  CallSession waiting_view = s;
+  view_for(waiting_view, "bob");
+  for (const auto& p : waiting_view.participants) EXPECT_TRUE(p.socket_id.empty() && p.peer_id.empty()) << p.user_id;
+  end(s, EndReason::ended_by_user, "alice", clock_.now());
+  EXPECT_TRUE(s.waiting.empty());
+}
+
 // --- moderation ------------------------------------------------------------------------------------------------------
 
 TEST_F(Controls, MuteWithLockKeepsTheUserMutedUntilReleased) {
