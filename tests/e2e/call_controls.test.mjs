@@ -14,6 +14,7 @@ import {
 } from './lib/sockets.mjs';
 import {
   admit, assertWaitingEntry, deny, joinWaiting, moderate, waitApplied, waitWaitingList,
+  connectAll as connectUsers, entryOf, therapyCall as therapyCallOn,
 } from './lib/controls.mjs';
 
 let server;
@@ -25,22 +26,8 @@ after(async () => {
   await stopAll();
 });
 
-/** Connects (auth at CONNECT) one socket per user. */
-function connectAll(users, options = {}) {
-  return Promise.all(users.map((user) => connect(server, { user, connectAuth: true, ...options })));
-}
-
-/** The participant entry of `user` in a call_session_joined payload (asserts it is there). */
-function entryOf(joined, user) {
-  const p = joined.participants.find((x) => x.userId === user.userId);
-  assert.ok(p, `${user.userId} missing from call_session_joined participants ${JSON.stringify(joined.participants)}`);
-  return p;
-}
-
-/** A therapy call: the therapist (host) invites `clients`; returns {sessionId, session}. */
-function therapyCall(therapist, clients, extra = {}) {
-  return initiateCall(server, therapist, clients, { sessionType: 'therapy', ...extra });
-}
+const connectAll = (users, options) => connectUsers(server, users, options);
+const therapyCall = (therapist, clients, extra) => therapyCallOn(server, therapist, clients, extra);
 
 describe('roles', () => {
   test('the initiator is the host, the invitees participants; make_cohost / remove_cohost change the role', async () => {

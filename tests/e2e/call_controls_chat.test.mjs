@@ -12,6 +12,7 @@ import {
 } from './lib/sockets.mjs';
 import {
   admit, chat, chatHistory, chatRouteMissing, joinWaiting, moderate, waitChat, waitWaitingList,
+  connectAll as connectUsers,
 } from './lib/controls.mjs';
 
 let server;
@@ -23,9 +24,7 @@ after(async () => {
   await stopAll();
 });
 
-function connectAll(users, options = {}) {
-  return Promise.all(users.map((user) => connect(server, { user, connectAuth: true, ...options })));
-}
+const connectAll = (users, options) => connectUsers(server, users, options);
 
 /** A group call with alice (host), bob and carol in it, dave invited but not in it, eve an outsider. */
 async function groupCall() {

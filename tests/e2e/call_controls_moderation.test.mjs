@@ -14,7 +14,7 @@ import {
   assertNone, closeAll, connect, emitAck, expectAckOk, expectRefused, joinCall, leaveCall, received, roundTrip, waitFor,
 } from './lib/sockets.mjs';
 import {
-  admit, joinWaiting, moderate, moderateEntries, waitApplied, waitWaitingList,
+  admit, joinWaiting, moderate, moderateEntries, waitApplied, waitWaitingList, connectAll as connectUsers,
 } from './lib/controls.mjs';
 
 let server;
@@ -26,9 +26,7 @@ after(async () => {
   await stopAll();
 });
 
-function connectAll(users, options = {}) {
-  return Promise.all(users.map((user) => connect(server, { user, connectAuth: true, ...options })));
-}
+const connectAll = (users, options) => connectUsers(server, users, options);
 
 /** A group call of alice (host) with bob and carol in it, dave invited but not joined, eve an outsider. */
 async function groupCall(extra = {}) {

@@ -13,7 +13,8 @@ import {
   assertNone, closeAll, connect, expectRefused, joinCall, leaveCall, received, roundTrip, waitDisconnect, waitFor,
 } from './lib/sockets.mjs';
 import {
-  admit, deny, joinWaiting, moderate, waitApplied, waitWaitingList,
+  admit, deny, joinWaiting, moderate, waitApplied, waitWaitingList, connectAll as connectUsers, entryOf,
+  therapyCall as therapyCallOn,
 } from './lib/controls.mjs';
 
 let server;
@@ -25,22 +26,8 @@ after(async () => {
   await stopAll();
 });
 
-/** Connects (auth at CONNECT) one socket per user. */
-function connectAll(users, options = {}) {
-  return Promise.all(users.map((user) => connect(server, { user, connectAuth: true, ...options })));
-}
-
-/** The participant entry of `user` in a call_session_joined payload (asserts it is there). */
-function entryOf(joined, user) {
-  const p = joined.participants.find((x) => x.userId === user.userId);
-  assert.ok(p, `${user.userId} missing from call_session_joined participants ${JSON.stringify(joined.participants)}`);
-  return p;
-}
-
-/** A therapy call: the therapist (host) invites `clients`; returns {sessionId, session}. */
-function therapyCall(therapist, clients, extra = {}) {
-  return initiateCall(server, therapist, clients, { sessionType: 'therapy', ...extra });
-}
+const connectAll = (users, options) => connectUsers(server, users, options);
+const therapyCall = (therapist, clients, extra) => therapyCallOn(server, therapist, clients, extra);
 
 describe('waiting room', () => {
   test('leaving or disconnecting while waiting takes the user out of the hosts\' list', async () => {

@@ -3,8 +3,8 @@
 // checking the documented answer and waiting with a timeout that names what was expected.
 import assert from 'node:assert/strict';
 
-import { API, ISO_RE, rest } from './server.mjs';
-import { emitAck, expectAckOk, label, waitFor } from './sockets.mjs';
+import { API, ISO_RE, initiateCall, rest } from './server.mjs';
+import { connect, emitAck, expectAckOk, label, waitFor } from './sockets.mjs';
 
 export const WAITING_MESSAGE = 'Waiting for the host to admit you';
 
@@ -161,4 +161,21 @@ export function moderateEntries(doc) {
   const actions = ['mute_audio', 'disable_video', 'stop_screen_share', 'remove', 'lock', 'unlock', 'make_cohost',
     'remove_cohost', 'end_call'];
   return doc.moderation.filter((e) => actions.includes(e.action));
+}
+
+/** Connects (auth at CONNECT) one socket per user. */
+export function connectAll(server, users, options = {}) {
+  return Promise.all(users.map((user) => connect(server, { user, connectAuth: true, ...options })));
+}
+
+/** The participant entry of `user` in a call_session_joined payload (asserts it is there). */
+export function entryOf(joined, user) {
+  const p = joined.participants.find((x) => x.userId === user.userId);
+  assert.ok(p, `${user.userId} missing from call_session_joined participants ${JSON.stringify(joined.participants)}`);
+  return p;
+}
+
+/** A therapy call: the therapist (host) invites `clients`; returns {sessionId, session}. */
+export function therapyCall(server, therapist, clients, extra = {}) {
+  return initiateCall(server, therapist, clients, { sessionType: 'therapy', ...extra });
 }
