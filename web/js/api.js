@@ -53,6 +53,12 @@ export class Api {
     return this.#call('POST', `/session/${encodeURIComponent(sessionId)}/end`);
   }
 
+  /** GET /session/:id/chat → {messages (oldest first), hasMore}: the `limit` messages before seq `before` (default: the latest) */
+  chat(sessionId, { before, limit = 50 } = {}) {
+    const query = new URLSearchParams({ limit, ...(before ? { before } : {}) });
+    return this.#call('GET', `/session/${encodeURIComponent(sessionId)}/chat?${query}`);
+  }
+
   /** GET /history → {sessions, pagination}, newest first */
   history({ page = 1, limit = 20, status } = {}) {
     const query = new URLSearchParams({ page, limit, ...(status ? { status } : {}) });

@@ -42,6 +42,7 @@ const callView = new CallView({
   toggleMic: () => app.call?.toggleMic(),
   toggleCamera: () => app.call?.toggleCamera(),
   toggleScreen: () => app.call?.toggleScreen(),
+  lock: () => app.call?.toggleLock(),
   leave: () => app.call?.leave(),
   end: () => app.call?.end(),
 });

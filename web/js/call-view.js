@@ -3,11 +3,12 @@
 // data-screen="on", data-connection="reconnecting", data-quality="good"), which the CSS turns into badges.
 // data-quality is the participant's level as the server scores it (connection_quality_changed), on every tile
 // including ours; the detail line under a remote tile is what we measure of that link ourselves.
+// Hosts get a menu on each remote tile (its items come from CallControls, host-controls.js, when it opens).
 import { levelLabel, QUALITY_LEVELS } from './quality.js';
 import { describe } from './stats.js';
 
 export class CallView {
-  /** actions: {toggleMic, toggleCamera, toggleScreen, leave, end}, each called on its button's click. */
+  /** actions: {toggleMic, toggleCamera, toggleScreen, lock, leave, end}, each called on its button's click. */
   constructor(actions) {
     this.root = document.getElementById('call-view');
     this.tiles = document.getElementById('tiles');
@@ -15,18 +16,25 @@ export class CallView {
     this.status = document.getElementById('call-status');
     this.hint = document.getElementById('call-hint');
     this.levels = new Map(); // userId -> {level, mos}: a level can arrive before the tile
+    this.moderationHint = document.getElementById('moderation-hint');
+    this.tileMenu = () => null; // userId -> {label, items: [{text, label, run, danger?}]} or null (no menu)
     this.buttons = {
       mic: document.getElementById('toggle-mic'),
       camera: document.getElementById('toggle-camera'),
       screen: document.getElementById('toggle-screen'),
       leave: document.getElementById('leave-call'),
       end: document.getElementById('end-call'),
+      lock: document.getElementById('lock-call'),
     };
     this.buttons.mic.onclick = () => actions.toggleMic();
     this.buttons.camera.onclick = () => actions.toggleCamera();
     this.buttons.screen.onclick = () => actions.toggleScreen();
     this.buttons.leave.onclick = () => actions.leave();
     this.buttons.end.onclick = () => actions.end();
+    this.buttons.lock.onclick = () => actions.lock();
+    this.tiles.addEventListener('keydown', (e) => {
+      if (e.key === 'Escape') this.#closeMenus({ focus: true });
+    });
   }
 
   /** title: heading; canEnd: show "End for everyone"; canShare: show "Share screen". */
@@ -41,11 +49,18 @@ export class CallView {
     this.root.hidden = false;
   }
 
+  /** Hides the call while we wait to be admitted (the tiles stay), and shows it again. */
+  setVisible(visible) {
+    this.root.hidden = !visible;
+  }
+
   close() {
     for (const video of this.tiles.querySelectorAll('video')) video.srcObject = null;
     this.tiles.replaceChildren();
     this.levels.clear();
     this.setBottleneck(false);
+    this.setModerationHint('');
+    this.setLock({ visible: false, locked: false });
     this.root.hidden = true;
   }
 
@@ -53,15 +68,18 @@ export class CallView {
     this.status.textContent = text;
   }
 
-  /** Reflects the local media state on the buttons; hasCamera/hasMic false disables what cannot work. */
-  setControls({ audio, video, screen, hasMic, hasCamera }) {
+  /**
+   * Reflects the local media state on the buttons; hasCamera/hasMic false disables what cannot work, and so does a
+   * host's lock (audioLocked, videoLocked), which the button then names.
+   */
+  setControls({ audio, video, screen, hasMic, hasCamera, audioLocked = false, videoLocked = false }) {
     const { mic, camera, screen: share } = this.buttons;
-    mic.textContent = audio ? 'Mute' : 'Unmute';
+    mic.textContent = audioLocked ? 'Muted by host' : audio ? 'Mute' : 'Unmute';
     mic.classList.toggle('off', !audio);
-    mic.disabled = !hasMic;
-    camera.textContent = video ? 'Stop video' : 'Start video';
+    mic.disabled = !hasMic || audioLocked;
+    camera.textContent = videoLocked ? 'Video off by host' : video ? 'Stop video' : 'Start video';
     camera.classList.toggle('off', !video);
-    camera.disabled = !hasCamera;
+    camera.disabled = !hasCamera || videoLocked;
     share.textContent = screen ? 'Stop sharing' : 'Share screen';
     share.classList.toggle('active', screen);
   }
@@ -78,6 +96,7 @@ export class CallView {
     else this.tiles.append(tile);
     this.setName(userId, name, local);
     this.#renderLevel(userId);
+    if (!local) this.#renderMenu(tile);
     this.#layout();
   }
 
@@ -149,6 +168,35 @@ export class CallView {
     this.#renderLevel(userId);
   }
 
+  /** Hosts: Lock call / Unlock call. */
+  setLock({ visible, locked }) {
+    const lock = this.buttons.lock;
+    lock.hidden = !visible;
+    lock.textContent = locked ? 'Unlock call' : 'Lock call';
+    lock.setAttribute('aria-pressed', String(locked));
+    lock.title = locked ? 'Nobody new can join. Unlock to let people in again.' : 'Let nobody new join';
+  }
+
+  setCanEnd(canEnd) {
+    this.buttons.end.hidden = !canEnd;
+  }
+
+  /** "Muted by host." and the like, under the title; empty hides it. */
+  setModerationHint(text) {
+    this.moderationHint.textContent = text;
+    this.moderationHint.hidden = !text;
+  }
+
+  /** menuOf(userId): the host menu of a remote tile, or null; asked again by refreshTileMenus and on opening. */
+  setTileMenu(menuOf) {
+    this.tileMenu = menuOf;
+    this.refreshTileMenus();
+  }
+
+  refreshTileMenus() {
+    for (const tile of this.tiles.querySelectorAll('.tile:not(.local)')) this.#renderMenu(tile);
+  }
+
   /** Shows or hides the hint that our own uplink is the call's bottleneck. */
   setBottleneck(isMe) {
     this.hint.hidden = !isMe;
@@ -164,6 +212,60 @@ export class CallView {
     const label = levelLabel(known.level);
     indicator.setAttribute('aria-label', label);
     indicator.title = Number.isFinite(known.mos) ? `${label} (MOS ${known.mos.toFixed(1)})` : label;
+  }
+
+  // The menu's toggle (shown when there is a menu), and its items when open.
+  #renderMenu(tile) {
+    const menu = this.tileMenu(tile.dataset.userId);
+    const box = tile.querySelector('.tile-menu');
+    const toggle = box.querySelector('.tile-menu-toggle');
+    const items = box.querySelector('.tile-menu-items');
+    box.hidden = !menu;
+    if (!menu) return this.#setMenuOpen(tile, false);
+    toggle.setAttribute('aria-label', menu.label);
+    toggle.title = menu.label;
+    items.id ||= `tile-menu-${crypto.randomUUID()}`;
+    toggle.setAttribute('aria-controls', items.id);
+    toggle.onclick = () => this.#setMenuOpen(tile, toggle.getAttribute('aria-expanded') !== 'true');
+    if (toggle.getAttribute('aria-expanded') === 'true') this.#fillMenu(tile, menu);
+  }
+
+  #setMenuOpen(tile, open) {
+    if (open) this.#closeMenus({ focus: false });
+    const toggle = tile.querySelector('.tile-menu-toggle');
+    const items = tile.querySelector('.tile-menu-items');
+    toggle.setAttribute('aria-expanded', String(open));
+    items.hidden = !open;
+    tile.classList.toggle('menu-open', open);
+    if (!open) return items.replaceChildren();
+    const menu = this.tileMenu(tile.dataset.userId);
+    if (!menu) return this.#setMenuOpen(tile, false);
+    this.#fillMenu(tile, menu);
+    items.querySelector('button')?.focus();
+  }
+
+  #fillMenu(tile, menu) {
+    const buttons = menu.items.map(({ text, label, run, danger }) => {
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = danger ? 'small danger' : 'small';
+      b.textContent = text;
+      b.setAttribute('aria-label', label);
+      b.onclick = () => {
+        this.#setMenuOpen(tile, false);
+        tile.querySelector('.tile-menu-toggle').focus();
+        run();
+      };
+      return b;
+    });
+    tile.querySelector('.tile-menu-items').replaceChildren(...buttons);
+  }
+
+  #closeMenus({ focus }) {
+    for (const tile of this.tiles.querySelectorAll('.tile.menu-open')) {
+      this.#setMenuOpen(tile, false);
+      if (focus) tile.querySelector('.tile-menu-toggle').focus();
+    }
   }
 
   #tile(userId) {

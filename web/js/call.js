@@ -13,13 +13,22 @@
 // Quality: every STATS_INTERVAL_MS each connection is sampled (stats.js), the samples go to the server as a
 // call_quality_report (quality.js) and drive each link's send bitrate (bitrate.js); the server's levels
 // (connection_quality_changed) and bottleneck (quality_bottleneck_changed) are shown on the tiles.
+//
+// Call controls (docs/call-controls.md): a join answered {waiting: true} shows the waiting screen until
+// call_session_joined (the admission) arrives; roles, hosts' controls and obeying moderation are CallControls'
+// (host-controls.js), which turns our media off through hostMuted / hostStoppedVideo / hostStoppedScreen; the chat
+// is Chat's (chat.js).
 import { BitrateController } from './bitrate.js';
+import { Chat } from './chat.js';
+import { ChatPanel } from './chat-panel.js';
 import { joinErrorMessage, isFinal } from './errors.js';
+import { CallControls } from './host-controls.js';
 import { IceServerSource } from './ice-servers.js';
 import { describeMediaError, openCamera, openScreen } from './media.js';
 import { PeerLink } from './peer.js';
 import { EstablishmentClock, qualityReport } from './quality.js';
 import { sampleStats } from './stats.js';
+import { WaitingScreen } from './waiting-room.js';
 
 const STATS_INTERVAL_MS = 2000;
 const RELAYED = ['webrtc_offer', 'webrtc_answer', 'webrtc_ice_candidate'];
@@ -44,6 +53,11 @@ export class Call {
     this.establishment = new EstablishmentClock();
     this.sampling = false; // a stats round is running (a slow getStats must not stack them up)
     this.ice = new IceServerSource(() => signaling.getIceServers(), iceServers);
+    this.waiting = false; // in the waiting room: joined but not admitted
+    this.waitingScreen = new WaitingScreen({ leave: () => this.leave() });
+    const nameOf = (userId) => this.#name(userId);
+    this.controls = new CallControls({ call: this, signaling, api, view, notify, nameOf });
+    this.chat = new Chat({ signaling, api, sessionId: this.sessionId, me: this.me, panel: new ChatPanel(), nameOf });
   }
 
   /** Opens the camera, shows the call, joins it. Throws (after closing) when joining fails. */
@@ -54,14 +68,17 @@ export class Call {
     if (this.closed) return stream.getTracks().forEach((t) => t.stop());
     const mic = stream.getAudioTracks()[0];
     this.local = { stream, camera: stream.getVideoTracks()[0] ?? null, screen: null, audio: false, video: false };
-    this.local.audio = Boolean(mic) && settings.isAudioEnabled;
-    this.local.video = Boolean(this.local.camera) && settings.isVideoEnabled;
+    this.chat.panel.reset();
+    this.controls.load(this.session); // our role, and whether a host keeps our microphone or camera off
+    const locks = this.controls.myLocks;
+    this.local.audio = Boolean(mic) && settings.isAudioEnabled && !locks.audio;
+    this.local.video = Boolean(this.local.camera) && settings.isVideoEnabled && !locks.video;
     if (mic) mic.enabled = this.local.audio;
     if (this.local.camera) this.local.camera.enabled = this.local.video;
 
     this.view.open({
       title: callTitle(this.session, this.me.userId),
-      canEnd: this.session.initiatorId === this.me.userId || this.session.sessionType === 'one-to-one',
+      canEnd: this.controls.isHost || this.session.sessionType === 'one-to-one',
       canShare: settings.allowScreenShare && Boolean(navigator.mediaDevices?.getDisplayMedia),
     });
     this.view.addTile(this.me.userId, this.me.name, { local: true });
@@ -82,15 +99,46 @@ export class Call {
 
   toggleMic() {
     const mic = this.local.stream.getAudioTracks()[0];
-    if (!mic) return;
+    if (!mic || (this.controls.myLocks.audio && !this.local.audio)) return;
     this.local.audio = mic.enabled = !this.local.audio;
+    this.controls.mediaChanged({ audio: this.local.audio });
     this.#mediaChanged();
   }
 
   toggleCamera() {
-    if (!this.local.camera) return;
+    if (!this.local.camera || (this.controls.myLocks.video && !this.local.video)) return;
     this.local.video = this.local.camera.enabled = !this.local.video;
+    this.controls.mediaChanged({ video: this.local.video });
     this.#mediaChanged();
+  }
+
+  toggleLock() {
+    this.controls.toggleLock();
+  }
+
+  /** A host muted us (moderation_applied mute_audio): the microphone goes off as with the Mute button. */
+  hostMuted() {
+    const mic = this.local.stream.getAudioTracks()[0];
+    if (mic) mic.enabled = false;
+    this.local.audio = false;
+    this.#mediaChanged();
+  }
+
+  /** A host turned our video off (disable_video); a screen share goes on (stop_screen_share stops it). */
+  hostStoppedVideo() {
+    if (this.local.camera) this.local.camera.enabled = false;
+    this.local.video = false;
+    this.#mediaChanged();
+  }
+
+  hostStoppedScreen() {
+    return this.#stopScreen();
+  }
+
+  /** Roles or locks changed (CallControls): the buttons, and the chat's recipients. */
+  controlsChanged() {
+    if (this.local.stream) this.#renderLocal();
+    this.#renderRecipients();
   }
 
   async toggleScreen() {
@@ -116,8 +164,10 @@ export class Call {
     this.close(null);
   }
 
-  /** Ends the call for everyone (the initiator, or either party of a one-to-one call). */
+  /** Ends the call for everyone (the initiator, or either party of a one-to-one call; a co-host by moderating). */
   async end() {
+    const initiator = this.session.initiatorId === this.me.userId;
+    if (!initiator && this.controls.isHost && this.session.sessionType !== 'one-to-one') return this.controls.endForEveryone();
     try {
       await this.api.end(this.sessionId);
       this.close('You ended the call.');
@@ -138,6 +188,8 @@ export class Call {
     this.away.clear();
     this.local.screen?.stop();
     for (const track of this.local.stream.getTracks()) track.stop();
+    this.chat.close();
+    this.waitingScreen.hide();
     this.view.close();
     this.onClosed(message, kind);
   }
@@ -151,9 +203,30 @@ export class Call {
           if (payload?.sessionId === this.sessionId && !this.closed) handler(payload);
         }),
       );
-    on('call_session_joined', (data) => this.#reconcile(data.participants, this.rejoining));
-    on('user_joined_call', (p) => this.#upsertPeer(p, { resync: true }));
-    on('user_reconnected', (p) => this.#upsertPeer(p, { resync: true }));
+    on('call_session_joined', (data) => {
+      if (this.waiting) this.#admitted();
+      this.#reconcile(data.participants, this.rejoining);
+      this.controls.joined(data);
+      this.chat.joined();
+    });
+    on('waiting_room_entered', () => this.#enterWaiting());
+    on('waiting_room_denied', ({ reason }) =>
+      this.close(reason ? `The host did not let you in: ${reason}` : 'The host did not let you in.', 'error'));
+    on('waiting_room_updated', (p) => this.controls.waitingUpdated(p));
+    on('moderation_applied', (p) => this.controls.applied(p));
+    on('removed_from_call', (p) => this.controls.removed(p));
+    on('chat_message_received', (m) => {
+      this.chat.received(m);
+      if (this.waiting) this.waitingScreen.message(m.text, m.timestamp, { from: m.fromName || this.#name(m.fromUserId), mine: false, direct: null });
+    });
+    on('user_joined_call', (p) => {
+      this.controls.seen(p);
+      this.#upsertPeer(p, { resync: true });
+    });
+    on('user_reconnected', (p) => {
+      this.controls.seen(p);
+      this.#upsertPeer(p, { resync: true });
+    });
     on('user_disconnected', (p) => this.view.setConnection(p.userId, 'reconnecting'));
     on('user_left_call', (p) => this.#removePeer(p.userId));
     on('media_state_changed', (p) => p.userId !== this.me.userId && this.view.setMedia(p.userId, p));
@@ -168,7 +241,10 @@ export class Call {
       this.view.setBottleneck(isMe);
     });
     this.unsubscribe.push(
-      this.signaling.on('disconnect', () => this.view.setStatus('Connection lost, reconnecting…')),
+      this.signaling.on('disconnect', () => {
+        this.chat.disconnected();
+        this.view.setStatus('Connection lost, reconnecting…');
+      }),
       this.signaling.on('connect', () => this.#rejoin()),
       this.ice.onChange((config) => {
         for (const link of this.peers.values()) link.setIceConfig(config);
@@ -179,7 +255,8 @@ export class Call {
   async #join(rejoin) {
     this.rejoining = rejoin; // read by the call_session_joined handler, which runs before the ack
     this.establishment.started();
-    await this.signaling.request('join_call_session', { sessionId: this.sessionId, peerId: this.peerId });
+    const joined = await this.signaling.request('join_call_session', { sessionId: this.sessionId, peerId: this.peerId });
+    if (joined?.waiting) return this.#enterWaiting(); // call_session_joined comes when a host admits us
     // Rejoining with connections that stayed up: media flows again as soon as we are back in.
     if ([...this.peers.values()].some((link) => link.pc.connectionState === 'connected')) this.establishment.connected();
     this.#announceMedia();
@@ -190,11 +267,28 @@ export class Call {
     this.view.setStatus('Rejoining…');
     try {
       await this.#join(true);
-      this.#updateStatus();
+      if (!this.waiting) this.#updateStatus();
     } catch (err) {
       if (isFinal(err)) this.close(joinErrorMessage(err), 'error');
       else this.view.setStatus(`Could not rejoin: ${err.message}`);
     }
+  }
+
+  // Our join was answered {waiting: true} (or waiting_room_entered came): the waiting screen instead of the call.
+  #enterWaiting() {
+    this.waiting = true;
+    this.view.setVisible(false);
+    this.waitingScreen.show({ title: callTitle(this.session, this.me.userId), stream: this.local.stream });
+  }
+
+  // A host let us in (call_session_joined while waiting): the call view again, and our media state for the others.
+  #admitted() {
+    this.waiting = false;
+    this.waitingScreen.hide();
+    this.view.setVisible(true);
+    this.notify('A host let you in.');
+    this.establishment.started(); // the set-up time starts now, not when we started waiting
+    this.#announceMedia();
   }
 
   /**
@@ -305,8 +399,10 @@ export class Call {
 
   #renderLocal() {
     const { stream, camera, screen, audio, video } = this.local;
+    const locks = this.controls.myLocks;
     this.view.setControls({
       audio, video, screen: Boolean(screen), hasMic: stream.getAudioTracks().length > 0, hasCamera: Boolean(camera),
+      audioLocked: locks.audio && !audio, videoLocked: locks.video && !video,
     });
     this.view.setMedia(this.me.userId, { hasAudio: audio, hasVideo: video, isScreenSharing: Boolean(screen) });
   }
@@ -356,6 +452,13 @@ export class Call {
   #updateStatus() {
     const others = this.peers.size + this.away.size;
     this.view.setStatus(others === 0 ? 'Waiting for others to join…' : `${others + 1} people in the call`);
+    this.#renderRecipients();
+  }
+
+  // The chat's direct-message choices: the others in the call; and the waiting room for hosts.
+  #renderRecipients() {
+    const members = [...this.peers.keys(), ...this.away.keys()].map((userId) => ({ userId, name: this.#name(userId) }));
+    this.chat.panel.setRecipients(members, { waitingRoom: this.controls.isHost && Boolean(this.session.callSettings?.waitingRoom) });
   }
 
   #name(userId) {

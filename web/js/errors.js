@@ -14,6 +14,12 @@ const JOIN_MESSAGES = {
   rate_limited: 'Too many requests. Wait a moment and try again.',
 };
 
+// A forbidden join that is not about the invitation: the server's own sentence says why (docs/call-controls.md).
+const FORBIDDEN_REASONS = new Map([
+  ['You were removed from this call', 'You were removed from this call.'],
+  ['The call is locked', 'The call is locked: nobody new can join.'],
+]);
+
 function codeOf(err) {
   if (err instanceof SignalingError) return err.code;
   if (err instanceof ApiError) return CODE_BY_STATUS[err.status];
@@ -22,6 +28,8 @@ function codeOf(err) {
 
 /** A sentence about a failed join (REST /join or the socket's join_call_session). */
 export function joinErrorMessage(err) {
+  const code = codeOf(err);
+  if (code === 'forbidden' && FORBIDDEN_REASONS.has(err.message)) return FORBIDDEN_REASONS.get(err.message);
   return JOIN_MESSAGES[codeOf(err)] ?? `Could not join the call: ${err.message}`;
 }
 

@@ -27,6 +27,7 @@ export class LobbyView {
     $('call-type').onchange = () => {
       $('therapy-field').hidden = $('call-type').value !== 'therapy';
       $('therapy-id').required = !$('therapy-field').hidden;
+      $('waiting-room').checked = $('call-type').value === 'therapy'; // the server's default for each type
     };
     $('start-form').onsubmit = (e) => {
       e.preventDefault();
@@ -107,7 +108,7 @@ export class LobbyView {
     const request = {
       sessionType,
       participants: $('invitees').value.split(/[\s,]+/).filter(Boolean),
-      callSettings: { allowScreenShare: $('allow-screen-share').checked },
+      callSettings: { allowScreenShare: $('allow-screen-share').checked, waitingRoom: $('waiting-room').checked },
     };
     const title = $('call-title').value.trim();
     if (title) request.metadata = { title };
