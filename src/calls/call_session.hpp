@@ -117,6 +117,35 @@ struct ModerationEntry {
   friend bool operator==(const ModerationEntry&, const ModerationEntry&) = default;
 };
 
+// Breakout rooms (breakout.hpp).
+struct BreakoutRoom {
+  std::string room_id;  // "r<round>-<n>", unique in the session
+  std::string name;
+  std::vector<std::string> user_ids;  // assigned members
+  friend bool operator==(const BreakoutRoom&, const BreakoutRoom&) = default;
+};
+struct BreakoutVisit {  // a host in a room they were not assigned to ("" room: the main call)
+  std::string user_id;
+  std::string room_id;
+  friend bool operator==(const BreakoutVisit&, const BreakoutVisit&) = default;
+};
+struct BreakoutRound {
+  std::vector<BreakoutRoom> rooms;
+  std::vector<BreakoutVisit> visits;
+  TimePoint opened_at{};
+  std::optional<TimePoint> ends_at;
+  std::string by_user_id;
+  friend bool operator==(const BreakoutRound&, const BreakoutRound&) = default;
+};
+struct BreakoutRecord {  // a closed room, for the history
+  std::string room_id;
+  std::string name;
+  std::vector<std::string> user_ids;
+  TimePoint opened_at{};
+  TimePoint closed_at{};
+  friend bool operator==(const BreakoutRecord&, const BreakoutRecord&) = default;
+};
+
 struct CallSession {
   std::string session_id;
   SessionType session_type = SessionType::group;
@@ -139,10 +168,14 @@ struct CallSession {
   // so the sweep finds due sessions without scanning.
   TimePoint deadline{};
   // Call controls (docs/call-controls.md; controls.hpp).
-  std::vector<WaitingUser> waiting;         // in arrival order
-  bool locked = false;                      // admits nobody new
-  std::vector<std::string> removed_users;   // may not join again
-  std::vector<ModerationEntry> moderation;  // the last kMaxModerationEntries, oldest first
+  std::vector<WaitingUser> waiting;              // in arrival order
+  bool locked = false;                           // admits nobody new
+  std::vector<std::string> removed_users;        // may not join again
+  std::vector<ModerationEntry> moderation;       // the last kMaxModerationEntries, oldest first
+  std::optional<BreakoutRound> breakout;         // open breakout rooms
+  std::vector<BreakoutRecord> breakout_history;  // closed rooms, the last kMaxBreakoutRecords
+  int breakout_rounds = 0;                       // rounds opened so far (room ids are unique)
+  static constexpr std::size_t kMaxBreakoutRecords = 50;
   static constexpr std::size_t kMaxModerationEntries = 200;
   friend bool operator==(const CallSession&, const CallSession&) = default;
 

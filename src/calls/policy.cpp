@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "calls/breakout.hpp"
 #include "core/ids.hpp"
 
 namespace hearth::calls {
@@ -194,7 +195,8 @@ EndOutcome end(CallSession& s, EndReason reason, std::string ended_by, TimePoint
   s.ended_by = std::move(ended_by);
   s.duration_seconds = s.start_time ? std::chrono::duration_cast<std::chrono::seconds>(now - *s.start_time).count() : 0;
   s.deadline = now;
-  s.waiting.clear();  // nobody waits for an ended call
+  s.waiting.clear();                                              // nobody waits for an ended call
+  if (s.breakout) close_breakout(s, s.breakout->opened_at, now);  // the rooms close with the call
   for (auto& p : s.participants) {
     if (!p.is_active) continue;
     p.is_active = false;

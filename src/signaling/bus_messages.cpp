@@ -29,6 +29,7 @@ std::size_t min_fields(BusKind kind) {
     case BusKind::left:
       return 4;
     case BusKind::users:
+    case BusKind::breakout:
       return 1;
     case BusKind::ended:
     case BusKind::admitted:
@@ -50,6 +51,7 @@ bool known(char c) {
     case BusKind::ended:
     case BusKind::quality:
     case BusKind::admitted:
+    case BusKind::breakout:
       return true;
   }
   return false;

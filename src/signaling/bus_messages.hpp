@@ -18,6 +18,7 @@
 //   admitted   session, socket                           a host admitted the user waiting on this socket (stored as
 //                                                         active already): to the socket's node, which completes the
 //                                                         join there
+//   breakout   session, then user, room…                 the call's breakout rooms now (none: no pairs)
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,7 @@ enum class BusKind : char {
   ended = 'E',
   quality = 'Q',
   admitted = 'A',
+  breakout = 'K',
 };
 
 struct BusMessage {

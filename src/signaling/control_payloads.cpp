@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "core/ids.hpp"
 #include "signaling/payloads.hpp"
 
 namespace hearth::signaling {
@@ -33,7 +34,97 @@ bool is_client_message_id(std::string_view id) {
   });
 }
 
+// An integer field in [min, max], nullopt when absent or null.
+Result<std::optional<int>> read_int(const json::object& o, std::string_view key, int min, int max) {
+  const auto* v = o.if_contains(key);
+  if (!v || v->is_null()) return std::optional<int>{};
+  const auto n = v->is_int64() ? std::optional(v->get_int64()) : std::nullopt;
+  if (!n || *n < min || *n > max) return invalid(fmt::format("{}: an integer from {} to {}", key, min, max));
+  return std::optional<int>(static_cast<int>(*n));
+}
+
+Result<calls::BreakoutSpec> read_room(const json::value& v, std::size_t i) {
+  const auto* o = v.if_object();
+  if (!o) return invalid(fmt::format("rooms[{}]: an object {{name, userIds}}", i));
+  calls::BreakoutSpec room;
+  const auto* name = o->if_contains("name");
+  if (!name || !name->is_string() || name->get_string().empty() ||
+      characters(name->get_string()) > calls::kMaxBreakoutName)
+    return invalid(fmt::format("rooms[{}].name: 1 to {} characters", i, calls::kMaxBreakoutName));
+  room.name = std::string(name->get_string());
+  const auto* users = o->if_contains("userIds");
+  if (!users || !users->is_array() || users->get_array().size() > calls::kMaxInviteesPerRoom)
+    return invalid(fmt::format("rooms[{}].userIds: an array of at most {} user ids", i, calls::kMaxInviteesPerRoom));
+  for (const auto& u : users->get_array()) {
+    if (!u.is_string() || !is_valid_id(u.get_string()))
+      return invalid(fmt::format("rooms[{}].userIds: user ids are non-empty strings", i));
+    room.user_ids.emplace_back(u.get_string());
+  }
+  return room;
+}
+
 }  // namespace
+
+Result<OpenBreakoutRequest> parse_open_breakout(std::string_view arg) {
+  auto o = parse_payload_object(arg);
+  if (!o) return o.error();
+  OpenBreakoutRequest r;
+  auto session = read_payload_id(*o, "sessionId", true);
+  if (!session) return session.error();
+  r.session_id = std::move(*session);
+  auto random = read_flag(*o, "random");
+  if (!random) return random.error();
+  r.request.random = *random;
+  const auto max_rooms = static_cast<int>(calls::kMaxBreakoutRooms);
+  if (r.request.random) {
+    auto count = read_int(*o, "count", 2, max_rooms);
+    if (!count) return count.error();
+    if (!*count) return invalid(fmt::format("count: required with random, an integer from 2 to {}", max_rooms));
+    r.request.count = **count;
+  } else {
+    const auto* rooms = o->if_contains("rooms");
+    if (!rooms || !rooms->is_array() || rooms->get_array().empty() ||
+        rooms->get_array().size() > calls::kMaxBreakoutRooms)
+      return invalid(fmt::format("rooms: 1 to {} rooms (or count with random: true)", max_rooms));
+    const auto& arr = rooms->get_array();
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+      auto room = read_room(arr[i], i);
+      if (!room) return room.error();
+      r.request.rooms.push_back(std::move(*room));
+    }
+  }
+  auto duration = read_int(*o, "durationSeconds", calls::kMinBreakoutSeconds, calls::kMaxBreakoutSeconds);
+  if (!duration) return duration.error();
+  r.request.duration_seconds = *duration;
+  return r;
+}
+
+Result<BreakoutMove> parse_breakout_move(std::string_view arg) {
+  auto o = parse_payload_object(arg);
+  if (!o) return o.error();
+  BreakoutMove m;
+  auto session = read_payload_id(*o, "sessionId", true);
+  if (!session) return session.error();
+  m.session_id = std::move(*session);
+  if (!o->contains("roomId")) return invalid("roomId: required (null for the main call)");
+  auto room = read_payload_id(*o, "roomId", false);
+  if (!room) return room.error();
+  m.room_id = std::move(*room);
+  return m;
+}
+
+Result<CloseBreakoutRequest> parse_close_breakout(std::string_view arg) {
+  auto o = parse_payload_object(arg);
+  if (!o) return o.error();
+  CloseBreakoutRequest c;
+  auto session = read_payload_id(*o, "sessionId", true);
+  if (!session) return session.error();
+  c.session_id = std::move(*session);
+  auto countdown = read_int(*o, "countdownSeconds", 0, kMaxBreakoutCountdown);
+  if (!countdown) return countdown.error();
+  c.countdown_seconds = countdown->value_or(0);
+  return c;
+}
 
 Result<WaitingDecision> parse_waiting_decision(std::string_view arg, bool with_reason) {
   auto o = parse_payload_object(arg);

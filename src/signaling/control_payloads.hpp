@@ -4,6 +4,7 @@
 #include <string>
 #include <string_view>
 
+#include "calls/breakout.hpp"
 #include "calls/controls.hpp"
 #include "core/result.hpp"
 
@@ -37,5 +38,25 @@ struct ChatRequest {
   bool to_waiting_room = false;
 };
 Result<ChatRequest> parse_chat(std::string_view arg);
+
+// open_breakout_rooms {sessionId, rooms: [{name, userIds}]} or {sessionId, count, random: true}, durationSeconds?.
+struct OpenBreakoutRequest {
+  std::string session_id;
+  calls::BreakoutRequest request;
+};
+Result<OpenBreakoutRequest> parse_open_breakout(std::string_view arg);
+// join_breakout_room {sessionId, roomId} (roomId null: the main call).
+struct BreakoutMove {
+  std::string session_id;
+  std::string room_id;
+};
+Result<BreakoutMove> parse_breakout_move(std::string_view arg);
+// close_breakout_rooms {sessionId, countdownSeconds?}.
+inline constexpr int kMaxBreakoutCountdown = 300;
+struct CloseBreakoutRequest {
+  std::string session_id;
+  int countdown_seconds = 0;
+};
+Result<CloseBreakoutRequest> parse_close_breakout(std::string_view arg);
 
 }  // namespace hearth::signaling

@@ -145,8 +145,11 @@ void SignalingService::relay_remote(Context& ctx, const std::shared_ptr<CallRoom
   auto message = std::make_shared<std::string>(
       encode_bus_message(BusKind::relay, {session_id, target, ctx.socket->id(), ctx.event, pkt}, binary_parts));
   // The sender must be in the call, which its room here knows; the target's node checks the target.
-  auto send = [this, c = ctx.detached(), to_node, message, kind](CallRoom& rm) {
-    if (!rm.find_socket(c.socket->id())) return c.fail(make_error(errc::forbidden, std::string(kNotInCall)));
+  auto send = [this, c = ctx.detached(), to_node, message, kind, target = std::string(target)](CallRoom& rm) {
+    const Member* from = rm.find_socket(c.socket->id());
+    if (!from) return c.fail(make_error(errc::forbidden, std::string(kNotInCall)));
+    if (const auto* to = rm.find_remote(target); to && !rm.same_breakout(from->user_id, to->user_id))
+      return c.fail(make_error(errc::forbidden, "The other participant is in another room"));
     if (!bus_->send(to_node, std::move(*message))) return c.fail(make_error(errc::unavailable, std::string(kBusDown)));
     if (metrics_) metrics_->relayed(kind);
     c.succeed("Delivered");
@@ -166,6 +169,8 @@ void SignalingService::deliver_remote_relay(const BusMessage& m) {
                           std::string_view pkt, std::span<const std::string_view> parts) {
     Member* to = rm.find_socket(target);
     if (!to) return refuse(sender, event);
+    if (const auto* from = rm.find_remote(sender); from && !rm.same_breakout(from->user_id, to->user_id))
+      return refuse(sender, event);
     auto s = to->socket.lock();
     if (!s) return;
     if (parts.empty()) return s->send_encoded(pkt);
@@ -247,6 +252,13 @@ void SignalingService::on_bus_message(std::string_view from_node, std::string_vi
       return on_quality_elsewhere(*m);
     case BusKind::admitted:
       return admitted_here(std::string(f[0]), std::string(f[1]));
+    case BusKind::breakout: {
+      std::vector<std::pair<std::string, std::string>> rooms;
+      for (std::size_t i = 1; i + 1 < f.size(); i += 2) rooms.emplace_back(f[i], f[i + 1]);
+      if (auto r = room(f[0], false))
+        r->run([rooms = std::move(rooms)](CallRoom& rm) mutable { rm.set_breakout(std::move(rooms)); });
+      return;
+    }
   }
 }
 

@@ -33,9 +33,10 @@ inline std::shared_ptr<const std::string> packet(std::string_view event, const b
 // keeps the packet's own text, which is only used before on_event returns (it is refused at once).
 inline std::string_view canonical_event(std::string_view name) {
   static constexpr std::string_view kKnown[] = {
-      "webrtc_ice_candidate", "webrtc_offer",     "webrtc_answer", "join_call_session",   "leave_call_session",
-      "media_state_changed",  "decline_call",     "authenticate",  "call_quality_report", "get_ice_servers",
-      "admit_participant",    "deny_participant", "moderate",      "chat_message"};
+      "webrtc_ice_candidate", "webrtc_offer",        "webrtc_answer", "join_call_session",   "leave_call_session",
+      "media_state_changed",  "decline_call",        "authenticate",  "call_quality_report", "get_ice_servers",
+      "admit_participant",    "deny_participant",    "moderate",      "chat_message",        "open_breakout_rooms",
+      "join_breakout_room",   "close_breakout_rooms"};
   for (const auto known : kKnown)
     if (known == name) return known;
   return name;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <boost/json.hpp>
 
+#include "calls/breakout.hpp"
 #include "calls/controls.hpp"
 #include "core/ids.hpp"
 #include "core/time_format.hpp"
@@ -266,6 +267,22 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
                  {"role", calls::to_string(role)},
                  {"locked", s.locked}};
   if (role != calls::Role::participant) o["waitingRoom"] = waiting_json(s);  // the hosts' list to admit from
+  // Breakout rooms: the joiner's room (a reconnecting member goes back into it) and the open round.
+  const auto breakout = calls::breakout_room_of(s, self_user);
+  o["breakoutRoomId"] = breakout.empty() ? json::value(nullptr) : json::value(breakout);
+  if (s.breakout) {
+    json::array rooms;
+    for (const auto& r : s.breakout->rooms) {
+      json::array users;
+      for (const auto& u : r.user_ids) users.emplace_back(u);
+      rooms.emplace_back(json::object{{"roomId", r.room_id}, {"name", r.name}, {"userIds", std::move(users)}});
+    }
+    o["breakoutRooms"] = json::object{
+        {"rooms", std::move(rooms)},
+        {"endsAt", s.breakout->ends_at ? json::value(format_iso8601(*s.breakout->ends_at)) : json::value(nullptr)}};
+  } else {
+    o["breakoutRooms"] = nullptr;
+  }
   return json::serialize(o);
 }
 

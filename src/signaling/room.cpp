@@ -42,6 +42,17 @@ void CallRoom::drop_remote(std::string_view user_id, std::string_view socket_id)
   });
 }
 
+void CallRoom::set_breakout(std::vector<std::pair<std::string, std::string>> rooms) {
+  breakout_ = std::move(rooms);
+  for (auto& m : members_) m.breakout = std::string(breakout_of(m.user_id));
+}
+
+std::string_view CallRoom::breakout_of(std::string_view user_id) const {
+  for (const auto& [user, room] : breakout_)
+    if (user == user_id) return room;
+  return {};
+}
+
 void CallRoom::broadcast(const std::shared_ptr<const std::string>& packet, std::string_view except_socket_id) const {
   for (const auto& m : members_) {
     if (!m.connected || m.socket_id == except_socket_id) continue;

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -36,6 +37,7 @@ struct Member {
   bool answered = false;     // an answer was relayed to or from this socket since it joined
   bool connected = true;
   std::unique_ptr<boost::asio::steady_timer> grace;  // running while disconnected
+  std::string breakout;  // the breakout room the member is in ("" the main call): relays stay within it
 };
 
 class CallRoom : public std::enable_shared_from_this<CallRoom> {
@@ -78,6 +80,15 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   void set_remote(std::string_view socket_id, std::string_view user_id);
   void drop_remote(std::string_view user_id, std::string_view socket_id = {});  // any socket of the user if empty
 
+  // Breakout rooms (calls/breakout.hpp): each user's room while they are open, members here or on other nodes (users
+  // in the main call left out). Replaced whole from the stored session; members' `breakout` follows.
+  void set_breakout(std::vector<std::pair<std::string, std::string>> rooms);
+  std::string_view breakout_of(std::string_view user_id) const;
+  // A relay from `from_user` to `to_user` stays within a room.
+  bool same_breakout(std::string_view from_user, std::string_view to_user) const {
+    return breakout_.empty() || breakout_of(from_user) == breakout_of(to_user);
+  }
+
   bool ended = false;  // set when the call ended: the room takes no more members
   // Set (any thread) when the service's room map lets go of the room: the shards' relay caches then do too.
   std::atomic<bool> dropped{false};
@@ -99,6 +110,7 @@ class CallRoom : public std::enable_shared_from_this<CallRoom> {
   std::string session_id_;
   std::vector<Member> members_;  // at most MAX_CALL_PARTICIPANTS
   std::vector<Remote> remote_;
+  std::vector<std::pair<std::string, std::string>> breakout_;  // user, room
 };
 
 }  // namespace hearth::signaling

@@ -7,6 +7,7 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 
+#include "calls/breakout.hpp"
 #include "calls/call_events_diff.hpp"
 #include "calls/controls.hpp"
 #include "calls/policy.hpp"
@@ -181,6 +182,9 @@ void SignalingService::on_event(const SocketPtr& socket, const IncomingEvent& ev
   if (ctx.event == "moderate") return moderate(ctx);
   if (ctx.event == "admit_participant") return admit_participant(ctx);
   if (ctx.event == "deny_participant") return deny_participant(ctx);
+  if (ctx.event == "open_breakout_rooms") return open_breakout_rooms(ctx);
+  if (ctx.event == "join_breakout_room") return join_breakout_room(ctx);
+  if (ctx.event == "close_breakout_rooms") return close_breakout_rooms(ctx);
   ctx.fail(make_error(errc::method_not_allowed, fmt::format("Unknown event '{}'", ctx.event)));
 }
 
@@ -286,8 +290,9 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     me->join_started = clock_.now();
     me->answered = false;
     me->connected = true;
-    me->grace.reset();                      // cancels a running reconnect grace
-    if (!existed || !old_socket.empty()) {  // a new seat here, or a new socket in it
+    me->grace.reset();                                      // cancels a running reconnect grace
+    rm.set_breakout(calls::breakout_assignments(session));  // the stored rooms (me->breakout among them)
+    if (!existed || !old_socket.empty()) {                  // a new seat here, or a new socket in it
       if (existed) hold_seat(session.session_id, me->user_id, old_socket, false);
       hold_seat(session.session_id, me->user_id, me->socket_id, true);
     }
@@ -488,6 +493,9 @@ void deliver_relay(CallRoom& rm, const realtime::socketio::Socket& sender, std::
   if (!from || !to || from == to)
     return send_failure(sender, event, ack_id,
                         make_error(errc::forbidden, "Both sockets must be active participants of this call"),
+                        counting.usage, counting.metrics);
+  if (from->breakout != to->breakout)  // breakout rooms: each room its own mesh
+    return send_failure(sender, event, ack_id, make_error(errc::forbidden, "The other participant is in another room"),
                         counting.usage, counting.metrics);
   if (auto s = to->socket.lock()) deliver(*s);
   if (counting.metrics) counting.metrics->relayed(counting.kind);

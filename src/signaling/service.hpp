@@ -159,6 +159,15 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // The call's connected sockets, on every node.
   void send_to_call(const std::string& session_id, const std::shared_ptr<const std::string>& pkt);
 
+  // --- breakout rooms (breakout.cpp) ---
+  void open_breakout_rooms(Context& ctx);
+  void join_breakout_room(Context& ctx);
+  void close_breakout_rooms(Context& ctx);
+  // The stored rooms to the call's rooms here and on the other nodes (relays follow them).
+  void apply_breakout(const calls::CallSession& session);
+  // Closes the round opened at `opened_at` `after` from now (0: now), on shard 0: breakout_rooms_closed.
+  void close_breakout_later(const std::string& session_id, TimePoint opened_at, std::chrono::seconds after);
+
   // --- several nodes (cross_node.cpp) ---
   // True if `socket_id` belongs to another node (a cluster, and its prefix names another node).
   bool is_remote(std::string_view socket_id) const noexcept;

@@ -238,7 +238,44 @@ void write_json(JsonWriter& w, const CallSession& s) {
   w.key("moderation").begin_array();
   for (const auto& e : s.moderation) write_json(w, e);
   w.end_array();
+  w.key("breakoutRooms");
+  if (s.breakout)
+    write_json(w, *s.breakout);
+  else
+    w.null();
+  w.key("breakoutHistory").begin_array();
+  for (const auto& r : s.breakout_history) {
+    w.begin_object().key("roomId").string(r.room_id).key("name").string(r.name).key("userIds");
+    write_strings(w, r.user_ids);
+    w.key("openedAt");
+    write_time(w, r.opened_at);
+    w.key("closedAt");
+    write_time(w, r.closed_at);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("breakoutRounds").number(s.breakout_rounds);
   w.end_object();
+}
+
+void write_json(JsonWriter& w, const BreakoutRound& b) {
+  w.begin_object().key("rooms").begin_array();
+  for (const auto& r : b.rooms) {
+    w.begin_object().key("roomId").string(r.room_id).key("name").string(r.name).key("userIds");
+    write_strings(w, r.user_ids);
+    w.end_object();
+  }
+  w.end_array().key("visits").begin_array();
+  for (const auto& v : b.visits) {
+    w.begin_object().key("userId").string(v.user_id).key("roomId");
+    write_opt_string(w, v.room_id);
+    w.end_object();
+  }
+  w.end_array().key("openedAt");
+  write_time(w, b.opened_at);
+  w.key("endsAt");
+  write_time(w, b.ends_at);
+  w.key("byUserId").string(b.by_user_id).end_object();
 }
 
 std::string to_json_text(const CallSession& s) {
@@ -306,6 +343,54 @@ bool is_document_text(std::string_view text) {
 
 namespace {
 
+// Breakout rooms (absent from documents written before them: none).
+Result<void> read_breakout(Reader& r, const json::object& o, CallSession& s) {
+  const auto corrupt = [] { return make_error(errc::internal, "corrupt session document", "breakoutRooms"); };
+  const auto room_of = [&r](const json::object& ro, BreakoutRoom& room) {
+    room.room_id = r.string(ro, "roomId");
+    room.name = r.string(ro, "name");
+    room.user_ids = r.strings(ro, "userIds");
+  };
+  if (const auto* v = o.if_contains("breakoutRooms"); v && !v->is_null()) {
+    const auto* bo = v->if_object();
+    if (!bo) return corrupt();
+    BreakoutRound b;
+    const auto* rooms = bo->if_contains("rooms");
+    const auto* visits = bo->if_contains("visits");
+    if (!rooms || !rooms->is_array() || !visits || !visits->is_array()) return corrupt();
+    for (const auto& rv : rooms->get_array()) {
+      if (!rv.is_object()) return corrupt();
+      room_of(rv.get_object(), b.rooms.emplace_back());
+    }
+    for (const auto& vv : visits->get_array()) {
+      if (!vv.is_object()) return corrupt();
+      b.visits.push_back(BreakoutVisit{r.string(vv.get_object(), "userId"), r.string(vv.get_object(), "roomId", true)});
+    }
+    const auto opened = r.time(*bo, "openedAt");
+    if (!opened) return corrupt();
+    b.opened_at = *opened;
+    b.ends_at = r.time(*bo, "endsAt");
+    b.by_user_id = r.string(*bo, "byUserId");
+    s.breakout = std::move(b);
+  }
+  if (const auto* v = o.if_contains("breakoutHistory")) {
+    if (!v->is_array()) return corrupt();
+    for (const auto& hv : v->get_array()) {
+      if (!hv.is_object()) return corrupt();
+      const auto& ho = hv.get_object();
+      BreakoutRoom room;
+      room_of(ho, room);
+      const auto opened = r.time(ho, "openedAt");
+      const auto closed = r.time(ho, "closedAt");
+      if (!opened || !closed) return corrupt();
+      s.breakout_history.push_back(
+          BreakoutRecord{std::move(room.room_id), std::move(room.name), std::move(room.user_ids), *opened, *closed});
+    }
+  }
+  if (o.contains("breakoutRounds")) s.breakout_rounds = static_cast<int>(r.integer(o, "breakoutRounds"));
+  return {};
+}
+
 // The call controls' fields (absent from documents written before them: none of them in force).
 Result<void> read_controls(Reader& r, const json::object& o, CallSession& s) {
   const auto corrupt = [&](std::string_view what) {
@@ -346,7 +431,7 @@ Result<void> read_controls(Reader& r, const json::object& o, CallSession& s) {
       s.moderation.push_back(std::move(e));
     }
   }
-  return {};
+  return read_breakout(r, o, s);
 }
 
 }  // namespace

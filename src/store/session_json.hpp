@@ -24,6 +24,7 @@ void write_json(JsonWriter& w, const calls::CallSettings& c);
 void write_json(JsonWriter& w, const calls::Metadata& m);
 void write_json(JsonWriter& w, const calls::WaitingUser& u);
 void write_json(JsonWriter& w, const calls::ModerationEntry& e);
+void write_json(JsonWriter& w, const calls::BreakoutRound& b);
 
 // The same objects as trees (`sp`: where the nodes live), for payloads built as trees.
 boost::json::object to_json(const calls::CallSettings& c, boost::json::storage_ptr sp = {});

@@ -74,7 +74,8 @@ async function coreFlow(mode) {
   const joinedA = await joinCall(a, sessionId, { peerId: 'peer-alice' });
   // The initiator is the host: the waiting room's list comes with the answer (docs/call-controls.md).
   assert.deepEqual(Object.keys(joinedA).sort(),
-    ['callSettings', 'iceServers', 'locked', 'participants', 'role', 'sessionId', 'sessionType', 'waitingRoom']);
+    ['breakoutRoomId', 'breakoutRooms', 'callSettings', 'iceServers', 'locked', 'participants', 'role', 'sessionId',
+      'sessionType', 'waitingRoom']);
   assert.equal(joinedA.role, 'host');
   assert.deepEqual(joinedA.waitingRoom, []);
   assert.equal(joinedA.locked, false);

@@ -88,5 +88,38 @@ TEST(ControlPayloads, ChatIdsAndRecipients) {
   expect_invalid(parse_chat(R"({"sessionId":"s1","text":3,"clientMessageId":"c"})"), "text");
 }
 
+TEST(ControlPayloads, Breakout) {
+  auto open =
+      parse_open_breakout(R"({"sessionId":"s1","rooms":[{"name":"One","userIds":["b","c"]}],"durationSeconds":60})");
+  ASSERT_TRUE(open.ok()) << open.error().message;
+  EXPECT_EQ(open->request.rooms.at(0).user_ids, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(open->request.duration_seconds, 60);
+  auto random = parse_open_breakout(R"({"sessionId":"s1","count":2,"random":true})");
+  ASSERT_TRUE(random.ok());
+  EXPECT_EQ(random->request.count, 2);
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1"})"), "rooms");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","rooms":[]})"), "rooms");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","count":1,"random":true})"), "count");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","random":true})"), "count");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","rooms":[{"name":"","userIds":[]}]})"), "rooms[0].name");
+  expect_invalid(
+      parse_open_breakout(R"({"sessionId":"s1","rooms":[{"name":")" + repeat("é", 51) + R"(","userIds":[]}]})"),
+      "rooms[0].name");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","rooms":[{"name":"a","userIds":[1]}]})"), "rooms[0].userIds");
+  std::string nine = R"({"sessionId":"s1","rooms":[)";
+  for (int i = 0; i < 9; ++i) nine += std::string(i ? "," : "") + R"({"name":"r","userIds":[]})";
+  expect_invalid(parse_open_breakout(nine + "]}"), "rooms");
+  expect_invalid(parse_open_breakout(R"({"sessionId":"s1","count":2,"random":true,"durationSeconds":59})"),
+                 "durationSeconds");
+  auto back = parse_breakout_move(R"({"sessionId":"s1","roomId":null})");
+  ASSERT_TRUE(back.ok());
+  EXPECT_TRUE(back->room_id.empty());
+  expect_invalid(parse_breakout_move(R"({"sessionId":"s1"})"), "roomId");
+  auto close = parse_close_breakout(R"({"sessionId":"s1","countdownSeconds":30})");
+  ASSERT_TRUE(close.ok());
+  EXPECT_EQ(close->countdown_seconds, 30);
+  expect_invalid(parse_close_breakout(R"({"sessionId":"s1","countdownSeconds":301})"), "countdownSeconds");
+}
+
 }  // namespace
 }  // namespace hearth::signaling

@@ -115,7 +115,7 @@ TEST(SessionJson, WritesTheDocumentText) {
       R"("isAudioEnabled":true,"isRecordingEnabled":false,"allowScreenShare":true,"waitingRoom":false},)"
       R"("usage":{"screenShared":false,"videoTurnedOff":false},"therapySessionId":null,)"
       R"("metadata":{"title":"","description":"","tags":["a","b\n"]},"waitingRoom":[],"locked":false,)"
-      R"("removedUsers":[],"moderation":[]})";
+      R"("removedUsers":[],"moderation":[],"breakoutRooms":null,"breakoutHistory":[],"breakoutRounds":0})";
   EXPECT_EQ(to_json_text(s), expected);
   const auto full = to_json_text(make_full_session());
   EXPECT_EQ(json::serialize(json::parse(full)), full);

@@ -84,6 +84,13 @@ inline calls::CallSession make_full_session() {
   s.removed_users = {"u-c"};
   s.moderation = {{calls::ModerationAction::mute_audio, "u-b", "u-init", at(1'700'000'007'000), true},
                   {calls::ModerationAction::lock, "", "u-init", at(1'700'000'008'000), false}};
+  s.breakout = calls::BreakoutRound{{{"r2-1", "Salle « 1 »", {"u-b"}}, {"r2-2", "Room 2", {}}},
+                                    {{"u-init", "r2-2"}, {"u-c", ""}},
+                                    at(1'700'000'009'000),
+                                    at(1'700'000'069'000),
+                                    "u-init"};
+  s.breakout_history = {{"r1-1", "First", {"u-b", "u-c"}, at(1'700'000'001'000), at(1'700'000'002'000)}};
+  s.breakout_rounds = 2;
   s.deadline = {};  // not part of the document
   return s;
 }
