@@ -277,7 +277,7 @@ describe('docs/asyncapi.yaml', () => {
   });
 
   it('names every client event the server handles, and every error code it sends', () => {
-    const service = ['event_context.hpp', 'service.cpp', 'cross_node.cpp']
+    const service = ['event_context.hpp', 'service.cpp', 'cross_node.cpp', 'call_controls.cpp', 'breakout.cpp']
       .map((f) => readFileSync(join(ROOT, 'src/signaling', f), 'utf8')).join('\n');
     const known = /kKnown\[\]\s*=\s*\{([^}]*)\}/.exec(service);
     assert.ok(known, 'the list of known events was not found in src/signaling/event_context.hpp');

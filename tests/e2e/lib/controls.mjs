@@ -4,7 +4,9 @@
 import assert from 'node:assert/strict';
 
 import { API, ISO_RE, initiateCall, rest } from './server.mjs';
-import { connect, emitAck, expectAckOk, label, waitFor } from './sockets.mjs';
+import {
+  assertNone, connect, emitAck, expectAckOk, expectRefused, label, roundTrip, waitFor,
+} from './sockets.mjs';
 
 export const WAITING_MESSAGE = 'Waiting for the host to admit you';
 
@@ -178,4 +180,55 @@ export function entryOf(joined, user) {
 /** A therapy call: the therapist (host) invites `clients`; returns {sessionId, session}. */
 export function therapyCall(server, therapist, clients, extra = {}) {
   return initiateCall(server, therapist, clients, { sessionType: 'therapy', ...extra });
+}
+
+/**
+ * open_breakout_rooms by `socket` (a host's) with `payload`; asserts the ack `Breakout rooms opened` and the shape of
+ * its data {rooms: [{roomId, name, userIds}], endsAt} (distinct room ids); resolves data.
+ */
+export async function openBreakout(socket, payload) {
+  const ack = await emitAck(socket, 'open_breakout_rooms', payload);
+  const data = expectAckOk(ack, `ack of open_breakout_rooms ${JSON.stringify(payload).slice(0, 160)} by ${label(socket)}`);
+  assert.equal(ack.message, 'Breakout rooms opened');
+  assert.deepEqual(Object.keys(data ?? {}).sort(), ['endsAt', 'rooms'], `open_breakout_rooms ack data: ${JSON.stringify(data)}`);
+  assert.ok(Array.isArray(data.rooms), 'data.rooms is an array');
+  for (const r of data.rooms) {
+    assert.deepEqual(Object.keys(r).sort(), ['name', 'roomId', 'userIds'], `room keys of ${JSON.stringify(r)}`);
+    assert.equal(typeof r.roomId, 'string', 'roomId');
+    assert.ok(r.roomId.length > 0, 'roomId is empty');
+    assert.ok(Array.isArray(r.userIds), `userIds of ${JSON.stringify(r)}`);
+  }
+  assert.equal(new Set(data.rooms.map((r) => r.roomId)).size, data.rooms.length, 'room ids are distinct');
+  return data;
+}
+
+/** close_breakout_rooms (countdownSeconds when given); asserts the ack `Breakout rooms closing`. */
+export async function closeBreakout(socket, sessionId, countdownSeconds) {
+  const payload = { sessionId, ...(countdownSeconds === undefined ? {} : { countdownSeconds }) };
+  const ack = await emitAck(socket, 'close_breakout_rooms', payload);
+  expectAckOk(ack, `ack of close_breakout_rooms ${JSON.stringify(payload)} by ${label(socket)}`);
+  assert.equal(ack.message, 'Breakout rooms closing');
+}
+
+/** A webrtc_offer {tag} from `from` to `to` that must be delivered: the ack, then the offer with fromSocketId/fromUserId. */
+export async function relayDelivered(from, to, sessionId, tag) {
+  const ack = await emitAck(from, 'webrtc_offer', { sessionId, targetSocketId: to.id, offer: { tag } });
+  expectAckOk(ack, `ack of webrtc_offer ${tag} ${label(from)} -> ${label(to)}`);
+  const got = await waitFor(to, 'webrtc_offer', { where: (o) => o?.offer?.tag === tag,
+    what: `webrtc_offer ${tag} from ${label(from)}` });
+  assert.equal(got.fromSocketId, from.id, `${tag}: fromSocketId`);
+  assert.equal(got.fromUserId, from.hearthUser.userId, `${tag}: fromUserId`);
+}
+
+export const OTHER_ROOM = 'The other participant is in another room';
+
+/**
+ * A webrtc_offer {tag} from `from` to `to` across breakout rooms: refused `forbidden` OTHER_ROOM (ack and call_error),
+ * and, after a barrier on `to`, never delivered.
+ */
+export async function relayRefused(from, to, sessionId, tag) {
+  const err = await expectRefused(from, 'webrtc_offer', { sessionId, targetSocketId: to.id, offer: { tag } }, 'forbidden');
+  assert.equal(err.message, OTHER_ROOM, `${tag}: the refusal of ${label(from)} -> ${label(to)}`);
+  await roundTrip(to);
+  assertNone(to, 'webrtc_offer', (o) => o?.offer?.tag === tag, `${tag} was refused`);
 }
