@@ -1,6 +1,7 @@
 // Call controls across nodes (docs/call-controls.md): two nodes behind nginx (PostgreSQL, Redis), the host's socket
 // on n1 and the client's on n2. The waiting room (the client's wait heard by the host on the other node, admission
-// joining the client on n2), a mute, chat both ways, and a removal, each heard on the other node.
+// joining the client on n2), a mute, chat both ways, and a removal, each heard on the other node; and breakout rooms
+// whose members are spread over both nodes (relays kept within a room across nodes, then closed everywhere).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -9,7 +10,8 @@ import {
   assertNone, closeAll, emitAck, expectAckOk, expectRefused, joinCall, roundTrip, waitFor,
 } from '../e2e/lib/sockets.mjs';
 import {
-  admit, chat, joinWaiting, moderate, waitApplied, waitChat, waitWaitingList,
+  admit, chat, closeBreakout, joinWaiting, moderate, openBreakout, relayDelivered, relayRefused, waitApplied, waitChat,
+  waitWaitingList,
 } from '../e2e/lib/controls.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 import { connectOn } from './lib/spread.mjs';
@@ -123,4 +125,59 @@ test('a removal on n1 reaches the participant on n2; the removed user cannot rej
   await expectRefused(c1, 'join_call_session', { sessionId }, 'forbidden');
   await expectRefused(c, 'webrtc_offer', { sessionId, targetSocketId: t.id, offer: {} }, 'forbidden');
   assert.deepEqual((await getSession(lb, therapist, sessionId)).removedUsers, [client.userId]);
+});
+
+test('breakout rooms across nodes: relays only within a room, n1 to n2 and back; closed on both nodes', async () => {
+  const [alice, bob, carol, dave] = ['alice', 'bob', 'carol', 'dave'].map((p) => makeUser(p));
+  const a = await connectOn(cluster, alice, 'n1');
+  const b = await connectOn(cluster, bob, 'n2');
+  const c = await connectOn(cluster, carol, 'n2');
+  const d = await connectOn(cluster, dave, 'n1');
+  const sockets = [a, b, c, d];
+  const { sessionId } = await initiateCall(node('n2'), alice, [bob, carol, dave]);
+  for (const s of sockets) await joinCall(s, sessionId);
+  for (const s of [a, b, c]) {
+    await waitFor(s, 'user_joined_call', { where: (m) => m?.userId === dave.userId,
+      what: 'dave (n1) joining the call', timeoutMs: 10_000 });
+  }
+  const forCall = (m) => m?.sessionId === sessionId;
+  const waitAll = (event, what) => Promise.all(sockets.map((s) => waitFor(s, event, { where: forCall, what,
+    timeoutMs: 10_000 })));
+
+  // Room A {alice (n1), bob (n2)}, room B {carol (n2), dave (n1)}, opened on n1.
+  const data = await openBreakout(a, { sessionId, rooms: [{ name: 'Room A', userIds: [alice.userId, bob.userId] },
+    { name: 'Room B', userIds: [carol.userId, dave.userId] }] });
+  const [roomA, roomB] = data.rooms;
+  assert.deepEqual([roomA.name, roomB.name], ['Room A', 'Room B'], 'the rooms as asked');
+  for (const got of await waitAll('breakout_rooms_opened', 'breakout_rooms_opened on both nodes')) {
+    assert.deepEqual(got, { sessionId, rooms: data.rooms, endsAt: null }, 'breakout_rooms_opened payload');
+  }
+  const byId = (x, y) => x.userId.localeCompare(y.userId);
+  const members = (...users) => users.map((u) => ({ userId: u.userId, name: u.name })).sort(byId);
+  for (const [s, room, users] of [[b, roomA, [alice, bob]], [c, roomB, [carol, dave]], [a, roomA, [alice, bob]]]) {
+    const got = await waitFor(s, 'breakout_room_assigned', { where: forCall, timeoutMs: 10_000,
+      what: `breakout_room_assigned (${room.name}) on ${s.id}` });
+    assert.deepEqual({ ...got, participants: [...got.participants].sort(byId) },
+      { sessionId, roomId: room.roomId, name: room.name, participants: members(...users) },
+      `breakout_room_assigned of ${s.hearthUser.userId}`);
+  }
+  await waitFor(d, 'breakout_room_assigned', { where: (m) => forCall(m) && m.roomId === roomB.roomId, timeoutMs: 10_000,
+    what: 'breakout_room_assigned (Room B) to dave on n1' });
+
+  await relayDelivered(b, a, sessionId, 'bob-n2-to-alice-n1');      // room A, n2 -> n1
+  await relayRefused(b, d, sessionId, 'bob-n2-to-dave-n1');          // A -> B, n2 -> n1
+  await relayDelivered(d, c, sessionId, 'dave-n1-to-carol-n2');      // room B, n1 -> n2
+  await relayRefused(c, a, sessionId, 'carol-n2-to-alice-n1');       // B -> A, n2 -> n1
+
+  await closeBreakout(a, sessionId, 0);
+  for (const got of await waitAll('breakout_rooms_closed', 'breakout_rooms_closed on both nodes')) {
+    assert.deepEqual(got, { sessionId }, 'breakout_rooms_closed payload');
+  }
+  // The former rooms are one call again, across nodes. A later relay on the same path arriving also shows the refused
+  // ones were not merely late.
+  await relayDelivered(b, d, sessionId, 'bob-n2-to-dave-n1-after');
+  await relayDelivered(c, a, sessionId, 'carol-n2-to-alice-n1-after');
+  assertNone(d, 'webrtc_offer', (o) => o?.offer?.tag === 'bob-n2-to-dave-n1', 'refused while in other rooms');
+  assertNone(a, 'webrtc_offer', (o) => o?.offer?.tag === 'carol-n2-to-alice-n1', 'refused while in other rooms');
+  assert.equal((await getSession(lb, alice, sessionId)).breakoutRooms, null, 'no rooms open in the shared document');
 });
