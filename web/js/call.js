@@ -18,7 +18,13 @@
 // call_session_joined (the admission) arrives; roles, hosts' controls and obeying moderation are CallControls'
 // (host-controls.js), which turns our media off through hostMuted / hostStoppedVideo / hostStoppedScreen; the chat
 // is Chat's (chat.js).
+//
+// Breakout rooms (breakout.js): we connect only to the members of our room. regroup() sets the others aside in
+// `elsewhere` (no connection, no tile, their latest socket and media state kept) and connects again to those who
+// come into our room; both sides of a pair regroup on the same event, and the offering side is the impolite one, as
+// for any join.
 import { BitrateController } from './bitrate.js';
+import { Breakout } from './breakout.js';
 import { Chat } from './chat.js';
 import { ChatPanel } from './chat-panel.js';
 import { joinErrorMessage, isFinal } from './errors.js';
@@ -45,6 +51,8 @@ export class Call {
     this.peerId = `peer-${crypto.randomUUID()}`; // this page; a reloaded page joins with another one
     this.peers = new Map(); // userId -> PeerLink
     this.away = new Map(); // userId -> remote info: in their reconnect grace, a tile but no PeerLink yet
+    this.elsewhere = new Map(); // userId -> remote info and media state: in another breakout room, no tile
+    this.media = new Map(); // userId -> {hasAudio, hasVideo, isScreenSharing}, kept for tiles that come back
     this.names = new Map(session.participants.map((p) => [p.userId, p.name]));
     this.local = { stream: new MediaStream(), camera: null, screen: null, audio: false, video: false };
     this.unsubscribe = [];
@@ -58,6 +66,7 @@ export class Call {
     const nameOf = (userId) => this.#name(userId);
     this.controls = new CallControls({ call: this, signaling, api, view, notify, nameOf });
     this.chat = new Chat({ signaling, api, sessionId: this.sessionId, me: this.me, panel: new ChatPanel(), nameOf });
+    this.breakout = new Breakout({ call: this, signaling, api, notify, nameOf });
   }
 
   /** Opens the camera, shows the call, joins it. Throws (after closing) when joining fails. */
@@ -139,6 +148,30 @@ export class Call {
   controlsChanged() {
     if (this.local.stream) this.#renderLocal();
     this.#renderRecipients();
+    this.breakout?.render();
+  }
+
+  /** Everyone in the call, us first: [{userId, name}] (the breakout form and its room lists). */
+  members() {
+    const others = [...this.peers.keys(), ...this.away.keys(), ...this.elsewhere.keys()];
+    return [this.me.userId, ...others].map((userId) => ({ userId, name: this.#name(userId) }));
+  }
+
+  /**
+   * The breakout rooms changed (breakout.js): close the connections to those not in our room (their tiles go), and
+   * connect to those who are and have none.
+   */
+  regroup() {
+    if (this.closed || this.waiting) return;
+    for (const [userId, link] of [...this.peers]) if (!this.breakout.allows(userId)) this.#setAside(link.remote);
+    for (const [userId, remote] of [...this.away]) if (!this.breakout.allows(userId)) this.#setAside({ ...remote, reconnecting: true });
+    for (const [userId, remote] of [...this.elsewhere]) {
+      if (!this.breakout.allows(userId)) continue;
+      this.elsewhere.delete(userId);
+      this.#upsertPeer({ ...remote, ...this.media.get(userId) }, { resync: false });
+    }
+    this.#updateStatus();
+    this.breakout.render();
   }
 
   async toggleScreen() {
@@ -186,6 +219,8 @@ export class Call {
     for (const link of this.peers.values()) link.close();
     this.peers.clear();
     this.away.clear();
+    this.elsewhere.clear();
+    this.breakout.close();
     this.local.screen?.stop();
     for (const track of this.local.stream.getTracks()) track.stop();
     this.chat.close();
@@ -205,6 +240,7 @@ export class Call {
       );
     on('call_session_joined', (data) => {
       if (this.waiting) this.#admitted();
+      this.breakout.joined(data); // before the reconcile: whom to connect to
       this.#reconcile(data.participants, this.rejoining);
       this.controls.joined(data);
       this.chat.joined();
@@ -227,9 +263,24 @@ export class Call {
       this.controls.seen(p);
       this.#upsertPeer(p, { resync: true });
     });
-    on('user_disconnected', (p) => this.view.setConnection(p.userId, 'reconnecting'));
-    on('user_left_call', (p) => this.#removePeer(p.userId));
-    on('media_state_changed', (p) => p.userId !== this.me.userId && this.view.setMedia(p.userId, p));
+    on('user_disconnected', (p) => {
+      this.view.setConnection(p.userId, 'reconnecting');
+      if (this.elsewhere.has(p.userId)) this.elsewhere.get(p.userId).reconnecting = true;
+    });
+    on('user_left_call', (p) => {
+      this.elsewhere.delete(p.userId);
+      this.#removePeer(p.userId);
+    });
+    on('media_state_changed', (p) => {
+      if (p.userId === this.me.userId) return;
+      this.media.set(p.userId, { hasAudio: p.hasAudio, hasVideo: p.hasVideo, isScreenSharing: p.isScreenSharing });
+      this.view.setMedia(p.userId, p);
+    });
+    on('breakout_rooms_opened', (p) => this.breakout.opened(p));
+    on('breakout_room_assigned', (p) => this.breakout.assigned(p));
+    on('breakout_room_changed', (p) => this.breakout.changed(p));
+    on('breakout_rooms_closing', (p) => this.breakout.closing(p));
+    on('breakout_rooms_closed', () => this.breakout.closed());
     for (const event of RELAYED) on(event, (message) => this.#onRelayed(message));
     on('call_declined', (p) => this.notify(`${p.name ?? this.#name(p.userId)} declined the call.`));
     on('call_ended', (p) => this.close(this.#endMessage(p)));
@@ -297,12 +348,19 @@ export class Call {
    */
   #reconcile(participants, rejoin) {
     const listed = new Set(participants.map((p) => p.userId));
-    for (const userId of [...this.peers.keys(), ...this.away.keys()]) if (!listed.has(userId)) this.#removePeer(userId);
+    for (const userId of [...this.peers.keys(), ...this.away.keys(), ...this.elsewhere.keys()]) {
+      if (listed.has(userId)) continue;
+      this.elsewhere.delete(userId);
+      this.#removePeer(userId);
+    }
     for (const p of participants) this.#upsertPeer(p, { resync: rejoin });
   }
 
   #upsertPeer(info, { resync }) {
     if (info.name) this.names.set(info.userId, info.name);
+    if ('hasAudio' in info) this.media.set(info.userId, { hasAudio: info.hasAudio, hasVideo: info.hasVideo, isScreenSharing: info.isScreenSharing });
+    if (!this.breakout.allows(info.userId)) return this.#setAside(info); // in another breakout room
+    this.elsewhere.delete(info.userId);
     const remote = { userId: info.userId, socketId: info.socketId, peerId: info.peerId, name: this.#name(info.userId) };
     const link = this.peers.get(info.userId);
     if (info.reconnecting) this.#keepWaiting(link, remote);
@@ -330,6 +388,7 @@ export class Call {
   }
 
   #onRelayed(message) {
+    if (!this.breakout.acceptsFrom(message.fromUserId)) return; // sent before they left our breakout room
     let link =
       this.peers.get(message.fromUserId) ??
       this.#addPeer({ userId: message.fromUserId, socketId: message.fromSocketId, name: this.#name(message.fromUserId) });
@@ -366,6 +425,14 @@ export class Call {
     link.close();
     this.peers.delete(remote.userId);
     return this.#addPeer({ ...remote });
+  }
+
+  // In another breakout room: no connection and no tile; kept to connect again when the rooms close.
+  #setAside(info) {
+    const remote = { userId: info.userId, socketId: info.socketId, peerId: info.peerId, name: this.#name(info.userId) };
+    this.elsewhere.set(info.userId, { ...this.elsewhere.get(info.userId), ...remote, reconnecting: Boolean(info.reconnecting) });
+    if (this.peers.has(info.userId) || this.away.has(info.userId)) this.#removePeer(info.userId);
+    else this.#updateStatus();
   }
 
   #removePeer(userId) {
@@ -451,13 +518,15 @@ export class Call {
 
   #updateStatus() {
     const others = this.peers.size + this.away.size;
-    this.view.setStatus(others === 0 ? 'Waiting for others to join…' : `${others + 1} people in the call`);
+    const room = this.breakout.isOpen ? (this.breakout.myRoomName ?? 'the main call') : null;
+    if (room) this.view.setStatus(`${others + 1} ${others === 0 ? 'person' : 'people'} in ${room}`);
+    else this.view.setStatus(others === 0 ? 'Waiting for others to join…' : `${others + 1} people in the call`);
     this.#renderRecipients();
   }
 
   // The chat's direct-message choices: the others in the call; and the waiting room for hosts.
   #renderRecipients() {
-    const members = [...this.peers.keys(), ...this.away.keys()].map((userId) => ({ userId, name: this.#name(userId) }));
+    const members = [...this.peers.keys(), ...this.away.keys(), ...this.elsewhere.keys()].map((userId) => ({ userId, name: this.#name(userId) }));
     this.chat.panel.setRecipients(members, { waitingRoom: this.controls.isHost && Boolean(this.session.callSettings?.waitingRoom) });
   }
 
