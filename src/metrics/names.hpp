@@ -24,11 +24,10 @@ inline constexpr std::array<std::string_view, 6> kEndReasons = {"none",    "ende
                                                                 "timeout", "all_left",      "declined"};
 // Client events of the signaling namespace; anything else counts as "unknown".
 inline constexpr std::array<std::string_view, 18> kSignalingEvents = {
-    "webrtc_ice_candidate", "webrtc_offer",        "webrtc_answer",       "join_call_session",
-    "leave_call_session",   "media_state_changed", "decline_call",        "authenticate",
-    "call_quality_report",  "get_ice_servers",     "admit_participant",   "deny_participant",
-    "moderate",             "chat_message",        "open_breakout_rooms", "join_breakout_room",
-    "close_breakout_rooms", "unknown"};
+    "webrtc_ice_candidate", "webrtc_offer",         "webrtc_answer", "join_call_session",   "leave_call_session",
+    "media_state_changed",  "decline_call",         "authenticate",  "call_quality_report", "get_ice_servers",
+    "admit_participant",    "deny_participant",     "moderate",      "chat_message",        "open_breakout_rooms",
+    "join_breakout_room",   "close_breakout_rooms", "unknown"};
 inline constexpr std::size_t kUnknownEvent = kSignalingEvents.size() - 1;
 
 enum class RelayKind { offer, answer, ice_candidate };

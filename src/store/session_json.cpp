@@ -140,14 +140,7 @@ void write_json(JsonWriter& w, const Metadata& m) {
   w.end_object();
 }
 
-namespace {
-void write_participant(JsonWriter& w, const Participant& p, Role role);
-}  // namespace
-
-void write_json(JsonWriter& w, const Participant& p) { write_participant(w, p, p.role); }
-
-namespace {
-void write_participant(JsonWriter& w, const Participant& p, Role role) {
+void write_json(JsonWriter& w, const Participant& p) {
   w.begin_object().key("userId").string(p.user_id).key("name").string(p.name).key("socketId");
   write_opt_string(w, p.socket_id);
   w.key("peerId");
@@ -166,12 +159,11 @@ void write_participant(JsonWriter& w, const Participant& p, Role role) {
       .boolean(p.media.is_screen_sharing);
   // Only once a participant has left (or disconnected): documents of participants in the call keep their shape.
   if (p.left_reason != LeaveReason::none) w.key("leftReason").string(to_string(p.left_reason));
-  w.key("role").string(to_string(role));
+  w.key("role").string(to_string(p.role));  // the initiator's is host (calls::initiate)
   if (p.audio_locked) w.key("audioLocked").boolean(true);
   if (p.video_locked) w.key("videoLocked").boolean(true);
   w.end_object();
 }
-}  // namespace
 
 void write_json(JsonWriter& w, const WaitingUser& u) {
   // The socket is stored (admission joins from it) and left out of the views shown to members (calls::view_for).
@@ -203,7 +195,7 @@ void write_json(JsonWriter& w, const CallSession& s) {
       .key("invitedUsers");
   write_strings(w, s.invitees);
   w.key("participants").begin_array();
-  for (const auto& p : s.participants) write_participant(w, p, p.user_id == s.initiator_id ? Role::host : p.role);
+  for (const auto& p : s.participants) write_json(w, p);
   w.end_array();
   w.key("maxParticipants").number(s.max_participants).key("status").string(to_string(s.status)).key("createdAt");
   write_time(w, s.created_at);

@@ -83,9 +83,33 @@ calls::CallSession built_from(std::string_view input) {
     if (flags & 2) p.left_at = time(24 + i);
     p.is_active = (flags & 4) != 0;
     p.media = {(flags & 8) != 0, (flags & 16) != 0, (flags & 32) != 0};
-    p.left_reason = static_cast<calls::LeaveReason>((flags >> 6) % 4);
+    p.left_reason = static_cast<calls::LeaveReason>((flags >> 6) % 5);
+    p.role = static_cast<calls::Role>(byte(40 + i) % 3);
+    p.audio_locked = (byte(44 + i) & 1) != 0;
+    p.video_locked = (byte(44 + i) & 2) != 0;
     s.participants.push_back(std::move(p));
   }
+  // The call controls (docs/call-controls.md).
+  s.call_settings.waiting_room = (byte(48) & 1) != 0;
+  s.locked = (byte(48) & 2) != 0;
+  for (std::size_t i = 0; i < byte(49) % 3; ++i)
+    s.waiting.push_back({piece(31 + i), piece(34 + i), piece(37 + i), piece(40 + i), time(50 + i)});
+  for (std::size_t i = 0; i < byte(53) % 3; ++i) s.removed_users.push_back(piece(43 + i));
+  for (std::size_t i = 0; i < byte(54) % 3; ++i)
+    s.moderation.push_back({static_cast<calls::ModerationAction>(byte(55 + i) % 11), piece(46 + i), piece(49 + i),
+                            time(58 + i), (byte(55 + i) & 64) != 0});
+  if (byte(61) & 1) {
+    calls::BreakoutRound b;
+    for (std::size_t i = 0; i < byte(62) % 3; ++i) b.rooms.push_back({piece(52 + i), piece(55 + i), {piece(58 + i)}});
+    if (byte(61) & 2) b.visits.push_back({piece(61), piece(62)});
+    b.opened_at = time(63);
+    if (byte(61) & 4) b.ends_at = time(65);
+    b.by_user_id = piece(63);
+    s.breakout = std::move(b);
+  }
+  for (std::size_t i = 0; i < byte(67) % 3; ++i)
+    s.breakout_history.push_back({piece(64 + i), piece(67 + i), {piece(70 + i)}, time(68 + i), time(70 + i)});
+  s.breakout_rounds = static_cast<int>(byte(72));
   return s;
 }
 
