@@ -19,16 +19,6 @@ using store::Repository;
 
 namespace {
 
-json::array rooms_json(const calls::BreakoutRound& round) {
-  json::array rooms;
-  for (const auto& r : round.rooms) {
-    json::array users;
-    for (const auto& u : r.user_ids) users.emplace_back(u);
-    rooms.emplace_back(json::object{{"roomId", r.room_id}, {"name", r.name}, {"userIds", std::move(users)}});
-  }
-  return rooms;
-}
-
 json::value time_or_null(const std::optional<TimePoint>& t) {
   return t ? json::value(format_iso8601(*t)) : json::value(nullptr);
 }
@@ -63,7 +53,7 @@ void SignalingService::open_breakout_rooms(Context& ctx) {
       [this, c = ctx.detached()](Result<CallSession> res) {
         if (!res) return c.fail(res.error());
         const auto& round = *res->breakout;
-        json::object data{{"rooms", rooms_json(round)}, {"endsAt", time_or_null(round.ends_at)}};
+        json::object data{{"rooms", breakout_rooms_json(round)}, {"endsAt", time_or_null(round.ends_at)}};
         c.succeed("Breakout rooms opened", json::serialize(data));
         apply_breakout(*res);
         data["sessionId"] = res->session_id;

@@ -206,6 +206,16 @@ std::string replaced_json(std::string_view session_id) {
                                       {"code", "replaced"}});
 }
 
+json::array breakout_rooms_json(const calls::BreakoutRound& round) {
+  json::array rooms;
+  for (const auto& r : round.rooms) {
+    json::array users;
+    for (const auto& u : r.user_ids) users.emplace_back(u);
+    rooms.emplace_back(json::object{{"roomId", r.room_id}, {"name", r.name}, {"userIds", std::move(users)}});
+  }
+  return rooms;
+}
+
 json::array waiting_json(const calls::CallSession& s) {
   json::array out;
   for (const auto& w : s.waiting)
@@ -271,14 +281,8 @@ std::string session_joined_json(const calls::CallSession& s, const CallRoom& roo
   const auto breakout = calls::breakout_room_of(s, self_user);
   o["breakoutRoomId"] = breakout.empty() ? json::value(nullptr) : json::value(breakout);
   if (s.breakout) {
-    json::array rooms;
-    for (const auto& r : s.breakout->rooms) {
-      json::array users;
-      for (const auto& u : r.user_ids) users.emplace_back(u);
-      rooms.emplace_back(json::object{{"roomId", r.room_id}, {"name", r.name}, {"userIds", std::move(users)}});
-    }
     o["breakoutRooms"] = json::object{
-        {"rooms", std::move(rooms)},
+        {"rooms", breakout_rooms_json(*s.breakout)},
         {"endsAt", s.breakout->ends_at ? json::value(format_iso8601(*s.breakout->ends_at)) : json::value(nullptr)}};
   } else {
     o["breakoutRooms"] = nullptr;

@@ -69,6 +69,8 @@ std::string user_json(const auth::Principal& p);  // {"userId","name"}
 std::string ice_servers_json(const std::vector<ice::IceServer>& servers);
 // call_error for a socket whose join was taken over by another socket of the same user.
 std::string replaced_json(std::string_view session_id);
+// The open breakout rooms: [{roomId, name, userIds}].
+boost::json::array breakout_rooms_json(const calls::BreakoutRound& round);
 // The waiting room as hosts see it: [{userId, name, since}].
 boost::json::array waiting_json(const calls::CallSession& s);
 // The entry of a participant as other participants see it.
