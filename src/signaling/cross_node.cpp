@@ -101,8 +101,36 @@ void SignalingService::take_over_later(std::string node) {
     if (!bus_->up()) return take_over_later(std::move(node));  // asked again a grace later
     const auto alive = bus_->alive_nodes();
     if (node != node_id_ && std::find(alive.begin(), alive.end(), node) != alive.end()) return;  // it came back
+    if (node != node_id_) expire_seats_in_rooms(node);
     take_over(std::move(node));
   });
+}
+
+// A node killed between answering a join and its bus flush (which runs after the turn) never put that seat in its
+// held set; the calls this node has rooms for are read from the store for such seats. expire_grace() checks again
+// in its transaction, so a seat the held set also names, or that another survivor ends first, ends once.
+void SignalingService::expire_seats_in_rooms(const std::string& node) {
+  std::vector<std::string> sessions;
+  {
+    const std::lock_guard lock(rooms_mutex_);
+    sessions.reserve(rooms_.size());
+    for (const auto& entry : rooms_) sessions.push_back(entry.first);
+  }
+  using Seats = std::vector<std::pair<std::string, std::string>>;  // user, socket
+  for (auto& session_id : sessions)
+    store_.execute<Seats>(
+        session_id,
+        [session_id, prefix = node + '.'](store::Repository& repo) -> Result<Seats> {
+          Seats seats;
+          if (auto s = repo.find(session_id, false))
+            for (const auto& p : s->participants)
+              if (p.is_active && p.socket_id.starts_with(prefix)) seats.emplace_back(p.user_id, p.socket_id);
+          return seats;
+        },
+        [this, session_id](Result<Seats> seats) {
+          if (!seats) return;
+          for (const auto& [user_id, socket_id] : *seats) expire_grace(session_id, user_id, socket_id);
+        });
 }
 
 void SignalingService::take_over(std::string node) {

@@ -186,6 +186,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void check_nodes();
   void take_over_later(std::string node);
   void take_over(std::string node);
+  void expire_seats_in_rooms(const std::string& node);
   void deliver_remote_relay(const BusMessage& m);
   void on_joined_elsewhere(const BusMessage& m);
 

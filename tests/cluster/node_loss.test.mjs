@@ -1,11 +1,13 @@
 // kill -9 of a node mid-call (three nodes behind nginx, PostgreSQL, Redis): its clients come back through nginx to
 // another node within the reconnect grace and the call goes on — the others hear user_reconnected, not a call that
 // fell apart; a participant of the dead node who does not come back is cleaned up by the survivors (the others hear
-// user_left_call within the grace plus 30 s); nothing acknowledged is lost.
+// user_left_call within the grace plus 30 s); nothing acknowledged is lost. A seat the dying node never handed to
+// the bus (killed between a join's answer and its bus flush) is found in the stored calls of the survivors' rooms;
+// a call whose every member was on the dead node is ended from the held set alone.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { SECRET, getSession, initiateCall, makeUser, participantOf } from '../e2e/lib/server.mjs';
+import { SECRET, getSession, initiateCall, makeUser, participantOf, pollUntil } from '../e2e/lib/server.mjs';
 import { authenticate, closeAll, joinCall, waitFor } from '../e2e/lib/sockets.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 import { connectOn, nodeOf } from './lib/spread.mjs';
@@ -78,4 +80,40 @@ test('kill -9 of a node: its clients resume on another node within the grace; on
   assert.equal(participantOf(stored, dave.userId).leftReason, 'disconnected');
   assert.equal(participantOf(stored, alice.userId).isActive, true);
   assert.equal(participantOf(stored, carol.userId).isActive, true);
+});
+
+test('the seats of a node that died before the bus heard of them end too; a call held by it alone ends', { timeout: 120_000 }, async () => {
+  const [alice, erin, frank, gina] = ['alice', 'erin', 'frank', 'gina'].map((p) => makeUser(p));
+  const a = await connectOn(cluster, alice, 'n1');
+  const e = await connectOn(cluster, erin, 'n3');
+  const f = await connectOn(cluster, frank, 'n3');
+  const g = await connectOn(cluster, gina, 'n3');
+  const shared = await initiateCall({ url: cluster.url }, alice, [erin]);
+  for (const s of [a, e]) await joinCall(s, shared.sessionId);
+  const alone = await initiateCall({ url: cluster.url }, frank, [gina]);
+  for (const s of [f, g]) await joinCall(s, alone.sessionId);
+  const erinSocket = e.id;
+  for (const s of [e, f, g]) s.io.opts.reconnection = false;
+
+  // As if n3 died before its bus flush: the survivors' only trace of erin's seat is the stored call.
+  const item = `${shared.sessionId}\n${erin.userId}\n${erinSocket}`;
+  assert.equal(await cluster.redis.command(['SREM', 'hearth:held:n3', item]), ':1', 'erin\'s seat was held');
+  const killedAt = Date.now();
+  await cluster.nodes.find((n) => n.id === 'n3').kill();
+
+  const left = await waitFor(a, 'user_left_call', { where: (x) => x.userId === erin.userId, timeoutMs: (GRACE_S + 30) * 1000 });
+  assert.equal(left.socketId, erinSocket);
+  assert.ok(Date.now() - killedAt >= GRACE_S * 1000 - 500, 'not before the grace');
+  const stored = await getSession({ url: cluster.url }, alice, shared.sessionId);
+  assert.equal(stored.status, 'active', 'alice is still in it');
+  assert.equal(participantOf(stored, erin.userId).isActive, false);
+  assert.equal(participantOf(stored, erin.userId).leftReason, 'disconnected');
+
+  const ended = await pollUntil(async () => {
+    const s = await getSession({ url: cluster.url }, frank, alone.sessionId);
+    return s.status === 'ended' ? s : null;
+  }, { timeoutMs: 30_000 });
+  assert.ok(ended, 'the call only n3 held ended');
+  assert.equal(ended.endReason, 'all_left');
+  for (const u of [frank, gina]) assert.equal(participantOf(ended, u.userId).leftReason, 'disconnected');
 });
