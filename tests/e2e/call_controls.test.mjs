@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ISO_RE, getSession, initiateCall, makeUser, participantOf, startHearth, stopAll,
+  ISO_RE, getHistory, getSession, initiateCall, makeUser, participantOf, startHearth, stopAll,
 } from './lib/server.mjs';
 import {
   assertNone, closeAll, connect, emitAck, expectAckOk, expectRefused, joinCall, received, roundTrip, waitFor,
@@ -166,7 +166,7 @@ describe('waiting room', () => {
     assert.equal(entryOf(joinedC, therapist).socketId, t.id);
   });
 
-  test('the session document lists the waiting users as {userId, name, since}, no socket ids', async () => {
+  test('the session document lists the waiting users as {userId, name, since}, no socket ids (session and history)', async () => {
     const [therapist, client, other] = [makeUser('therapist'), makeUser('client'), makeUser('other')];
     const [t, c, o] = await connectAll([therapist, client, other]);
     const { sessionId } = await therapyCall(therapist, [client, other]);
@@ -179,6 +179,15 @@ describe('waiting room', () => {
       assert.equal(doc.waitingRoom.length, 2, `session.waitingRoom seen by ${viewer.userId}: ${JSON.stringify(doc.waitingRoom)}`);
       assertWaitingEntry(doc.waitingRoom[0], client, `session.waitingRoom[0] seen by ${viewer.userId}`);
       assertWaitingEntry(doc.waitingRoom[1], other, `session.waitingRoom[1] seen by ${viewer.userId}`);
+      // The history shows the same view of the live call.
+      const listed = (await getHistory(server, viewer)).sessions.find((s) => s.sessionId === sessionId);
+      assert.ok(listed, `the call is in ${viewer.userId}'s history`);
+      assert.equal(listed.waitingRoom.length, 2);
+      listed.waitingRoom.forEach((w, i) => assertWaitingEntry(w, [client, other][i], `history waitingRoom[${i}] seen by ${viewer.userId}`));
+      // Who waits does not learn the sockets of those in the call.
+      const host = participantOf(listed, therapist.userId);
+      if (viewer === therapist) assert.equal(host.socketId, t.id);
+      else assert.equal(host.socketId, null, `the host's socket shown to ${viewer.userId}`);
     }
   });
 

@@ -75,6 +75,11 @@ export async function getSession(server, user, sessionId) {
   return data.session;
 }
 
+/** GET /history as `user` (`query`: e.g. '?limit=5'): the whole `data` ({sessions, pagination}). */
+export async function getHistory(server, user, query = '') {
+  return expectOk(await rest(server, user).history(query), 200);
+}
+
 /** The REST participant entry of `userId` (asserts it exists). */
 export function participantOf(session, userId) {
   const p = session.participants.find((x) => x.userId === userId);
