@@ -312,7 +312,7 @@ describe('docs/asyncapi.yaml', () => {
       sessionType: 'group',
       participants: [
         {
-          userId: 'alice', name: 'Alice', socketId: '2q6pkyuytr7nyni822fd', peerId: 'peer-alice', hasVideo: true,
+          userId: 'alice', name: 'Alice', socketId: '0-2q6pkyuytr7nyni822fd', peerId: 'peer-alice', hasVideo: true,
           hasAudio: true, isScreenSharing: false, joinedAt: '2026-11-25T11:29:04.309Z', reconnecting: true,
         },
       ],
@@ -320,6 +320,11 @@ describe('docs/asyncapi.yaml', () => {
       iceServers: [{ urls: ['stun:stun.l.google.com:19302'] }],
     };
     assert.ok(v.get('call_session_joined')(joined));
+    const onNode = structuredClone(joined);
+    onNode.participants[0].socketId = 'n2.1-2q6pkyuytr7nyni822fd'; // a cluster's: node, shard, random part
+    assert.ok(v.get('call_session_joined')(onNode));
+    onNode.participants[0].socketId = '2q6pkyuytr7nyni822fd';
+    assert.ok(!v.get('call_session_joined')(onNode), 'a socket id without its shard accepted');
     assert.ok(v.get('join_call_session.ack')({ success: true, message: 'Joined call session', data: joined }));
     const full = { success: false, message: 'Call session is full', code: 'session_full' };
     assert.ok(v.get('join_call_session.ack')(full));
