@@ -285,12 +285,15 @@ void RedisBus::Core::publish(std::string_view to, FrameWriter& frame) {
   const std::size_t frame_size = frame.finish(next_sequence++).size();
   publish_head(head, to, frame_size);
   const std::string_view command = frame.wrap(head, publish_tail);
+  // Counted before: a write that fails inside formatted_command() answers every pending command (on_published)
+  // before it returns.
+  ++publishes_in_flight;
   auto sent = pub->formatted_command(
       command, [self = shared_from_this(), count](Result<RedisReply> reply) { self->on_published(count, reply); });
-  if (sent)
-    ++publishes_in_flight;
-  else
+  if (!sent) {
+    --publishes_in_flight;  // refused before it was queued: no answer will come
     messages_dropped.add(count);
+  }
 }
 
 void RedisBus::Core::on_published(std::uint32_t count, const Result<RedisReply>& reply) {
