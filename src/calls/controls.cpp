@@ -65,6 +65,13 @@ bool is_host(const CallSession& s, std::string_view user_id) noexcept {
   return role_of(s, user_id) != Role::participant;
 }
 
+std::vector<std::string> hosts_of(const CallSession& s) {
+  std::vector<std::string> hosts{s.initiator_id};
+  for (const auto& p : s.participants)
+    if (p.user_id != s.initiator_id && is_host(s, p.user_id)) hosts.push_back(p.user_id);
+  return hosts;
+}
+
 Result<void> check_host_in_call(const CallSession& s, const Actor& by) {
   if (auto r = check_can_view(s, by.user_id); !r) return r;
   if (!is_host(s, by.user_id)) return forbidden("Only the call's hosts can do this");

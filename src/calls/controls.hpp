@@ -17,6 +17,7 @@ namespace hearth::calls {
 // The initiator is the host; a member's stored role otherwise (participant for a non-member).
 Role role_of(const CallSession& s, std::string_view user_id) noexcept;
 bool is_host(const CallSession& s, std::string_view user_id) noexcept;  // host or co-host
+std::vector<std::string> hosts_of(const CallSession& s);                // the initiator, then the co-hosts
 
 // Who acts: a user, from a socket.
 struct Actor {

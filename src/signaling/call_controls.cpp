@@ -18,17 +18,6 @@ namespace json = boost::json;
 using calls::CallSession;
 using store::Repository;
 
-namespace {
-
-std::vector<std::string> hosts_of(const CallSession& s) {
-  std::vector<std::string> hosts{s.initiator_id};
-  for (const auto& p : s.participants)
-    if (p.role == calls::Role::cohost && p.user_id != s.initiator_id) hosts.push_back(p.user_id);
-  return hosts;
-}
-
-}  // namespace
-
 void SignalingService::send_to_users(const std::vector<std::string>& users,
                                      const std::shared_ptr<const std::string>& pkt) {
   if (users.empty()) return;
@@ -55,7 +44,7 @@ void SignalingService::on_waiting(Context& c, const CallSession& session, bool c
 
 void SignalingService::announce_waiting(const CallSession& session) {
   json::object o{{"sessionId", session.session_id}, {"waiting", waiting_json(session)}};
-  send_to_users(hosts_of(session), packet("waiting_room_updated", o));
+  send_to_users(calls::hosts_of(session), packet("waiting_room_updated", o));
 }
 
 void SignalingService::leave_waiting_rooms(const std::shared_ptr<Peer>& peer) {
@@ -257,7 +246,7 @@ void SignalingService::chat(Context& ctx) {
             for (const auto& w : s->waiting) audience.push_back(w.user_id);
           else
             audience.push_back(req.to_user_id);
-          for (auto& h : hosts_of(*s)) audience.push_back(std::move(h));
+          for (auto& h : calls::hosts_of(*s)) audience.push_back(std::move(h));
         } else {
           if (!in_call) return make_error(errc::forbidden, "This socket is not in the call");
           if (!req.to_user_id.empty()) {

@@ -63,8 +63,10 @@ TEST_F(Controls, TheHostMakesAndUnmakesCohostsCohostsCannot) {
   expect_error(moderate(s, bob, {ModerationAction::remove, "alice", false}, clock_.now()), errc::forbidden);
   // A co-host moderates participants.
   EXPECT_TRUE(moderate(s, bob, {ModerationAction::mute_audio, "carol", false}, clock_.now()).ok());
+  EXPECT_EQ(hosts_of(s), (std::vector<std::string>{"alice", "bob"}));
   ASSERT_TRUE(moderate(s, kHost, {ModerationAction::remove_cohost, "bob", false}, clock_.now()).ok());
   EXPECT_EQ(role_of(s, "bob"), Role::participant);
+  EXPECT_EQ(hosts_of(s), std::vector<std::string>{"alice"});
   expect_error(moderate(s, bob, {ModerationAction::mute_audio, "carol", false}, clock_.now()), errc::forbidden);
 }
 
