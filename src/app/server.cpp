@@ -136,10 +136,14 @@ struct Server::Impl {
       spdlog::warn("protocol conformance mode: /engine.io/ echoes, /socket.io/ serves the test-suite namespaces");
     }
     start_listeners();
-    sweeper = std::make_shared<Sweeper>(ioc, store, clock, cfg.limits, cfg.sweep_interval,
-                                        [this](std::vector<calls::CallSession> ended) {
-                                          for (const auto& s : ended) signaling.ended(s);
-                                        });
+    sweeper = std::make_shared<Sweeper>(
+        ioc, store, clock, cfg.limits, cfg.sweep_interval,
+        [this](std::vector<calls::CallSession> ended) {
+          for (const auto& s : ended) signaling.ended(s);
+        },
+        [this](std::vector<calls::CallSession> closed) {
+          for (const auto& s : closed) signaling.breakout_closed(s);
+        });
     usage_recorder = std::make_shared<UsageRecorder>(ioc, store, clock, usage, &signaling::error_code);
     if (cfg.webhooks.enabled()) start_webhooks();
   }

@@ -1,7 +1,9 @@
 #pragma once
-// Every sweep interval, ends the sessions whose ring or call timeout passed (missed / timeout). It reads the
-// store's deadline index, so it survives restarts: a session due while the server was down ends at the
-// first sweep after start. Ended sessions are reported to `on_ended` (signaling announces call_ended).
+// Every sweep interval, ends the sessions whose ring or call timeout passed (missed / timeout), and closes the
+// breakout rounds whose end passed (a duration or a countdown whose timer was on a node that stopped). It reads
+// the store's deadline index, so it survives restarts: a session due while the server was down ends at the
+// first sweep after start. Ended sessions are reported to `on_ended` (signaling announces call_ended), sessions
+// whose round it closed to `on_breakout_closed` (breakout_rooms_closed).
 // Thread safety: its timer runs on its own strand; the store work on the store thread.
 #include <functional>
 #include <memory>
@@ -20,10 +22,10 @@ namespace hearth::app {
 
 class Sweeper : public std::enable_shared_from_this<Sweeper> {
  public:
-  using OnEnded = std::function<void(std::vector<calls::CallSession>)>;
+  using OnSessions = std::function<void(std::vector<calls::CallSession>)>;
 
   Sweeper(boost::asio::io_context& ioc, store::Store& store, const Clock& clock, calls::Limits limits,
-          std::chrono::seconds interval, OnEnded on_ended);
+          std::chrono::seconds interval, OnSessions on_ended, OnSessions on_breakout_closed = {});
   void start();  // first sweep at once, then every interval
   void stop();
 
@@ -37,7 +39,8 @@ class Sweeper : public std::enable_shared_from_this<Sweeper> {
   const Clock& clock_;   // owned by the server
   calls::Limits limits_;
   std::chrono::seconds interval_;
-  OnEnded on_ended_;
+  OnSessions on_ended_;
+  OnSessions on_breakout_closed_;
   bool stopped_ = false;
 };
 

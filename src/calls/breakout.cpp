@@ -56,6 +56,7 @@ Result<BreakoutRound> open_breakout(CallSession& s, const Actor& by, const Break
   round.opened_at = now;
   round.by_user_id = by.user_id;
   if (req.duration_seconds) round.ends_at = now + std::chrono::seconds(*req.duration_seconds);
+  if (round.ends_at) s.deadline = std::min(s.deadline, *round.ends_at);
   ++s.breakout_rounds;
   for (std::size_t i = 0; i < specs->size(); ++i)
     round.rooms.push_back(BreakoutRoom{fmt::format("r{}-{}", s.breakout_rounds, i + 1), std::move((*specs)[i].name),
@@ -81,6 +82,21 @@ Result<void> check_can_close_breakout(const CallSession& s, const Actor& by) {
   if (auto ok = check_breakout_host(s, by); !ok) return ok;
   if (!s.breakout) return invalid("sessionId: no breakout rooms are open");
   return {};
+}
+
+Result<BreakoutRound> schedule_breakout_close(CallSession& s, const Actor& by, std::chrono::seconds countdown,
+                                              TimePoint now) {
+  if (auto ok = check_can_close_breakout(s, by); !ok) return ok.error();
+  const auto ends = now + countdown;
+  auto& round = *s.breakout;
+  if (!round.ends_at || ends < *round.ends_at) round.ends_at = ends;
+  s.deadline = std::min(s.deadline, *round.ends_at);
+  return round;
+}
+
+bool close_due_breakout(CallSession& s, TimePoint now) {
+  if (!s.breakout || !s.breakout->ends_at || now < *s.breakout->ends_at) return false;
+  return close_breakout(s, s.breakout->opened_at, now);
 }
 
 bool close_breakout(CallSession& s, TimePoint opened_at, TimePoint now) {

@@ -2,6 +2,7 @@
 // Breakout rooms of a group call (docs/call-controls.md, "Breakout rooms"): the hosts split the call into rooms, visit
 // them and close them. Pure functions over CallSession, like controls.hpp; randomness comes in as a seed.
 // Thread safety: stateless.
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,6 +42,13 @@ Result<BreakoutRound> open_breakout(CallSession& s, const Actor& by, const Break
 Result<void> visit_breakout(CallSession& s, const Actor& by, const std::string& room_id);
 // close_breakout_rooms may be asked: a host in the call, rooms open.
 Result<void> check_can_close_breakout(const CallSession& s, const Actor& by);
+// close_breakout_rooms with a countdown (checked as above): the round's end (ends_at) becomes `countdown` from now,
+// unless it ends sooner. Stored, so that the sweeper closes the round should the timer's node stop (the session's
+// deadline is brought forward to it: next_deadline() in policy.hpp). The round, as it is now.
+Result<BreakoutRound> schedule_breakout_close(CallSession& s, const Actor& by, std::chrono::seconds countdown,
+                                              TimePoint now);
+// The sweeper's part: closes the open round if its end has come. True if it closed one.
+bool close_due_breakout(CallSession& s, TimePoint now);
 // Closes the open round if it is the one opened at `opened_at` (a countdown or a timer that outlived it does nothing):
 // it goes to the history. False if nothing was closed.
 bool close_breakout(CallSession& s, TimePoint opened_at, TimePoint now);

@@ -172,7 +172,7 @@ Result<void> activate(CallSession& s, const Caller& caller, std::string socket_i
   if (s.status == Status::waiting && s.active_count() >= 2) {
     s.status = Status::active;
     s.start_time = now;
-    s.deadline = now + limits.call_timeout;
+    s.deadline = next_deadline(s, now + limits.call_timeout);
   }
   return {};
 }
@@ -220,9 +220,15 @@ bool expire(CallSession& s, TimePoint now, const Limits& limits) {
     return true;
   }
   // Not due (the limits may have changed since the deadline was stored): keep the stored deadline true.
-  const bool moved = s.deadline != due;
-  s.deadline = due;
+  const auto next = next_deadline(s, due);
+  const bool moved = s.deadline != next;
+  s.deadline = next;
   return moved;
+}
+
+TimePoint next_deadline(const CallSession& s, TimePoint due) noexcept {
+  if (s.status != Status::ended && s.breakout && s.breakout->ends_at) return std::min(due, *s.breakout->ends_at);
+  return due;
 }
 
 }  // namespace hearth::calls

@@ -57,5 +57,8 @@ Result<EndOutcome> end_by_user(CallSession& s, std::string_view user_id, TimePoi
 // Applies the automatic transitions due at `now` (ring timeout -> missed, call timeout -> timeout).
 // Returns true if the session changed (ended, or its deadline corrected to the current limits).
 bool expire(CallSession& s, TimePoint now, const Limits& limits);
+// When the sweeper must look at the session next (its stored deadline): `due`, its ring or call timeout, or the end
+// of an open breakout round if that comes first (calls/breakout.hpp: the sweeper closes it).
+TimePoint next_deadline(const CallSession& s, TimePoint due) noexcept;
 
 }  // namespace hearth::calls

@@ -104,10 +104,13 @@ void SignalingService::close_breakout_rooms(Context& ctx) {
   if (!req) return ctx.fail(req.error());
   store_.execute<CallSession>(
       req->session_id,
-      [req = *req, by = calls::Actor{ctx.who().user_id, ctx.socket->id()}](Repository& repo) -> Result<CallSession> {
-        auto s = repo.find(req.session_id, false);
+      [req = *req, by = calls::Actor{ctx.who().user_id, ctx.socket->id()},
+       now = clock_.now()](Repository& repo) -> Result<CallSession> {
+        auto s = repo.find(req.session_id, true);
         if (!s) return make_error(errc::not_found, "Call session not found");
-        if (auto ok = calls::check_can_close_breakout(*s, by); !ok) return ok.error();
+        const auto countdown = std::chrono::seconds(req.countdown_seconds);
+        if (auto ok = calls::schedule_breakout_close(*s, by, countdown, now); !ok) return ok.error();
+        repo.update(*s);  // the sweeper closes the round then, should this node's timer not
         return std::move(*s);
       },
       [this, c = ctx.detached(), countdown = req->countdown_seconds](Result<CallSession> res) {
@@ -117,6 +120,11 @@ void SignalingService::close_breakout_rooms(Context& ctx) {
         send_to_call(res->session_id, packet("breakout_rooms_closing", o));
         close_breakout_later(res->session_id, res->breakout->opened_at, std::chrono::seconds(countdown));
       });
+}
+
+void SignalingService::breakout_closed(const CallSession& session) {
+  apply_breakout(session);
+  send_to_call(session.session_id, packet("breakout_rooms_closed", json::object{{"sessionId", session.session_id}}));
 }
 
 void SignalingService::close_breakout_later(const std::string& session_id, TimePoint opened_at,
@@ -132,9 +140,7 @@ void SignalingService::close_breakout_later(const std::string& session_id, TimeP
           return std::move(*s);
         },
         [this](Result<CallSession> res) {
-          if (!res) return;  // closed already (a second countdown, the end of the call)
-          apply_breakout(*res);
-          send_to_call(res->session_id, packet("breakout_rooms_closed", json::object{{"sessionId", res->session_id}}));
+          if (res) breakout_closed(*res);  // else closed already (a second countdown, the sweeper, the call's end)
         });
   };
   if (after.count() <= 0) return close();

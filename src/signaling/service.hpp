@@ -68,6 +68,9 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void initiated(const calls::CallSession& session) override;
   void media_changed(const calls::CallSession& session, const std::string& user_id) override;
   void ended(const calls::CallSession& session) override;
+  // The session's breakout round was closed (stored as closed): the rooms here and on the other nodes follow, and the
+  // call hears breakout_rooms_closed. From any thread.
+  void breakout_closed(const calls::CallSession& session);
 
   std::size_t connected_sockets() const { return registry_.size(); }
   // Graceful shutdown: sockets about to be closed keep their seats (no reconnect grace ends in a leave from now on).

@@ -1,7 +1,8 @@
 // Call controls across nodes (docs/call-controls.md): two nodes behind nginx (PostgreSQL, Redis), the host's socket
 // on n1 and the client's on n2. The waiting room (the client's wait heard by the host on the other node, admission
 // joining the client on n2), a mute, chat both ways, and a removal, each heard on the other node; and breakout rooms
-// whose members are spread over both nodes (relays kept within a room across nodes, then closed everywhere).
+// whose members are spread over both nodes (relays kept within a room across nodes, then closed everywhere); last, a
+// countdown whose node is killed before it ends: the other node's sweeper closes the rooms.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
@@ -19,7 +20,7 @@ import { connectOn } from './lib/spread.mjs';
 let cluster;
 let lb; // nginx, as the REST helpers want a server: {url}
 before(async () => {
-  cluster = await startCluster({ nodes: 2, secret: SECRET });
+  cluster = await startCluster({ nodes: 2, secret: SECRET, env: { SWEEP_INTERVAL_SECONDS: '1' } });
   lb = { url: cluster.url };
 });
 after(async () => {
@@ -180,4 +181,34 @@ test('breakout rooms across nodes: relays only within a room, n1 to n2 and back;
   assertNone(d, 'webrtc_offer', (o) => o?.offer?.tag === 'bob-n2-to-dave-n1', 'refused while in other rooms');
   assertNone(a, 'webrtc_offer', (o) => o?.offer?.tag === 'carol-n2-to-alice-n1', 'refused while in other rooms');
   assert.equal((await getSession(lb, alice, sessionId)).breakoutRooms, null, 'no rooms open in the shared document');
+});
+
+// Last: it kills n1.
+test('a countdown outlives the node that started it: the other node closes the rooms when it ends', async () => {
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((p) => makeUser(p));
+  const a = await connectOn(cluster, alice, 'n1');
+  const b = await connectOn(cluster, bob, 'n2');
+  const c = await connectOn(cluster, carol, 'n2');
+  const { sessionId } = await initiateCall(node('n2'), alice, [bob, carol]);
+  for (const s of [a, b, c]) await joinCall(s, sessionId);
+  const forCall = (m) => m?.sessionId === sessionId;
+  await openBreakout(a, { sessionId, rooms: [{ name: 'One', userIds: [bob.userId] }, { name: 'Two', userIds: [carol.userId] }] });
+  for (const s of [b, c]) await waitFor(s, 'breakout_room_assigned', { where: forCall, timeoutMs: 10_000 });
+  await relayRefused(b, c, sessionId, 'bob-to-carol-apart');
+
+  const COUNTDOWN_S = 3;
+  await closeBreakout(a, sessionId, COUNTDOWN_S);
+  const askedAt = Date.now();
+  a.io.opts.reconnection = false;
+  await node('n1').kill(); // its timer dies with it
+  for (const s of [b, c]) {
+    await waitFor(s, 'breakout_rooms_closed', { where: forCall, timeoutMs: 15_000,
+      what: `breakout_rooms_closed on n2 (${s.hearthUser.userId})` });
+  }
+  const after = Date.now() - askedAt;
+  assert.ok(after >= COUNTDOWN_S * 1000 - 500, `closed ${after} ms after the countdown began`);
+  await relayDelivered(b, c, sessionId, 'bob-to-carol-together');
+  const doc = await getSession(lb, bob, sessionId);
+  assert.equal(doc.breakoutRooms, null, 'closed in the shared document');
+  assert.deepEqual(doc.breakoutHistory.map((r) => r.name), ['One', 'Two']);
 });

@@ -133,6 +133,45 @@ TEST_F(Breakout, ClosingRecordsTheRoundOnlyOnce) {
   EXPECT_EQ(s.breakout->rooms[0].room_id, "r2-1");
 }
 
+// The round's end is stored and brought into the deadline the sweeper reads, so that it closes the round should the
+// node holding the timer stop; a countdown moves the end earlier, never later.
+TEST_F(Breakout, TheRoundsEndIsTheDeadlineUntilTheSweeperClosesIt) {
+  using std::chrono::seconds;
+  const Limits limits;
+  CallSession s = call();
+  const TimePoint call_due = *s.start_time + limits.call_timeout;
+  ASSERT_EQ(s.deadline, call_due);
+  auto req = by_hand({{"One", {"bob", "carol"}}});
+  req.duration_seconds = 600;
+  ASSERT_TRUE(open_breakout(s, kHost, req, clock_.now(), 1).ok());
+  const TimePoint opened = clock_.now();
+  EXPECT_EQ(s.deadline, opened + seconds(600));
+  EXPECT_FALSE(expire(s, clock_.now(), limits)) << "the deadline already names the round's end";
+
+  const Actor bob{"bob", "socket-bob"};
+  expect_error(schedule_breakout_close(s, bob, seconds(10), clock_.now()), errc::forbidden);
+  clock_.advance(seconds(100));
+  auto round = schedule_breakout_close(s, kHost, seconds(30), clock_.now());
+  ASSERT_TRUE(round.ok()) << round.error().message;
+  EXPECT_EQ(round->ends_at, opened + seconds(130));
+  EXPECT_EQ(s.deadline, opened + seconds(130));
+  ASSERT_TRUE(schedule_breakout_close(s, kHost, seconds(300), clock_.now()).ok());
+  EXPECT_EQ(s.breakout->ends_at, opened + seconds(130)) << "a later countdown does not put the end off";
+
+  clock_.advance(seconds(29));
+  EXPECT_FALSE(close_due_breakout(s, clock_.now()));
+  clock_.advance(seconds(1));
+  EXPECT_TRUE(close_due_breakout(s, clock_.now()));
+  EXPECT_FALSE(s.breakout);
+  ASSERT_EQ(s.breakout_history.size(), 1U);
+  EXPECT_EQ(s.breakout_history[0].closed_at, opened + seconds(130));
+  EXPECT_FALSE(close_due_breakout(s, clock_.now()));
+  // The sweeper's expire() then puts the deadline back to the call's timeout.
+  EXPECT_TRUE(expire(s, clock_.now(), limits));
+  EXPECT_EQ(s.deadline, call_due);
+  EXPECT_EQ(s.status, Status::active);
+}
+
 TEST_F(Breakout, TheEndOfTheCallClosesTheRooms) {
   CallSession s = call();
   ASSERT_TRUE(open_breakout(s, kHost, by_hand({{"One", {"bob"}}}), clock_.now(), 1).ok());
