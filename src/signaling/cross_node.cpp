@@ -4,10 +4,12 @@
 // the order sent; what a whole call hears (joins, leaves, media, disconnects, the end) goes to every node, each
 // delivering it to the members it holds; invitations and declines to the nodes of the users' sockets the same way.
 #include <algorithm>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 
+#include "calls/controls.hpp"
 #include "net/shards.hpp"
 #include "signaling/event_context.hpp"
 #include "signaling/relay.hpp"
@@ -108,7 +110,9 @@ void SignalingService::take_over_later(std::string node) {
 
 // A node killed between answering a join and its bus flush (which runs after the turn) never put that seat in its
 // held set; the calls this node has rooms for are read from the store for such seats. expire_grace() checks again
-// in its transaction, so a seat the held set also names, or that another survivor ends first, ends once.
+// in its transaction, so a seat the held set also names, or that another survivor ends first, ends once. Their
+// waiting rooms lose the dead node's sockets here too (waiting sockets hold no seat); a user who came back through
+// another socket keeps their place (leave_waiting matches the socket).
 void SignalingService::expire_seats_in_rooms(const std::string& node) {
   std::vector<std::string> sessions;
   {
@@ -116,20 +120,33 @@ void SignalingService::expire_seats_in_rooms(const std::string& node) {
     sessions.reserve(rooms_.size());
     for (const auto& entry : rooms_) sessions.push_back(entry.first);
   }
-  using Seats = std::vector<std::pair<std::string, std::string>>;  // user, socket
+  struct Found {
+    std::vector<std::pair<std::string, std::string>> seats;  // user, socket
+    std::optional<calls::CallSession> waiting_changed;
+  };
   for (auto& session_id : sessions)
-    store_.execute<Seats>(
+    store_.execute<Found>(
         session_id,
-        [session_id, prefix = node + '.'](store::Repository& repo) -> Result<Seats> {
-          Seats seats;
-          if (auto s = repo.find(session_id, false))
-            for (const auto& p : s->participants)
-              if (p.is_active && p.socket_id.starts_with(prefix)) seats.emplace_back(p.user_id, p.socket_id);
-          return seats;
+        [session_id, prefix = node + '.'](store::Repository& repo) -> Result<Found> {
+          Found found;
+          auto s = repo.find(session_id, true);
+          if (!s) return found;
+          for (const auto& p : s->participants)
+            if (p.is_active && p.socket_id.starts_with(prefix)) found.seats.emplace_back(p.user_id, p.socket_id);
+          std::vector<std::pair<std::string, std::string>> gone;
+          for (const auto& w : s->waiting)
+            if (w.socket_id.starts_with(prefix)) gone.emplace_back(w.user_id, w.socket_id);
+          for (const auto& [user_id, socket_id] : gone) calls::leave_waiting(*s, user_id, socket_id);
+          if (!gone.empty()) {
+            repo.update(*s);
+            found.waiting_changed = std::move(*s);
+          }
+          return found;
         },
-        [this, session_id](Result<Seats> seats) {
-          if (!seats) return;
-          for (const auto& [user_id, socket_id] : *seats) expire_grace(session_id, user_id, socket_id);
+        [this, session_id](Result<Found> found) {
+          if (!found) return;
+          if (found->waiting_changed) announce_waiting(*found->waiting_changed);
+          for (const auto& [user_id, socket_id] : found->seats) expire_grace(session_id, user_id, socket_id);
         });
 }
 

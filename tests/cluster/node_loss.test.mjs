@@ -3,12 +3,14 @@
 // fell apart; a participant of the dead node who does not come back is cleaned up by the survivors (the others hear
 // user_left_call within the grace plus 30 s); nothing acknowledged is lost. A seat the dying node never handed to
 // the bus (killed between a join's answer and its bus flush) is found in the stored calls of the survivors' rooms;
-// a call whose every member was on the dead node is ended from the held set alone.
+// a call whose every member was on the dead node is ended from the held set alone; a waiting room loses the dead
+// node's waiting sockets.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import { SECRET, getSession, initiateCall, makeUser, participantOf, pollUntil } from '../e2e/lib/server.mjs';
 import { authenticate, closeAll, joinCall, waitFor } from '../e2e/lib/sockets.mjs';
+import { joinWaiting, therapyCall, waitWaitingList } from '../e2e/lib/controls.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 import { connectOn, nodeOf } from './lib/spread.mjs';
 
@@ -92,8 +94,16 @@ test('the seats of a node that died before the bus heard of them end too; a call
   for (const s of [a, e]) await joinCall(s, shared.sessionId);
   const alone = await initiateCall({ url: cluster.url }, frank, [gina]);
   for (const s of [f, g]) await joinCall(s, alone.sessionId);
+  // A therapy call: the therapist on n1, a client waiting on n3.
+  const [tina, walt] = [makeUser('tina'), makeUser('walt')];
+  const t = await connectOn(cluster, tina, 'n1');
+  const w = await connectOn(cluster, walt, 'n3');
+  const therapy = await therapyCall({ url: cluster.url }, tina, [walt]);
+  await joinCall(t, therapy.sessionId);
+  await joinWaiting(w, therapy.sessionId);
+  await waitWaitingList(t, therapy.sessionId, [walt], { timeoutMs: 10_000 });
   const erinSocket = e.id;
-  for (const s of [e, f, g]) s.io.opts.reconnection = false;
+  for (const s of [e, f, g, w]) s.io.opts.reconnection = false;
 
   // As if n3 died before its bus flush: the survivors' only trace of erin's seat is the stored call.
   const item = `${shared.sessionId}\n${erin.userId}\n${erinSocket}`;
@@ -108,6 +118,8 @@ test('the seats of a node that died before the bus heard of them end too; a call
   assert.equal(stored.status, 'active', 'alice is still in it');
   assert.equal(participantOf(stored, erin.userId).isActive, false);
   assert.equal(participantOf(stored, erin.userId).leftReason, 'disconnected');
+  await waitWaitingList(t, therapy.sessionId, [], { timeoutMs: 10_000 });
+  assert.deepEqual((await getSession({ url: cluster.url }, tina, therapy.sessionId)).waitingRoom, []);
 
   const ended = await pollUntil(async () => {
     const s = await getSession({ url: cluster.url }, frank, alone.sessionId);
