@@ -261,7 +261,7 @@ void SignalingService::chat(Context& ctx) {
         m.from_user_id = by.user_id;
         m.from_name = name.empty() ? by.user_id : name;
         m.to_user_id = req.to_waiting_room ? std::string() : req.to_user_id;
-        m.to_waiting_room = req.to_waiting_room;
+        m.to_waiting_room = to_waiting;  // to one waiting user too: the hosts read it in the history as they heard it
         m.text = req.text;
         m.created_at = now;
         auto [stored, fresh] = repo.append_chat(std::move(m));

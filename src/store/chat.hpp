@@ -19,7 +19,7 @@ struct ChatMessage {
   std::string from_user_id;
   std::string from_name;
   std::string to_user_id;        // a direct message's recipient; empty: not a direct message
-  bool to_waiting_room = false;  // from a host to the users waiting to be admitted
+  bool to_waiting_room = false;  // from a host to the waiting room: all of it, or the one waiting user to_user_id
   std::string text;
   TimePoint created_at{};
   friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
@@ -31,6 +31,7 @@ struct ChatQuery {
   std::string viewer_user_id;
   std::optional<std::int64_t> before_seq;  // messages with seq < this; none: the latest
   int limit = 50;                          // 1..100
+  bool viewer_is_host = false;             // a host or co-host: also reads the hosts' messages to waiting users
 };
 
 struct ChatPage {
@@ -39,9 +40,11 @@ struct ChatPage {
 };
 
 // The chat rows a member may read: the call's messages (neither direct nor to the waiting room), the waiting room's,
-// and the direct messages from or to them.
-inline bool chat_visible_to(const ChatMessage& m, std::string_view viewer) {
-  return m.to_user_id.empty() || m.from_user_id == viewer || m.to_user_id == viewer;
+// the direct messages from or to them, and — for the call's hosts — every host's messages to one waiting user (the
+// hosts heard them live too).
+inline bool chat_visible_to(const ChatMessage& m, std::string_view viewer, bool viewer_is_host = false) {
+  return m.to_user_id.empty() || m.from_user_id == viewer || m.to_user_id == viewer ||
+         (m.to_waiting_room && viewer_is_host);
 }
 
 }  // namespace hearth::store

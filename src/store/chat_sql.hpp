@@ -47,7 +47,8 @@ inline constexpr std::string_view find_sql =
 inline constexpr std::string_view page_sql =
     "SELECT seq, message_id, client_message_id, from_user_id, from_name, to_user_id, to_waiting_room, text, "
     "created_at FROM chat_messages WHERE session_id = ?1 AND seq < ?2 AND "
-    "(to_user_id IS NULL OR from_user_id = ?3 OR to_user_id = ?3) ORDER BY seq DESC LIMIT ?4";
+    "(to_user_id IS NULL OR from_user_id = ?3 OR to_user_id = ?3 OR (to_waiting_room = 1 AND CAST(?5 AS INTEGER) = 1)) "
+    "ORDER BY seq DESC LIMIT ?4";
 
 inline std::string new_message_id() { return "msg_" + random_base36(24); }
 
@@ -120,7 +121,8 @@ ChatPage page(Db& db, const ChatQuery& cq) {
     q.bind(1, cq.session_id)
         .bind(2, cq.before_seq.value_or(std::numeric_limits<std::int64_t>::max()))
         .bind(3, cq.viewer_user_id)
-        .bind(4, std::int64_t{limit} + 1);  // one more: whether older ones exist
+        .bind(4, std::int64_t{limit} + 1)  // one more: whether older ones exist
+        .bind(5, std::int64_t{cq.viewer_is_host ? 1 : 0});
     while (q.step()) out.messages.push_back(read_message(q, cq.session_id));
   }
   if (out.messages.size() > static_cast<std::size_t>(limit)) {

@@ -198,7 +198,7 @@ describe('who may chat', () => {
     const toRoom = await chat(t, { sessionId, text: 'I will be with you in five minutes', clientMessageId: 'room-1', toWaitingRoom: true });
     for (const s of [t, w]) await waitChat(s, therapist, 'room-1', { ack: toRoom, toWaitingRoom: true });
     const direct = await chat(t, { sessionId, text: 'Your link works', clientMessageId: 'room-2', toUserId: waiting.userId });
-    for (const s of [t, w]) await waitChat(s, therapist, 'room-2', { ack: direct, toUserId: waiting.userId });
+    for (const s of [t, w]) await waitChat(s, therapist, 'room-2', { ack: direct, toUserId: waiting.userId, toWaitingRoom: true });
     const toCall = await chat(t, { sessionId, text: 'to the call', clientMessageId: 'call-1' });
     await waitChat(c, therapist, 'call-1', { ack: toCall });
 
@@ -215,6 +215,29 @@ describe('who may chat', () => {
 });
 
 describe('history', () => {
+  test('history: a host\'s message to one waiting user is read by that user and every host, not by the others', async () => {
+    const [alice, bob, carol, wendy] = ['alice', 'bob', 'carol', 'wendy'].map((p) => makeUser(p));
+    const [a, b, c, w] = await connectAll([alice, bob, carol, wendy]);
+    const { sessionId } = await initiateCall(server, alice, [bob, carol, wendy], { callSettings: { waitingRoom: true } });
+    await joinCall(a, sessionId);
+    for (const [s, u] of [[b, bob], [c, carol]]) {
+      await joinWaiting(s, sessionId);
+      await admit(a, sessionId, u);
+      await waitFor(s, 'call_session_joined');
+    }
+    await moderate(a, sessionId, 'make_cohost', bob);
+    await joinWaiting(w, sessionId);
+    const sent = await chat(a, { sessionId, text: 'One moment, Wendy', clientMessageId: 'to-wendy', toUserId: wendy.userId });
+    for (const s of [a, b, w]) await waitChat(s, alice, 'to-wendy', { ack: sent, toUserId: wendy.userId, toWaitingRoom: true });
+    const read = async (u) => expectOk(await chatHistory(server, u, sessionId), 200).messages.map((m) => m.messageId);
+    assert.deepEqual(await read(alice), [sent.messageId], 'the sender');
+    assert.deepEqual(await read(bob), [sent.messageId], 'a co-host, who heard it live');
+    assert.deepEqual(await read(wendy), [sent.messageId], 'the waiting user');
+    assert.deepEqual(await read(carol), [], 'a participant, who did not hear it');
+    await roundTrip(c);
+    assertNone(c, 'chat_message_received', (m) => m.clientMessageId === 'to-wendy', 'not heard by a participant');
+  });
+
   test('GET /session/:id/chat: pages oldest first, each member reads what they may; a late joiner catches up', async (t) => {
     const { sessionId, alice, bob, carol, dave, eve, a, b, d } = await groupCall();
     if (await chatRouteMissing(server, alice, sessionId)) {

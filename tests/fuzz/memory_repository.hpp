@@ -105,7 +105,7 @@ class MemoryRepository final : public store::Repository {
     const auto limit = static_cast<std::size_t>(std::clamp(q.limit, 1, 100));
     for (auto m = it->second.rbegin(); m != it->second.rend(); ++m) {
       if (q.before_seq && m->seq >= *q.before_seq) continue;
-      if (!store::chat_visible_to(*m, q.viewer_user_id)) continue;
+      if (!store::chat_visible_to(*m, q.viewer_user_id, q.viewer_is_host)) continue;
       if (page.messages.size() == limit) {
         page.has_more = true;
         break;

@@ -126,6 +126,20 @@ describe('GET /session/:sessionId/chat', () => {
     assert.equal(data.hasMore, false);
   });
 
+  it('shows a host\'s message to one waiting user to that user and the hosts only', async () => {
+    const id = await groupCall();
+    seed(id, [
+      { seq: 1, from: 'alice', text: 'one moment, carol', to: 'carol', waitingRoom: true },
+      { seq: 2, from: 'alice', text: 'hello all' },
+    ]);
+    assert.deepEqual(seqs(await page(alice, id)), [1, 2], 'the host');
+    assert.deepEqual(seqs(await page(carol, id)), [1, 2], 'the waiting user it was for');
+    assert.deepEqual(seqs(await page(bob, id)), [2], 'another member');
+    const [m] = (await page(carol, id)).messages;
+    assert.equal(m.toUserId, 'carol');
+    assert.equal(m.toWaitingRoom, true);
+  });
+
   it('reads an ended call\'s chat', async () => {
     const id = await groupCall();
     seed(id, [{ seq: 1, from: 'bob', text: 'bye' }]);

@@ -133,9 +133,13 @@ export class Chat {
   #describe(message) {
     const mine = !message.fromUserId || message.fromUserId === this.me.userId;
     const from = mine ? 'You' : message.fromName || this.nameOf(message.fromUserId);
+    const toMe = message.toUserId === this.me.userId;
     let direct = null;
-    if (message.toWaitingRoom) direct = 'to the waiting room';
-    else if (message.toUserId) direct = mine ? `direct to ${this.nameOf(message.toUserId)}` : 'direct to you';
+    // A host's message to one waiting user reaches that user and every host.
+    if (message.toWaitingRoom && message.toUserId) {
+      direct = toMe ? 'direct to you' : `to ${this.nameOf(message.toUserId)} in the waiting room`;
+    } else if (message.toWaitingRoom) direct = 'to the waiting room';
+    else if (message.toUserId) direct = toMe ? 'direct to you' : `direct to ${this.nameOf(message.toUserId)}`;
     return { from, mine, direct };
   }
 }

@@ -257,7 +257,9 @@ void VideoCallApi::chat(ApiRequest r) {
         const auto s = repo.find(q.session_id, false);
         if (!s) return not_found();
         if (auto ok = calls::check_can_view(*s, q.viewer_user_id); !ok) return ok.error();
-        return repo.chat_page(q);
+        auto page_query = q;
+        page_query.viewer_is_host = calls::is_host(*s, q.viewer_user_id);
+        return repo.chat_page(page_query);
       },
       [respond = r.respond, dev = development_](Result<store::ChatPage> res) {
         if (!res) return respond(error_response(res.error(), dev));

@@ -160,6 +160,11 @@ TEST_P(ChatRepositoryTest, DirectMessagesAreSeenByTheirTwoUsersAndTheWaitingRoom
             (Ids{"public-1", "waiting-room", "carol-to-alice", "public-2"}));
   EXPECT_EQ(client_ids(repo_->chat_page(query("s1", "dave"))),
             (Ids{"public-1", "waiting-room", "to-waiting-dave", "public-2"}));
+  // A co-host also reads a host's message to one waiting user (and still not others' direct messages).
+  auto as_host = query("s1", "carol");
+  as_host.viewer_is_host = true;
+  EXPECT_EQ(client_ids(repo_->chat_page(as_host)),
+            (Ids{"public-1", "waiting-room", "carol-to-alice", "to-waiting-dave", "public-2"}));
   // has_more counts only what the viewer may read: carol's oldest readable message is public-1.
   auto page = repo_->chat_page(query("s1", "carol", std::nullopt, 3));
   EXPECT_EQ(client_ids(page), (Ids{"waiting-room", "carol-to-alice", "public-2"}));
