@@ -131,18 +131,28 @@ TEST(Shards, OrderHoldsPerSenderAcrossManyTurns) {
 
 TEST(Shards, DispatchRunsInlineOnTheCallersShardAndPostWaitsForTheTurn) {
   Shards shards(2);
+  // Set by the tasks that run after the handler below has returned: they outlive it (and the shards' threads).
+  std::promise<void> posted_ran, elsewhere_ran;
   Running running(shards);
   on_shard(shards, 0, [&] {
     bool ran = false;
     net::dispatch(shards[0].executor(), [&] { ran = true; });
     EXPECT_TRUE(ran);
-    bool posted = false;
-    net::post(shards[0].executor(), [&] { posted = true; });
-    EXPECT_FALSE(posted);  // later, in a handler of its own
-    bool elsewhere = false;
-    net::dispatch(shards[1].executor(), [&] { elsewhere = true; });
-    EXPECT_FALSE(elsewhere);  // another shard's: handed over, not run here
+    auto posted = std::make_shared<bool>(false);
+    net::post(shards[0].executor(), [posted, &posted_ran] {
+      *posted = true;
+      posted_ran.set_value();
+    });
+    EXPECT_FALSE(*posted);  // later, in a handler of its own
+    auto elsewhere = std::make_shared<std::atomic<bool>>(false);
+    net::dispatch(shards[1].executor(), [elsewhere, &elsewhere_ran] {
+      *elsewhere = true;
+      elsewhere_ran.set_value();
+    });
+    EXPECT_FALSE(*elsewhere);  // another shard's: handed over at the end of this turn, not run here
   });
+  ASSERT_EQ(posted_ran.get_future().wait_for(5s), std::future_status::ready);
+  ASSERT_EQ(elsewhere_ran.get_future().wait_for(5s), std::future_status::ready);
   EXPECT_EQ(shards[0].tasks_sent(), 1u);
 }
 
