@@ -1,5 +1,7 @@
 #include "http/api/video_call_api.hpp"
 
+#include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
 
 #include "calls/controls.hpp"
@@ -35,15 +37,18 @@ Error not_found() { return make_error(errc::not_found, "Call session not found")
 
 // A history document as `viewer` may see it (calls::view_for, as GET …/session/:id shows it). Only a live call with
 // someone in its waiting room stores sockets a member must not see; every other document is spliced as stored.
-void show_to(std::string& document, std::string_view viewer) {
-  if (document.find(R"("waitingRoom":[{)") == std::string::npos) return;
+// False when such a document cannot be read back as a session: it is left out of the page (fails closed) rather
+// than shown with sockets the viewer must not see.
+bool show_to(std::string& document, std::string_view viewer) {
+  if (document.find(R"("waitingRoom":[{)") == std::string::npos) return true;
   boost::system::error_code ec;
   const auto tree = json::parse(document, ec);
-  if (ec) return;  // the store checked it (store::is_document_text); nothing else to show
+  if (ec) return false;
   auto s = store::session_from_json(tree);
-  if (!s) return;
+  if (!s) return false;
   calls::view_for(*s, viewer);
   document = store::to_json_text(*s);
+  return true;
 }
 
 }  // namespace
@@ -218,7 +223,11 @@ void VideoCallApi::history(ApiRequest r) {
       [respond = r.respond, dev, page = query->page, limit = query->limit,
        viewer = query->user_id](Result<store::HistoryPage> res) {
         if (!res) return respond(error_response(res.error(), dev));
-        for (auto& d : res->documents) show_to(d, viewer);
+        std::erase_if(res->documents, [&](std::string& d) {
+          if (show_to(d, viewer)) return false;
+          spdlog::warn("history: a stored live session of {} could not be read back; left out of the page", viewer);
+          return true;
+        });
         std::string data;
         std::size_t size = 256;
         for (const auto& d : res->documents) size += d.size() + 1;

@@ -15,6 +15,7 @@ using calls::CallSession;
 namespace {
 
 constexpr int max_history_limit = 100;
+constexpr std::size_t remembered_totals = 16384;  // users whose history total is kept (~2 MB)
 
 constexpr std::string_view find_sql = "SELECT document, deadline_at FROM call_sessions WHERE session_id = ?1";
 
@@ -50,6 +51,7 @@ SqliteRepository::SqliteRepository(const std::string& path, SqliteOptions option
       db_(path),
       cache_(options.cached_sessions),
       committed_(options.cached_sessions),
+      member_totals_(remembered_totals),
       outbox_(std::move(outbox)) {
   if (checkpointer_) db_.on_wal_commit([c = checkpointer_.get()](int frames) { return c->wal_grew(frames); });
 }
@@ -64,6 +66,7 @@ void SqliteRepository::check_data_version() {
   if (version != data_version_ || version < 0) {
     cache_.clear();
     committed_.clear();
+    member_totals_.clear();
   }
   data_version_ = version;
 }
@@ -79,6 +82,7 @@ void SqliteRepository::commit() {
   write_pending();
   db_.exec("COMMIT");
   pending_.clear();
+  member_totals_.commit();
   for (const auto& id : cache_.written()) {
     if (const auto* s = cache_.find(id))
       committed_.publish(*s);
@@ -92,6 +96,7 @@ void SqliteRepository::commit() {
 
 void SqliteRepository::rollback() {
   pending_.clear();
+  member_totals_.rollback();
   cache_.rollback();  // also when SQLite already rolled back by itself
   if (db_.in_transaction()) db_.exec("ROLLBACK");
 }
@@ -99,6 +104,7 @@ void SqliteRepository::rollback() {
 void SqliteRepository::savepoint() {
   db_.exec("SAVEPOINT op");
   savepoint_in_db_ = true;
+  member_totals_.savepoint();
   cache_.savepoint();
   pending_.savepoint();
 }
@@ -106,6 +112,7 @@ void SqliteRepository::savepoint() {
 void SqliteRepository::optimistic_savepoint() {
   savepoint_in_db_ = false;
   changes_at_savepoint_ = db_.total_changes();
+  member_totals_.savepoint();
   cache_.savepoint();
   pending_.savepoint();
 }
@@ -117,6 +124,7 @@ void SqliteRepository::release_savepoint() {
 }
 
 void SqliteRepository::rollback_to_savepoint() {
+  member_totals_.rollback_to_savepoint();
   cache_.rollback_to_savepoint();
   pending_.rollback_to_savepoint();
   // After a full disk or an I/O error inside a statement SQLite may roll back the whole transaction, savepoints
@@ -138,6 +146,8 @@ void SqliteRepository::rollback_to_savepoint() {
 
 void SqliteRepository::insert(const CallSession& s) {
   session_sql::insert_rows(db_, s);
+  member_totals_.inserted(s);
+  if (!db_.in_transaction()) member_totals_.commit();  // written by itself
   record_events(nullptr, s);
   cache_.put(s);
 }
@@ -186,13 +196,17 @@ HistoryPage SqliteRepository::history(const HistoryQuery& hq) {
   if (hq.page < 1 || hq.limit < 1 || hq.limit > max_history_limit)
     throw StoreError(errc::invalid_argument, "history: page must be >= 1 and limit between 1 and 100");
   const std::int64_t offset = (std::int64_t{hq.page} - 1) * hq.limit;
-  write_pending();  // the query reads the rows
+  if (!db_.in_transaction()) check_data_version();  // a transaction checked when it began
+  write_pending();                                  // the query reads the rows
   HistoryPage page;
-  {
+  if (const auto total = hq.status ? std::nullopt : member_totals_.find(hq.user_id)) {
+    page.total = *total;
+  } else {
     auto q = db_.query(hq.status ? count_by_status_sql : count_sql);
     q.bind(1, hq.user_id);
     if (hq.status) q.bind(2, to_string(*hq.status));
     if (q.step()) page.total = q.int64(0);
+    if (!hq.status) member_totals_.remember(hq.user_id, page.total);
   }
   auto q = db_.query(hq.status ? history_by_status_sql : offset > 0 ? history_later_page_sql : history_sql);
   q.bind(1, hq.user_id).bind(3, std::int64_t{hq.limit}).bind(4, offset);

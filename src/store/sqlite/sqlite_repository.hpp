@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "store/committed_sessions.hpp"
+#include "store/member_totals.hpp"
 #include "store/pending_writes.hpp"
 #include "store/repository.hpp"
 #include "store/session_cache.hpp"
@@ -98,6 +99,7 @@ class SqliteRepository final : public Repository {
   SessionCache cache_;
   CommittedSessions committed_;     // what the last commits wrote, for other threads
   PendingWrites pending_;           // updates of this transaction not yet written (see update())
+  MemberTotals member_totals_;      // history totals of recently asked-about users
   std::int64_t data_version_ = -1;  // PRAGMA data_version when the cache was last known to be current
   OutboxOptions outbox_;
   bool outbox_written_ = false;            // this transaction wrote outbox rows: notify once committed

@@ -253,6 +253,40 @@ TEST_F(SqliteRepositoryTest, ForgetsCommittedStateWhenAnotherConnectionWrites) {
   repo_->commit();
 }
 
+// The history's total is kept per user (MemberTotals): it follows commits and rollbacks, and another
+// connection's writes.
+TEST_F(SqliteRepositoryTest, TheHistoryTotalFollowsCommitsRollbacksAndOtherWriters) {
+  const auto total = [&](const char* user) { return repo_->history({user, std::nullopt, 1, 20}).total; };
+  repo_->insert(make_session("s1", "alice", {"bob"}));
+  EXPECT_EQ(total("alice"), 1);  // counted, then kept
+  EXPECT_EQ(total("bob"), 1);
+
+  repo_->begin();
+  repo_->savepoint();
+  repo_->insert(make_session("s2", "alice", {"bob"}, 1'700'000'000'001));
+  repo_->release_savepoint();
+  EXPECT_EQ(total("alice"), 2);  // the batch sees its own insert
+  repo_->savepoint();
+  repo_->insert(make_session("s3", "bob", {"alice"}, 1'700'000'000'002));
+  repo_->rollback_to_savepoint();
+  EXPECT_EQ(total("bob"), 2);
+  repo_->commit();
+  EXPECT_EQ(total("alice"), 2);
+  EXPECT_EQ(total("bob"), 2);
+
+  repo_->begin();
+  repo_->insert(make_session("s4", "alice", {"carol"}, 1'700'000'000'003));
+  EXPECT_EQ(total("carol"), 1);  // counted inside the batch, its own row included
+  repo_->rollback();
+  EXPECT_EQ(total("alice"), 2);
+  EXPECT_EQ(total("carol"), 0);
+
+  raw_query(path_, "DELETE FROM call_members WHERE session_id = 's1'");  // another writer (a tool, an operator)
+  EXPECT_EQ(total("alice"), 1);
+  EXPECT_EQ(total("bob"), 1);
+  EXPECT_EQ(repo_->history({"alice", std::nullopt, 1, 20}).documents.size(), 1u);
+}
+
 TEST_F(SqliteRepositoryCache, WithoutACacheEveryReadGoesToTheDatabase) {
   ASSERT_TRUE(repo_.find("s1", false));
   raw_query(path_, "DELETE FROM call_sessions WHERE session_id = 's1'");
