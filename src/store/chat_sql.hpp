@@ -28,6 +28,9 @@
 namespace hearth::store::chat_sql {
 
 inline constexpr int kMaxPageLimit = 100;
+// A page also stops once its messages' text and names pass this many bytes (at least one message is returned):
+// 100 messages of 4,000 code points could otherwise make a page of ~1.6 MB. has_more then says older ones exist.
+inline constexpr std::size_t kMaxPageBytes = 256 * 1024;
 
 // The CASTs give PostgreSQL the parameters' types (an untyped parameter of a SELECT list is text); the WHERE clause
 // is also what SQLite needs to tell the upsert's ON CONFLICT from a join's ON.
@@ -111,11 +114,12 @@ std::pair<ChatMessage, bool> append(Db& db, ChatMessage m, OnInsertError&& inser
   return {read_message(q, m.session_id), false};
 }
 
-// Repository::chat_page: `limit` clamped to 1..kMaxPageLimit.
+// Repository::chat_page: `limit` clamped to 1..kMaxPageLimit, and at most about kMaxPageBytes.
 template <class Db>
 ChatPage page(Db& db, const ChatQuery& cq) {
   const int limit = std::clamp(cq.limit, 1, kMaxPageLimit);
   ChatPage out;
+  std::size_t bytes = 0;
   {
     auto q = read_query(db, page_sql);
     q.bind(1, cq.session_id)
@@ -123,7 +127,15 @@ ChatPage page(Db& db, const ChatQuery& cq) {
         .bind(3, cq.viewer_user_id)
         .bind(4, std::int64_t{limit} + 1)  // one more: whether older ones exist
         .bind(5, std::int64_t{cq.viewer_is_host ? 1 : 0});
-    while (q.step()) out.messages.push_back(read_message(q, cq.session_id));
+    while (q.step()) {
+      auto m = read_message(q, cq.session_id);
+      bytes += m.text.size() + m.from_name.size();
+      if (!out.messages.empty() && bytes > kMaxPageBytes) {  // newest first: the older ones are left for next page
+        out.has_more = true;
+        break;
+      }
+      out.messages.push_back(std::move(m));
+    }
   }
   if (out.messages.size() > static_cast<std::size_t>(limit)) {
     out.has_more = true;

@@ -11,6 +11,7 @@
 #include <set>
 #include <thread>
 
+#include "store/chat_sql.hpp"
 #include "store/store.hpp"
 #include "unit/store/backends.hpp"
 #include "unit/store/store_fixtures.hpp"
@@ -142,6 +143,34 @@ TEST_P(ChatRepositoryTest, TheLimitIsAtMostOneHundred) {
   EXPECT_EQ(page.messages.front().seq, 6);
   EXPECT_EQ(page.messages.back().seq, 105);
   EXPECT_TRUE(page.has_more);
+}
+
+TEST_P(ChatRepositoryTest, APageStopsAtAQuarterMegabyteAndTheRestFollows) {
+  // 100 messages of 4,000 four-byte code points would be a page of 1.6 MB.
+  std::string long_text;
+  for (int i = 0; i < 4000; ++i) long_text += "\xF0\x9F\x8E\x89";
+  repo_->begin();
+  for (int i = 1; i <= 100; ++i) repo_->append_chat(message("s1", "alice", test::numbered("c", i), long_text));
+  repo_->commit();
+  std::vector<std::int64_t> all;
+  std::optional<std::int64_t> before;
+  int pages = 0;
+  for (;; ++pages) {
+    const auto page = repo_->chat_page(query("s1", "bob", before, 100));
+    ASSERT_FALSE(page.messages.empty());
+    std::size_t bytes = 0;
+    for (const auto& m : page.messages) bytes += m.text.size() + m.from_name.size();
+    EXPECT_LE(bytes, chat_sql::kMaxPageBytes);
+    const auto page_seqs = seqs(page);
+    all.insert(all.begin(), page_seqs.begin(), page_seqs.end());
+    if (!page.has_more) break;
+    before = page.messages.front().seq;
+  }
+  EXPECT_EQ(pages + 1, 7);  // 16,000 bytes a message: 16 a page
+  ASSERT_EQ(all.size(), 100u);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(all[i], i + 1);
+  // One message larger than the budget still makes a page.
+  EXPECT_EQ(repo_->chat_page(query("s1", "bob", std::nullopt, 1)).messages.size(), 1u);
 }
 
 TEST_P(ChatRepositoryTest, DirectMessagesAreSeenByTheirTwoUsersAndTheWaitingRoomsByEveryone) {
