@@ -106,6 +106,9 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--jwt-secret", &raw.jwt_secret, "JWT_SECRET", "HS256 secret; required in production"},
       {"--jwt-public-key-file", &raw.jwt_public_key_file, "JWT_PUBLIC_KEY_FILE",
        "PEM key to accept RS256/ES256 tokens"},
+      {"--jwt-issuer", &raw.jwt_issuer, "JWT_ISSUER", "tokens must carry this iss (default: not checked)"},
+      {"--jwt-audience", &raw.jwt_audience, "JWT_AUDIENCE",
+       "comma list: a token's aud must name one (default: not checked)"},
       {"--stun-servers", &raw.stun_servers, "STUN_SERVERS", "comma list of stun: URLs; none: no STUN server"},
       {"--turn-server-url", &raw.turn_server_url, "TURN_SERVER_URL", "comma list of turn:/turns: URLs"},
       {"--turn-username", &raw.turn_username, "TURN_USERNAME", "static TURN username"},
@@ -247,6 +250,19 @@ Config build_config(const RawOptions& raw) {
   }
   if (!c.jwt_secret.empty() && c.jwt_secret.size() < 16 && !c.development)
     throw ConfigError("JWT_SECRET must be at least 16 characters in production");
+  const auto claim_value = [](std::string_view name, const std::string& value) {
+    if (value.size() > auth::kMaxIssuerOrAudience)
+      throw ConfigError(fmt::format("{}: an entry is longer than {} bytes", name, auth::kMaxIssuerOrAudience));
+    for (const char ch : value)
+      if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f)
+        throw ConfigError(fmt::format("{}: control characters are not allowed", name));
+    return value;
+  };
+  c.jwt_expected.issuer = claim_value("JWT_ISSUER", raw.jwt_issuer);
+  for (const auto& audience : split_list(raw.jwt_audience))
+    c.jwt_expected.audiences.push_back(claim_value("JWT_AUDIENCE", audience));
+  if (c.jwt_expected.audiences.size() > auth::kMaxAudiences)
+    throw ConfigError(fmt::format("JWT_AUDIENCE: at most {} audiences", auth::kMaxAudiences));
 
   if (raw.stun_servers == "none")
     c.ice.stun_urls.clear();  // hand out no STUN server (a LAN, or tests on a closed network)

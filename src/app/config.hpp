@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auth/jwt.hpp"
 #include "calls/limits.hpp"
 #include "core/allow_list.hpp"
 #include "ice/ice_servers.hpp"
@@ -35,7 +36,8 @@ struct Config {
   bool development = false;
   std::string jwt_secret;  // generated in development mode when empty
   bool jwt_secret_generated = false;
-  std::string jwt_public_key_pem;  // contents of JWT_PUBLIC_KEY_FILE
+  std::string jwt_public_key_pem;     // contents of JWT_PUBLIC_KEY_FILE
+  auth::ExpectedClaims jwt_expected;  // JWT_ISSUER, JWT_AUDIENCE
   ice::IceConfig ice;
   calls::Limits limits;
   net::HttpLimits http;
@@ -74,7 +76,8 @@ struct RawOptions {
       http_request_timeout_seconds, http_idle_timeout_seconds, websocket_send_queue_bytes, polling_send_queue_bytes,
       websocket_close_timeout_seconds, upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions,
       max_unauthenticated_per_address, max_sockets_per_user, shutdown_timeout_seconds;
-  std::string ice_transport_policy;  // ICE_TRANSPORT_POLICY
+  std::string ice_transport_policy;      // ICE_TRANSPORT_POLICY
+  std::string jwt_issuer, jwt_audience;  // JWT_ISSUER, JWT_AUDIENCE
   // METRICS_PORT, METRICS_ALLOW
   std::string metrics_port, metrics_allow;
   std::string redis_url, node_id;  // REDIS_URL, NODE_ID

@@ -10,6 +10,7 @@
 #include "app/server.hpp"
 #include "auth/jwt.hpp"
 #include "core/clock.hpp"
+#include "core/setting_values.hpp"
 
 namespace {
 
@@ -26,7 +27,8 @@ void print_dev_banner(const hearth::app::Config& cfg) {
   if (cfg.jwt_secret.empty()) return;
   for (auto [user, name] : {std::pair{"alice", "Alice"}, std::pair{"bob", "Bob"}})
     std::cout << "demo token for " << user << ": "
-              << hearth::auth::mint_hs256(cfg.jwt_secret, user, name, "user", std::chrono::hours(24), clock.now())
+              << hearth::auth::mint_hs256(cfg.jwt_secret, user, name, "user", std::chrono::hours(24), clock.now(),
+                                          cfg.jwt_expected)
               << "\n";
   std::cout.flush();
 }
@@ -48,6 +50,11 @@ int main(int argc, char** argv) {
   token->add_option("--role", role, "role (default user)");
   token->add_option("--ttl", ttl, "lifetime: 90s, 15m, 1h, 7d (default 1h)");
   token->add_option("--jwt-secret", secret, "signing secret [env JWT_SECRET]")->envname("JWT_SECRET");
+  hearth::auth::ExpectedClaims token_claims;
+  std::string token_audience;
+  token->add_option("--issuer", token_claims.issuer, "iss claim [env JWT_ISSUER]")->envname("JWT_ISSUER");
+  token->add_option("--audience", token_audience, "aud claim: the first of a comma list [env JWT_AUDIENCE]")
+      ->envname("JWT_AUDIENCE");
 
   hearth::app::RawOptions migrate_raw;
   auto* migrate = app.add_subcommand("migrate", "Apply database schema migrations and exit");
@@ -60,7 +67,10 @@ int main(int argc, char** argv) {
       if (secret.empty()) throw hearth::app::ConfigError("JWT_SECRET (or --jwt-secret) is required to sign a token");
       auto lifetime = hearth::auth::parse_ttl(ttl);
       if (!lifetime) throw hearth::app::ConfigError("--ttl must look like 90s, 15m, 1h or 7d (got '" + ttl + "')");
-      std::cout << hearth::auth::mint_hs256(secret, user, name, role, *lifetime, hearth::SystemClock{}.now()) << "\n";
+      token_claims.audiences = hearth::split_list(token_audience);
+      std::cout << hearth::auth::mint_hs256(secret, user, name, role, *lifetime, hearth::SystemClock{}.now(),
+                                            token_claims)
+                << "\n";
       return 0;
     }
     if (*migrate) {

@@ -74,6 +74,7 @@ auth::JwtConfig jwt_config(const Config& c) {
   auth::JwtConfig j;
   j.secret = c.jwt_secret;
   j.public_key_pem = c.jwt_public_key_pem;
+  j.expected = c.jwt_expected;
   return j;
 }
 
@@ -97,7 +98,7 @@ struct Server::Impl {
         page(http::StaticFiles::load(cfg.web_root.empty() ? http::find_web_root() : std::filesystem::path(cfg.web_root),
                                      cfg.development)),
         dev_token(cfg.development && !cfg.jwt_secret.empty()
-                      ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock)
+                      ? std::make_unique<http::DevTokenEndpoint>(cfg.jwt_secret, clock, cfg.jwt_expected)
                       : nullptr),
         handler(api, verifier, cors, clock, auth_failures,
                 http::RequestHandlerConfig{cfg.rate_limit_per_minute, cfg.http.body_limit},

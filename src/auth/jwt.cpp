@@ -89,7 +89,9 @@ Result<void> check_header_extras(const boost::json::object& header) {
 }  // namespace
 
 JwtVerifier::JwtVerifier(JwtConfig cfg)
-    : leeway_(cfg.leeway), cache_(std::make_shared<TokenCache>(cfg.cached_tokens, cfg.leeway)) {
+    : leeway_(cfg.leeway),
+      expected_(std::move(cfg.expected)),
+      cache_(std::make_shared<TokenCache>(cfg.cached_tokens, cfg.leeway)) {
   if (leeway_ < std::chrono::seconds::zero() || leeway_ > std::chrono::hours{24})
     throw std::invalid_argument("JWT leeway must be between 0 and 24 hours");
   if (cfg.secret.size() > INT_MAX) throw std::invalid_argument("JWT secret is too long");
@@ -153,7 +155,7 @@ Result<Principal> JwtVerifier::verify_unguarded(std::string_view token, TimePoin
     return unauthenticated("Unsupported token algorithm", alg_name);
 
   // The signature covers the payload bytes we parsed above, so those claims are now trusted.
-  return principal_from_claims(*claims, now, leeway_);
+  return principal_from_claims(*claims, now, leeway_, expected_);
 }
 
 }  // namespace hearth::auth

@@ -29,11 +29,22 @@ struct Principal {
 
 class TokenCache;
 
+// Who a token must be issued by and for (RFC 7519 §4.1.1, §4.1.3), when set: a service that shares its signing key
+// or secret with others (the Hearth Track app's other APIs) then refuses the tokens minted for them.
+struct ExpectedClaims {
+  std::string issuer;                  // JWT_ISSUER: `iss` must be this string; empty: not checked
+  std::vector<std::string> audiences;  // JWT_AUDIENCE: `aud` (a string or an array) must name one; empty: not checked
+};
+inline constexpr std::size_t kMaxAudiences = 16;          // configured audiences
+inline constexpr std::size_t kMaxTokenAudiences = 32;     // entries of a token's `aud` array read, at most
+inline constexpr std::size_t kMaxIssuerOrAudience = 256;  // bytes of one configured issuer or audience
+
 struct JwtConfig {
   std::string secret;                // HS256 shared secret (JWT_SECRET); may be empty if a public key is given
   std::string public_key_pem;        // optional PEM contents (JWT_PUBLIC_KEY_FILE) to accept RS256 / ES256 tokens
   std::chrono::seconds leeway{30};   // clock skew allowed on exp / nbf
   std::size_t cached_tokens = 4096;  // verified tokens remembered (auth/token_cache.hpp); 0: verify every time
+  ExpectedClaims expected;           // iss / aud checks (none by default)
 };
 
 // Verifies compact JWS tokens. The header's `alg` is checked against the algorithms this configuration allows
@@ -65,14 +76,16 @@ class JwtVerifier {
 
   std::vector<AcceptedAlg> accepted_;
   std::chrono::seconds leeway_;
+  ExpectedClaims expected_;
   std::shared_ptr<TokenCache> cache_;  // internally locked
 };
 
 // Mints an HS256 token (used by `hearth-call token` and dev mode): claims sub, userId (same as sub), name (if
-// non-empty), role (if non-empty), iat, exp = now + ttl (whole seconds).
+// non-empty), role (if non-empty), iat, exp = now + ttl (whole seconds), and iss / aud (the first audience) when
+// `expected` names them, so that the server that expects them accepts the token.
 // Throws std::invalid_argument on an empty secret or user id, a ttl <= 0, or text libjwt refuses (invalid UTF-8).
 std::string mint_hs256(std::string_view secret, std::string_view user_id, std::string_view name, std::string_view role,
-                       std::chrono::seconds ttl, TimePoint now);
+                       std::chrono::seconds ttl, TimePoint now, const ExpectedClaims& expected = {});
 
 // Parses a TTL like "90s", "15m", "1h", "7d" or a bare number of seconds; std::nullopt if invalid, <= 0 or
 // longer than kMaxTtl.

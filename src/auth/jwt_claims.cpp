@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 
@@ -76,9 +77,44 @@ std::string_view string_claim(const boost::json::object& claims, std::string_vie
   return s == nullptr ? std::string_view{} : std::string_view(s->data(), s->size());
 }
 
+bool is_one_of(std::string_view text, const std::vector<std::string>& accepted) {
+  return std::find(accepted.begin(), accepted.end(), text) != accepted.end();
+}
+
+// RFC 7519 §4.1.1 and §4.1.3: `iss` a string, `aud` a string or an array of strings, compared exactly.
+Result<void> check_issuer_and_audience(const boost::json::object& claims, const ExpectedClaims& expected) {
+  if (!expected.issuer.empty()) {
+    const boost::json::value* iss = claim(claims, "iss");
+    if (iss == nullptr) return unauthenticated("Token has no iss claim");
+    const auto* s = iss->if_string();
+    if (s == nullptr || std::string_view(s->data(), s->size()) != expected.issuer)
+      return unauthenticated("Token issuer is not accepted");
+  }
+  if (!expected.audiences.empty()) {
+    const boost::json::value* aud = claim(claims, "aud");
+    if (aud == nullptr) return unauthenticated("Token has no aud claim");
+    if (const auto* s = aud->if_string()) {
+      if (!is_one_of(std::string_view(s->data(), s->size()), expected.audiences))
+        return unauthenticated("Token audience is not accepted");
+      return {};
+    }
+    const auto* list = aud->if_array();
+    if (list == nullptr) return unauthenticated("Token aud claim must be a string or an array of strings");
+    if (list->size() > kMaxTokenAudiences) return unauthenticated("Token aud claim has too many entries");
+    for (const auto& entry : *list) {
+      const auto* e = entry.if_string();
+      if (e == nullptr) return unauthenticated("Token aud claim must be a string or an array of strings");
+      if (is_one_of(std::string_view(e->data(), e->size()), expected.audiences)) return {};
+    }
+    return unauthenticated("Token audience is not accepted");
+  }
+  return {};
+}
+
 }  // namespace
 
-Result<Principal> principal_from_claims(const boost::json::object& claims, TimePoint now, std::chrono::seconds leeway) {
+Result<Principal> principal_from_claims(const boost::json::object& claims, TimePoint now, std::chrono::seconds leeway,
+                                        const ExpectedClaims& expected) {
   const boost::json::value* exp_claim = claim(claims, "exp");
   if (exp_claim == nullptr) return unauthenticated("Token has no exp claim");
   const auto exp = numeric_date(*exp_claim);
@@ -90,6 +126,7 @@ Result<Principal> principal_from_claims(const boost::json::object& claims, TimeP
     if (!nbf) return unauthenticated("Token nbf claim is not a number");
     if (now + leeway < *nbf) return unauthenticated("Token not valid yet");
   }
+  if (auto checked = check_issuer_and_audience(claims, expected); !checked) return checked.error();
 
   auto user_id = user_id_from(claims);
   if (!user_id) return std::move(user_id).error();

@@ -51,7 +51,7 @@ std::int64_t unit_seconds(char c) noexcept {
 }  // namespace
 
 std::string mint_hs256(std::string_view secret, std::string_view user_id, std::string_view name, std::string_view role,
-                       std::chrono::seconds ttl, TimePoint now) {
+                       std::chrono::seconds ttl, TimePoint now, const ExpectedClaims& expected) {
   if (secret.empty() || secret.size() > INT_MAX) throw std::invalid_argument("a JWT secret is required");
   if (user_id.empty()) throw std::invalid_argument("a user id is required");
   if (ttl <= std::chrono::seconds::zero() || ttl > kMaxTtl) throw std::invalid_argument("token ttl is out of range");
@@ -65,6 +65,8 @@ std::string mint_hs256(std::string_view secret, std::string_view user_id, std::s
   add_string(jwt.get(), "userId", user_id);
   if (!name.empty()) add_string(jwt.get(), "name", name);
   if (!role.empty()) add_string(jwt.get(), "role", role);
+  if (!expected.issuer.empty()) add_string(jwt.get(), "iss", expected.issuer);
+  if (!expected.audiences.empty()) add_string(jwt.get(), "aud", expected.audiences.front());
   add_int(jwt.get(), "iat", iat);
   add_int(jwt.get(), "exp", iat + ttl.count());
 

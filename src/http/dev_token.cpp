@@ -41,8 +41,8 @@ Result<DevUser> parse_dev_user(std::string_view body) {
 
 }  // namespace
 
-DevTokenEndpoint::DevTokenEndpoint(std::string jwt_secret, const Clock& clock)
-    : secret_(std::move(jwt_secret)), clock_(clock) {}
+DevTokenEndpoint::DevTokenEndpoint(std::string jwt_secret, const Clock& clock, auth::ExpectedClaims claims)
+    : secret_(std::move(jwt_secret)), clock_(clock), claims_(std::move(claims)) {}
 
 bool DevTokenEndpoint::owns(std::string_view target) const { return target.substr(0, target.find('?')) == kPath; }
 
@@ -59,7 +59,7 @@ void DevTokenEndpoint::handle_http(net::Request req, const net::ConnectionInfo&,
   auto user = parse_dev_user(req.body());
   if (!user) return respond(error_response(user.error(), true));
   const std::string token =
-      auth::mint_hs256(secret_, user->user_id, user->name, "user", std::chrono::seconds(kTtl), clock_.now());
+      auth::mint_hs256(secret_, user->user_id, user->name, "user", std::chrono::seconds(kTtl), clock_.now(), claims_);
   json::object data{{"token", token},
                     {"userId", user->user_id},
                     {"name", user->name},

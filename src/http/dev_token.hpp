@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 
+#include "auth/jwt.hpp"
 #include "core/clock.hpp"
 #include "net/http_handler.hpp"
 
@@ -16,7 +17,8 @@ class DevTokenEndpoint final : public net::Endpoint {
   static constexpr std::string_view kPath = "/api/dev/token";
   static constexpr std::chrono::hours kTtl{24};
 
-  DevTokenEndpoint(std::string jwt_secret, const Clock& clock);
+  // `claims`: the iss / aud the server expects (JWT_ISSUER, JWT_AUDIENCE), put in every token minted.
+  DevTokenEndpoint(std::string jwt_secret, const Clock& clock, auth::ExpectedClaims claims = {});
 
   bool owns(std::string_view target) const override;
   std::size_t body_limit() const override { return 4 * 1024; }
@@ -29,6 +31,7 @@ class DevTokenEndpoint final : public net::Endpoint {
  private:
   std::string secret_;
   const Clock& clock_;  // owned by the server
+  auth::ExpectedClaims claims_;
 };
 
 }  // namespace hearth::http

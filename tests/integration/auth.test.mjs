@@ -168,6 +168,52 @@ describe('--help', () => {
   }
 });
 
+describe('JWT_ISSUER and JWT_AUDIENCE', () => {
+  it('refuse tokens for another issuer or audience, on REST and Socket.IO alike; `token` mints accepted ones', async () => {
+    const strict = await startServer({
+      secret: SECRET, env: { JWT_ISSUER: 'https://auth.hearth.example', JWT_AUDIENCE: 'hearth-call, hearth-video' },
+    });
+    const iss = 'https://auth.hearth.example';
+    const refused = [
+      [{ sub: 'mallory' }, 'Token has no iss claim'],
+      [{ sub: 'mallory', iss: 'https://other.example', aud: 'hearth-call' }, 'Token issuer is not accepted'],
+      [{ sub: 'mallory', iss }, 'Token has no aud claim'],
+      [{ sub: 'mallory', iss, aud: 'hearth-api' }, 'Token audience is not accepted'],
+      [{ sub: 'mallory', iss, aud: ['hearth-api', 'hearth-billing'] }, 'Token audience is not accepted'],
+      [{ sub: 'mallory', iss, aud: 42 }, 'Token aud claim must be a string or an array of strings'],
+    ];
+    for (const [claims, message] of refused) {
+      const authorization = `Bearer ${mint(claims, SECRET)}`;
+      expectError(await request(strict, 'GET', `${API}/history`, withAuth(authorization)), 401, { message });
+    }
+    for (const aud of ['hearth-video', ['hearth-api', 'hearth-call']]) {
+      const ok = client(strict, mint({ sub: 'ann', iss, aud }, SECRET));
+      expectOk(await ok.history(), 200);
+    }
+    // The same rules on the signaling path (the authenticate event answers with the verifier's message).
+    const { io } = await import('socket.io-client');
+    const connectWith = (token) => new Promise((resolve) => {
+      const socket = io(strict.url, { transports: ['websocket'], reconnection: false, auth: { token } });
+      socket.on('connect_error', (e) => { socket.close(); resolve(`refused: ${e.message}`); });
+      socket.on('authenticated', () => { socket.close(); resolve('authenticated'); });
+      socket.on('connect', () => setTimeout(() => { socket.close(); resolve('connected'); }, 2000));
+    });
+    assert.equal(await connectWith(mint({ sub: 'mallory', iss, aud: 'hearth-api' }, SECRET)),
+      'refused: Authentication failed: Token audience is not accepted');
+    assert.equal(await connectWith(mint({ sub: 'ann', iss, aud: 'hearth-call' }, SECRET)), 'authenticated');
+
+    const r = await runCli(['token', '--user', 'alice'], {
+      env: { JWT_SECRET: SECRET, JWT_ISSUER: iss, JWT_AUDIENCE: 'hearth-call,hearth-video' },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const { payload } = decodeToken(r.stdout.trim());
+    assert.equal(payload.iss, iss);
+    assert.equal(payload.aud, 'hearth-call');
+    expectOk(await client(strict, r.stdout.trim()).history(), 200);
+    assert.deepEqual(await strict.stop(), { code: 0, signal: null });
+  });
+});
+
 describe('development mode', () => {
   it('error responses carry the `error` detail', async () => {
     const dev = await startServer({ secret: SECRET, env: { HEARTH_ENV: 'development' } });

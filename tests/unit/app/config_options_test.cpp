@@ -75,6 +75,8 @@ INSTANTIATE_TEST_SUITE_P(
         Option{"DATABASE_URL", "--database-url", &RawOptions::database_url},
         Option{"JWT_SECRET", "--jwt-secret", &RawOptions::jwt_secret},
         Option{"JWT_PUBLIC_KEY_FILE", "--jwt-public-key-file", &RawOptions::jwt_public_key_file},
+        Option{"JWT_ISSUER", "--jwt-issuer", &RawOptions::jwt_issuer},
+        Option{"JWT_AUDIENCE", "--jwt-audience", &RawOptions::jwt_audience},
         Option{"STUN_SERVERS", "--stun-servers", &RawOptions::stun_servers},
         Option{"TURN_SERVER_URL", "--turn-server-url", &RawOptions::turn_server_url},
         Option{"TURN_USERNAME", "--turn-username", &RawOptions::turn_username},

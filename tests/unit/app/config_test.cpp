@@ -253,6 +253,26 @@ TEST(ConfigJwt, AnUnreadablePublicKeyFileIsRefused) {
   EXPECT_EQ(refusal(raw), "JWT_PUBLIC_KEY_FILE: cannot read '/nonexistent/hearth/key.pem'");
 }
 
+TEST(ConfigJwt, IssuerAndAudiencesAreOptionalAndChecked) {
+  RawOptions raw = production();
+  EXPECT_TRUE(build_config(raw).jwt_expected.issuer.empty());
+  EXPECT_TRUE(build_config(raw).jwt_expected.audiences.empty());
+  raw.jwt_issuer = "https://auth.hearth.example";
+  raw.jwt_audience = " hearth-call , hearth-video ,";
+  const Config c = build_config(raw);
+  EXPECT_EQ(c.jwt_expected.issuer, "https://auth.hearth.example");
+  EXPECT_EQ(c.jwt_expected.audiences, (std::vector<std::string>{"hearth-call", "hearth-video"}));
+
+  raw.jwt_issuer = std::string(257, 'i');
+  EXPECT_EQ(refusal(raw), "JWT_ISSUER: an entry is longer than 256 bytes");
+  raw.jwt_issuer = "a\tb";
+  EXPECT_EQ(refusal(raw), "JWT_ISSUER: control characters are not allowed");
+  raw.jwt_issuer = "";
+  raw.jwt_audience.clear();
+  for (int i = 0; i < 17; ++i) raw.jwt_audience += "aud" + std::to_string(i) + ",";
+  EXPECT_EQ(refusal(raw), "JWT_AUDIENCE: at most 16 audiences");
+}
+
 // --- ICE --------------------------------------------------------------------------------------------------
 
 TEST(ConfigIce, ListsAreTrimmedAndEmptyItemsDropped) {

@@ -37,6 +37,48 @@ TEST(JwtClaims, UserIdFallsBackFromSubToUserIdToId) {
   EXPECT_EQ(user_id_of(R"("sub":"","userId":"u")"), "u");  // an empty sub counts as absent
 }
 
+// Claims with a user and a valid exp, checked against an expected issuer and audiences.
+std::string checked(const std::string& members, const ExpectedClaims& expected) {
+  const std::string json =
+      R"({"sub":"u",)" + members + (members.empty() ? "" : ",") + R"("exp":)" + std::to_string(kNowSeconds + 600) + "}";
+  const auto r = principal_from_claims(boost::json::parse(json).as_object(), kNow, kLeeway, expected);
+  return r.ok() ? "ok" : r.error().message;
+}
+
+TEST(JwtClaims, IssuerAndAudienceAreCheckedOnlyWhenExpected) {
+  const ExpectedClaims none;
+  EXPECT_EQ(checked("", none), "ok");
+  EXPECT_EQ(checked(R"("iss":"other","aud":["x"])", none), "ok");
+
+  const ExpectedClaims issuer{"https://auth.hearth.example", {}};
+  EXPECT_EQ(checked(R"("iss":"https://auth.hearth.example")", issuer), "ok");
+  EXPECT_EQ(checked("", issuer), "Token has no iss claim");
+  EXPECT_EQ(checked(R"("iss":null)", issuer), "Token has no iss claim");
+  EXPECT_EQ(checked(R"("iss":"https://auth.hearth.example/")", issuer), "Token issuer is not accepted");
+  EXPECT_EQ(checked(R"("iss":["https://auth.hearth.example"])", issuer), "Token issuer is not accepted");
+
+  const ExpectedClaims audience{"", {"hearth-call", "hearth-video"}};
+  EXPECT_EQ(checked(R"("aud":"hearth-video")", audience), "ok");
+  EXPECT_EQ(checked(R"("aud":["hearth-api","hearth-call"])", audience), "ok");
+  EXPECT_EQ(checked("", audience), "Token has no aud claim");
+  EXPECT_EQ(checked(R"("aud":"hearth-api")", audience), "Token audience is not accepted");
+  EXPECT_EQ(checked(R"("aud":"Hearth-Call")", audience), "Token audience is not accepted");  // exact, as RFC 7519
+  EXPECT_EQ(checked(R"("aud":[])", audience), "Token audience is not accepted");
+  EXPECT_EQ(checked(R"("aud":["hearth-api"])", audience), "Token audience is not accepted");
+  EXPECT_EQ(checked(R"("aud":[1,"hearth-call"])", audience), "Token aud claim must be a string or an array of strings");
+  EXPECT_EQ(checked(R"("aud":{"hearth-call":true})", audience),
+            "Token aud claim must be a string or an array of strings");
+  std::string many = R"("aud":[)";
+  for (int i = 0; i < 33; ++i) many += "\"x\",";
+  many += R"("hearth-call"])";
+  EXPECT_EQ(checked(many, audience), "Token aud claim has too many entries");
+
+  const ExpectedClaims both{"issuer", {"hearth-call"}};
+  EXPECT_EQ(checked(R"("iss":"issuer","aud":"hearth-call")", both), "ok");
+  EXPECT_EQ(checked(R"("iss":"issuer","aud":"other")", both), "Token audience is not accepted");
+  EXPECT_EQ(checked(R"("iss":"other","aud":"hearth-call")", both), "Token issuer is not accepted");
+}
+
 TEST(JwtClaims, AcceptsNumericIdsAsDecimalStrings) {
   EXPECT_EQ(user_id_of(R"("id":42)"), "42");
   EXPECT_EQ(user_id_of(R"("userId":1234567890123)"), "1234567890123");

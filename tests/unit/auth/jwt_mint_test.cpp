@@ -47,6 +47,20 @@ TEST(MintHs256, RoundTripsThroughTheVerifier) {
   EXPECT_EQ(claims.at("exp").as_int64(), kNowSeconds + 3600);
 }
 
+TEST(MintHs256, PutsTheExpectedIssuerAndFirstAudienceSoItsServerAcceptsThem) {
+  JwtConfig cfg;
+  cfg.secret = std::string(kSecret);
+  cfg.expected = {"hearth-auth", {"hearth-call", "hearth-video"}};
+  const JwtVerifier strict(cfg);
+  const std::string plain = mint_hs256(kSecret, "u1", "Ann", "user", 1h, kNow);
+  EXPECT_EQ(strict.verify(plain, kNow).error().message, "Token has no iss claim");
+  const std::string token = mint_hs256(kSecret, "u1", "Ann", "user", 1h, kNow, cfg.expected);
+  ASSERT_TRUE(strict.verify(token, kNow).ok());
+  const auto claims = payload_of(token);
+  EXPECT_EQ(claims.at("iss"), "hearth-auth");
+  EXPECT_EQ(claims.at("aud"), "hearth-call");
+}
+
 TEST(MintHs256, OmitsEmptyNameAndRole) {
   const std::string token = mint_hs256(kSecret, "u1", "", "", 90s, kNow);
   const auto claims = payload_of(token);

@@ -37,7 +37,11 @@ class SignalingHarness : public ::testing::Test {
  protected:
   SignalingHarness()
       : store_(migrated_memory_repository()),
-        verifier_(auth::JwtConfig{std::string(kSecret), {}, std::chrono::seconds(30)}),
+        verifier_([] {
+          auth::JwtConfig c;
+          c.secret = std::string(kSecret);
+          return c;
+        }()),
         ice_(ice::IceConfig{{"stun:stun.example.org:3478"}, {}, {}, {}, {}, std::chrono::hours(1)}) {
     engine_options_.ping_interval = std::chrono::hours(1);
   }
