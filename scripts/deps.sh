@@ -4,7 +4,8 @@
 # the servers of `./dev cluster`)
 set -euo pipefail
 
-build_pkgs=(g++ cmake ninja-build pkg-config ccache
+# ca-certificates: the trust store that https:// webhook receivers are verified against (docs/webhooks.md).
+build_pkgs=(g++ cmake ninja-build pkg-config ccache ca-certificates
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev zlib1g-dev libbrotli-dev libjwt-dev liburing-dev libsqlite3-dev libpq-dev libhiredis-dev libspdlog-dev libfmt-dev libcli11-dev)
 test_pkgs=(libgtest-dev libgmock-dev libbenchmark-dev sqlite3 clang-format systemd)

@@ -178,7 +178,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
   // Webhooks (docs/webhooks.md).
   auto& w = raw.webhooks;
   const Opt webhook_opts[] = {
-      {"--webhook-urls", &w.urls, "WEBHOOK_URLS", "comma list of http:// URLs that get the call events; none: off"},
+      {"--webhook-urls", &w.urls, "WEBHOOK_URLS",
+       "comma list of http:// or https:// URLs that get the call events; none: off"},
       {"--webhook-secret", &w.secret, "WEBHOOK_SECRET", "HMAC-SHA256 key of X-Hearth-Signature, 16+ characters"},
       {"--webhook-timeout-ms", &w.timeout_ms, "WEBHOOK_TIMEOUT_MS", "per attempt, default 10000"},
       {"--webhook-retry-initial-ms", &w.retry_initial_ms, "WEBHOOK_RETRY_INITIAL_MS",
@@ -189,6 +190,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--webhook-max-attempts", &w.max_attempts, "WEBHOOK_MAX_ATTEMPTS",
        "attempts before dropping, 0 (default): no limit"},
       {"--webhook-concurrency", &w.concurrency, "WEBHOOK_CONCURRENCY", "requests in flight at once, default 8"},
+      {"--webhook-ca-file", &w.ca_file, "WEBHOOK_CA_FILE",
+       "PEM certificates trusted for https:// URLs instead of the system's trust store"},
   };
   for (const auto& o : webhook_opts)
     cmd.add_option(o.flag, *o.target, fmt::format("{} [env {}]", o.help, o.env))->envname(o.env);

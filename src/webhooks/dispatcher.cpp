@@ -6,6 +6,7 @@
 #include <boost/asio/post.hpp>
 
 #include "webhooks/signature.hpp"
+#include "webhooks/tls.hpp"
 
 namespace hearth::webhooks {
 
@@ -26,6 +27,7 @@ Dispatcher::Dispatcher(asio::io_context& ioc, store::Store& store, const Clock& 
       stats_(stats),
       timer_(strand_),
       drain_timer_(strand_),
+      tls_(options_.uses_tls() ? make_tls_context(options_.ca_file) : nullptr),
       rng_(std::random_device{}()) {}
 
 const WebhookUrl* Dispatcher::url_of(const std::string& target) const {
@@ -109,6 +111,7 @@ void Dispatcher::deliver(store::OutboxDelivery d) {
   busy_.insert(stream_of(d));
   PostRequest req;
   req.url = *url;
+  req.tls = tls_;
   req.body = d.body;
   req.timeout = options_.timeout;
   req.max_response_bytes = options_.max_response_bytes;

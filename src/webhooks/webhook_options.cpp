@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/setting_values.hpp"
+#include "webhooks/tls.hpp"
 
 namespace hearth::webhooks {
 
@@ -25,6 +26,10 @@ bool host_char(char c) {
 
 }  // namespace
 
+bool WebhookOptions::uses_tls() const {
+  return std::any_of(urls.begin(), urls.end(), [](const WebhookUrl& u) { return u.tls; });
+}
+
 std::vector<std::string> WebhookOptions::targets() const {
   std::vector<std::string> out;
   for (const auto& u : urls) out.push_back(u.url);
@@ -33,14 +38,13 @@ std::vector<std::string> WebhookOptions::targets() const {
 
 WebhookUrl parse_webhook_url(std::string_view url) {
   const auto bad = [&](std::string_view why) {
-    return WebhookConfigError(fmt::format("WEBHOOK_URLS: '{}' {} (expected http://host[:port][/path])", url, why));
+    return WebhookConfigError(fmt::format("WEBHOOK_URLS: '{}' {} (expected http[s]://host[:port][/path])", url, why));
   };
   if (url.size() > 2048) throw bad("is longer than 2048 characters");
-  if (url.starts_with("https://"))
-    throw bad("is https://, which is not supported yet: deliver to http:// (e.g. through a TLS-terminating proxy)");
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) throw bad("is not an http:// URL");
   WebhookUrl out;
+  out.tls = url.starts_with("https://");
+  const std::string_view scheme = out.tls ? "https://" : "http://";
+  if (!url.starts_with(scheme)) throw bad("is not an http:// or https:// URL");
   out.url = std::string(url);
   auto rest = url.substr(scheme.size());
   const auto path_at = rest.find_first_of("/?");
@@ -75,7 +79,7 @@ WebhookUrl parse_webhook_url(std::string_view url) {
   }
   out.host = std::string(host);
   if (port.empty() && authority.ends_with(':')) throw bad("has an empty port");
-  out.port = port.empty() ? "80" : std::string(port);
+  out.port = port.empty() ? (out.tls ? "443" : "80") : std::string(port);
   int n = 0;
   const auto [ptr, ec] = std::from_chars(out.port.data(), out.port.data() + out.port.size(), n);
   if (ec != std::errc{} || ptr != out.port.data() + out.port.size() || n < 1 || n > 65535)
@@ -95,6 +99,7 @@ WebhookOptions parse_webhook_options(const RawWebhookOptions& raw) {
   }
   if (!o.enabled()) {
     if (!raw.secret.empty()) throw WebhookConfigError("WEBHOOK_SECRET is set but WEBHOOK_URLS is empty");
+    if (!raw.ca_file.empty()) throw WebhookConfigError("WEBHOOK_CA_FILE is set but WEBHOOK_URLS is empty");
     return o;
   }
   if (raw.secret.empty()) throw WebhookConfigError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set");
@@ -115,6 +120,10 @@ WebhookOptions parse_webhook_options(const RawWebhookOptions& raw) {
     o.retry.max_attempts = static_cast<int>(parse_int("WEBHOOK_MAX_ATTEMPTS", raw.max_attempts, 0, 1'000'000));
   if (!raw.concurrency.empty())
     o.max_in_flight = static_cast<std::size_t>(parse_int("WEBHOOK_CONCURRENCY", raw.concurrency, 1, 1024));
+  o.ca_file = raw.ca_file;
+  // Loaded once here, so that a bad file or trust store stops the start with its reason (the dispatcher loads it
+  // again for its attempts).
+  if (o.uses_tls()) (void)make_tls_context(o.ca_file);
   return o;
 }
 

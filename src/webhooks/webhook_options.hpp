@@ -1,8 +1,8 @@
 #pragma once
 // Webhook settings (docs/webhooks.md, "Configuration"), from the WEBHOOK_* environment variables. Webhooks are
 // off unless WEBHOOK_URLS lists at least one URL; then WEBHOOK_SECRET (16 characters or more) is required.
-// Only http:// URLs are delivered to (put a TLS-terminating proxy in front of an https receiver); an https://
-// URL is refused at start with a message saying so.
+// http:// and https:// URLs; an https:// receiver is verified against the system's trust store or WEBHOOK_CA_FILE
+// (webhooks/tls.hpp), which is loaded at start so that a bad one stops the start.
 // Thread safety: values, built once at start.
 #include <chrono>
 #include <cstddef>
@@ -18,8 +18,9 @@ namespace hearth::webhooks {
 struct WebhookUrl {
   std::string url;     // as configured: the outbox's target
   std::string host;    // name or address (IPv6 without brackets)
-  std::string port;    // "80" when not given
+  std::string port;    // "80" (http) or "443" (https) when not given
   std::string target;  // path and query, "/" when empty
+  bool tls = false;    // https://
 };
 
 struct WebhookOptions {
@@ -29,14 +30,16 @@ struct WebhookOptions {
   RetryPolicy retry;
   std::size_t max_in_flight = 8;               // deliveries at once, all URLs together
   std::size_t max_response_bytes = 64 * 1024;  // of a receiver's answer read (headers and body)
+  std::string ca_file;                         // PEM certificates trusted for https:// (empty: the system's)
   bool enabled() const noexcept { return !urls.empty(); }
+  bool uses_tls() const;
   std::vector<std::string> targets() const;
 };
 
 // The raw values of the environment variables (empty: unset).
 struct RawWebhookOptions {
   std::string urls, secret, timeout_ms, retry_initial_ms, retry_max_ms, give_up_after_seconds, max_attempts,
-      concurrency;
+      concurrency, ca_file;
 };
 
 // Thrown for a bad value; the message names the variable, the value (never the secret) and the rule.
@@ -45,7 +48,7 @@ class WebhookConfigError : public std::invalid_argument {
   using std::invalid_argument::invalid_argument;
 };
 
-// http://host[:port][/path][?query]; throws WebhookConfigError naming WEBHOOK_URLS.
+// http[s]://host[:port][/path][?query]; throws WebhookConfigError naming WEBHOOK_URLS.
 WebhookUrl parse_webhook_url(std::string_view url);
 // Validates and converts; throws WebhookConfigError.
 WebhookOptions parse_webhook_options(const RawWebhookOptions& raw);

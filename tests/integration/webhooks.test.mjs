@@ -4,7 +4,11 @@
 // killed with SIGKILL in the middle, and after a SIGTERM. Events whose retry budget runs out are dropped.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 import { closeAll, connect, emitAck, expectAckOk, joinCall, leaveCall } from '../e2e/lib/sockets.mjs';
 import { SECRET, endCall, initiateCall, makeUser } from '../e2e/lib/server.mjs';
@@ -20,8 +24,8 @@ after(async () => {
   await Promise.all(receivers.map((r) => r.stop()));
 });
 
-async function receiver() {
-  const r = await startReceiver(HOOK_SECRET);
+async function receiver(options) {
+  const r = await startReceiver(HOOK_SECRET, options);
   receivers.push(r);
   return r;
 }
@@ -55,6 +59,16 @@ function assertWellFormed(events, sessionId) {
 }
 
 const types = (events) => events.map((e) => e.type);
+
+/** A self-signed certificate (its own CA) for `san` ("DNS:…,IP:…"), made by the openssl command: {key, cert} PEM. */
+function selfSigned(dir, name, san) {
+  const key = join(dir, `${name}.key`);
+  const cert = join(dir, `${name}.pem`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
+    '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=hearth-test-${name}`, '-addext', `subjectAltName=${san}`],
+  { stdio: 'pipe' });
+  return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
 
 /** A REST-only call: initiated by ann, ended by ann (call_initiated, call_ended). */
 async function quickCall(server) {
@@ -210,10 +224,53 @@ describe('webhooks', () => {
     assert.match(server.stderr(), /gave evt_\w+ \(event 1 of call/);
   });
 
+  it('delivers to https:// receivers it can verify, by address and by name, and to none it cannot', async () => {
+    const dir = await makeTempDir();
+    const good = selfSigned(dir, 'good', 'DNS:localhost,IP:127.0.0.1');
+    const untrusted = selfSigned(dir, 'untrusted', 'DNS:localhost,IP:127.0.0.1'); // not in WEBHOOK_CA_FILE
+    const otherName = selfSigned(dir, 'other', 'DNS:other.test'); // trusted, but for another name
+    const caFile = join(dir, 'trusted.pem');
+    await writeFile(caFile, good.cert + otherName.cert);
+    const [ok, byName, bad, wrong] = await Promise.all([
+      receiver({ tls: good }), receiver({ tls: good, host: 'localhost' }),
+      receiver({ tls: untrusted }), receiver({ tls: otherName })]);
+    const server = await startServer({
+      secret: SECRET,
+      env: {
+        WEBHOOK_URLS: [ok.url(), byName.url(), bad.url(), wrong.url()].join(','),
+        WEBHOOK_SECRET: HOOK_SECRET,
+        WEBHOOK_CA_FILE: caFile,
+        WEBHOOK_RETRY_INITIAL_MS: '100',
+        WEBHOOK_RETRY_MAX_MS: '200',
+        WEBHOOK_MAX_ATTEMPTS: '2',
+      },
+    });
+    const { sessionId } = await quickCall(server);
+    for (const r of [ok, byName]) {
+      const events = await r.waitFor(sessionId, 2);
+      assert.deepEqual(types(events), ['call_initiated', 'call_ended']);
+      assertWellFormed(events, sessionId);
+      assertAllSigned(r);
+      assert.equal(r.tlsErrors, 0);
+    }
+    const gaveUp = (url) => server.stderr().split('\n').filter((l) => l.includes('gave evt_') && l.includes(url));
+    assert.ok(await pollUntil(() => gaveUp(bad.url()).length === 2 && gaveUp(wrong.url()).length === 2,
+      { timeoutMs: 20_000, intervalMs: 50 }), server.stderr());
+    for (const r of [bad, wrong]) {
+      assert.equal(r.requests.length, 0, 'no request reaches a receiver that was not verified');
+      assert.ok(r.tlsErrors >= 4, `handshakes refused: ${r.tlsErrors}`);
+      for (const line of gaveUp(r.url())) assert.match(line, /last: TLS handshake: certificate verify failed/);
+    }
+  });
+
   it('refuses bad webhook settings at start, naming the variable', async () => {
     const base = { HEARTH_ENV: 'production', JWT_SECRET: SECRET, DATABASE_URL: 'sqlite::memory:' };
     const cases = [
-      [{ WEBHOOK_URLS: 'https://example.test/hook', WEBHOOK_SECRET: HOOK_SECRET }, /WEBHOOK_URLS.*https/],
+      [{ WEBHOOK_URLS: 'ftp://example.test/hook', WEBHOOK_SECRET: HOOK_SECRET }, /WEBHOOK_URLS.*ftp/],
+      [{ WEBHOOK_URLS: 'https://example.test/hook', WEBHOOK_SECRET: HOOK_SECRET, WEBHOOK_CA_FILE: '/nonexistent/ca.pem' },
+        /WEBHOOK_CA_FILE.*\/nonexistent\/ca\.pem/],
+      [{ WEBHOOK_URLS: 'https://example.test/hook', WEBHOOK_SECRET: HOOK_SECRET, WEBHOOK_CA_FILE: '/dev/null' },
+        /WEBHOOK_CA_FILE/],
       [{ WEBHOOK_URLS: 'not a url', WEBHOOK_SECRET: HOOK_SECRET }, /WEBHOOK_URLS/],
       [{ WEBHOOK_URLS: 'http://127.0.0.1:9/hook' }, /WEBHOOK_SECRET is required/],
       [{ WEBHOOK_URLS: 'http://127.0.0.1:9/hook', WEBHOOK_SECRET: 'short' }, /WEBHOOK_SECRET must be at least 16/],

@@ -1,10 +1,11 @@
-// A webhook receiver for the tests (docs/webhooks.md): a real HTTP server on 127.0.0.1 that verifies every
+// A webhook receiver for the tests (docs/webhooks.md): a real HTTP (or HTTPS) server on 127.0.0.1 that verifies every
 // request's X-Hearth-Signature with the shared secret (the same code as the receiver example of the docs), records
 // it, and answers 204 — or `status` while a test wants it failing, or nothing at all while `hang` is set. stop() stops listening (connections refused);
 // start() listens again on the same port, so the server's configured URL stays valid.
 import assert from 'node:assert/strict';
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 
 const TOLERANCE_SECONDS = 300;
 
@@ -23,8 +24,13 @@ export function verifySignature(header, rawBody, secret, nowSeconds = Math.floor
   return true;
 }
 
-export async function startReceiver(secret) {
+/**
+ * `tls`: {key, cert} (PEM) to listen over HTTPS; `tlsErrors` then counts the handshakes that failed (a client that
+ * refused the certificate). `host` names the receiver in url().
+ */
+export async function startReceiver(secret, { tls = null, host = '127.0.0.1' } = {}) {
   const r = {
+    tlsErrors: 0,
     requests: [], // every request: {path, headers, raw, body, verified, answered}
     status: 204, // what to answer
     hang: false, // true: read requests, never answer them
@@ -62,7 +68,8 @@ export async function startReceiver(secret) {
     });
   };
   r.start = async () => {
-    r.server = createServer(handle);
+    r.server = tls ? createTlsServer(tls, handle) : createServer(handle);
+    if (tls) r.server.on('tlsClientError', () => { r.tlsErrors += 1; });
     r.server.on('connection', (s) => {
       r.sockets.add(s);
       s.on('close', () => r.sockets.delete(s));
@@ -80,7 +87,7 @@ export async function startReceiver(secret) {
     for (const sock of r.sockets) sock.destroy();
     await new Promise((resolve) => s.close(resolve));
   };
-  r.url = (path = '/hooks') => `http://127.0.0.1:${r.port}${path}`;
+  r.url = (path = '/hooks') => `${tls ? 'https' : 'http'}://${host}:${r.port}${path}`;
   /** The events delivered (answered 2xx) to `path`, each once (a receiver dedupes on id), in arrival order. */
   r.delivered = (path = '/hooks') => {
     const seen = new Set();

@@ -23,16 +23,30 @@ TEST(WebhookUrl, Parses) {
   EXPECT_EQ(u.host, "example.test");
   EXPECT_EQ(u.port, "80");
   EXPECT_EQ(u.target, "/");
+  EXPECT_FALSE(u.tls);
   u = parse_webhook_url("http://[::1]:9000?q");
   EXPECT_EQ(u.host, "::1");
   EXPECT_EQ(u.port, "9000");
   EXPECT_EQ(u.target, "/?q");
 }
 
+TEST(WebhookUrl, HttpsDefaultsToPort443) {
+  auto u = parse_webhook_url("https://hooks.example.test/in");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.host, "hooks.example.test");
+  EXPECT_EQ(u.port, "443");
+  EXPECT_EQ(u.target, "/in");
+  u = parse_webhook_url("https://[::1]:8443");
+  EXPECT_TRUE(u.tls);
+  EXPECT_EQ(u.host, "::1");
+  EXPECT_EQ(u.port, "8443");
+  EXPECT_EQ(u.target, "/");
+}
+
 TEST(WebhookUrl, RefusesWhatItCannotDeliverTo) {
-  for (const char* bad :
-       {"https://example.test/", "ftp://x/", "example.test", "http://", "http://:80/", "http://h:0/", "http://h:65536/",
-        "http://h:/", "http://user:pw@h/", "http://h/a b", "http://h/#frag", "http://[::1/", "http://h~x/"}) {
+  for (const char* bad : {"ftp://x/", "example.test", "http://", "https://", "http://:80/", "http://h:0/",
+                          "http://h:65536/", "https://h:0/", "http://h:/", "http://user:pw@h/", "https://user@h/",
+                          "http://h/a b", "http://h/#frag", "http://[::1/", "http://h~x/", "HTTPS//h/"}) {
     try {
       parse_webhook_url(bad);
       ADD_FAILURE() << bad << " accepted";
@@ -40,11 +54,24 @@ TEST(WebhookUrl, RefusesWhatItCannotDeliverTo) {
       EXPECT_NE(std::string(e.what()).find("WEBHOOK_URLS"), std::string::npos) << e.what();
     }
   }
-  try {
-    parse_webhook_url("https://example.test/");
-  } catch (const WebhookConfigError& e) {
-    EXPECT_NE(std::string(e.what()).find("https"), std::string::npos) << e.what();
-  }
+}
+
+TEST(WebhookOptions, TheCaFileIsLoadedAtStart) {
+  RawWebhookOptions raw;
+  raw.urls = std::string("https://127.0.0.1:9/a");
+  raw.secret = std::string("0123456789abcdef");
+  raw.ca_file = std::string("/nonexistent/ca.pem");
+  EXPECT_NE(error_of(raw).find("WEBHOOK_CA_FILE: '/nonexistent/ca.pem' could not be loaded"), std::string::npos)
+      << error_of(raw);
+  raw.ca_file = std::string("/dev/null");  // no certificate in it
+  EXPECT_NE(error_of(raw).find("WEBHOOK_CA_FILE"), std::string::npos) << error_of(raw);
+  raw.ca_file.clear();  // the system's trust store
+  const auto o = parse_webhook_options(raw);
+  EXPECT_TRUE(o.uses_tls());
+  raw.urls.clear();
+  raw.secret.clear();
+  raw.ca_file = std::string("/dev/null");
+  EXPECT_NE(error_of(raw).find("WEBHOOK_CA_FILE is set but WEBHOOK_URLS is empty"), std::string::npos);
 }
 
 TEST(WebhookOptions, OffByDefault) {
