@@ -14,7 +14,7 @@ using test::kNow;
 using test::kNowSeconds;
 using test::TestKeyPair;
 
-constexpr std::string_view kSecret = "correct horse battery staple";
+constexpr std::string_view kAsymHsSecret = "correct horse battery staple";
 
 const TestKeyPair& rsa_key() { return test::shared_rsa_key(); }
 const TestKeyPair& ec_key() { return test::shared_ec_key(); }
@@ -28,7 +28,7 @@ JwtVerifier key_verifier(const TestKeyPair& key, std::string secret = {}) {
   return JwtVerifier(cfg);
 }
 
-void expect_refused(const Result<Principal>& r, std::string_view message) {
+void expect_asym_refused(const Result<Principal>& r, std::string_view message) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, errc::unauthenticated);
   EXPECT_EQ(r.error().message, message);
@@ -49,9 +49,9 @@ TEST(JwtAsymmetric, AcceptsGoodEs256Token) {
 }
 
 TEST(JwtAsymmetric, AcceptsBothKindsWhenSecretAndKeyAreConfigured) {
-  const auto verifier = key_verifier(rsa_key(), std::string(kSecret));
+  const auto verifier = key_verifier(rsa_key(), std::string(kAsymHsSecret));
   EXPECT_TRUE(verifier.verify(test::signed_token(rsa_key(), "RS256", payload()), kNow).ok());
-  EXPECT_TRUE(verifier.verify(test::hs256_token(kSecret, payload()), kNow).ok());
+  EXPECT_TRUE(verifier.verify(test::hs256_token(kAsymHsSecret, payload()), kNow).ok());
 }
 
 TEST(JwtAsymmetric, AcceptsCertificatePem) {
@@ -63,8 +63,8 @@ TEST(JwtAsymmetric, AcceptsCertificatePem) {
 
 TEST(JwtAsymmetric, RefusesTokensFromAnotherKey) {
   const TestKeyPair other_ec = TestKeyPair::ec_p256();
-  expect_refused(key_verifier(ec_key()).verify(test::signed_token(other_ec, "ES256", payload()), kNow),
-                 "Invalid token signature");
+  expect_asym_refused(key_verifier(ec_key()).verify(test::signed_token(other_ec, "ES256", payload()), kNow),
+                      "Invalid token signature");
 }
 
 TEST(JwtAsymmetric, RefusesTamperedTokens) {
@@ -75,13 +75,13 @@ TEST(JwtAsymmetric, RefusesTamperedTokens) {
     ASSERT_TRUE(verifier.verify(token, kNow).ok());
     char& sig = token[token.rfind('.') + 1];
     sig = sig == 'A' ? 'B' : 'A';
-    expect_refused(verifier.verify(token, kNow), "Invalid token signature");
+    expect_asym_refused(verifier.verify(token, kNow), "Invalid token signature");
 
     const std::string good = test::signed_token(*key, alg, payload());
     const std::string forged = R"({"userId":"admin","exp":)" + std::to_string(kNowSeconds + 600) + "}";
     const auto first = good.find('.');
     const std::string swapped = good.substr(0, first + 1) + base64url_encode(forged) + good.substr(good.rfind('.'));
-    expect_refused(verifier.verify(swapped, kNow), "Invalid token signature");
+    expect_asym_refused(verifier.verify(swapped, kNow), "Invalid token signature");
   }
 }
 
@@ -89,28 +89,28 @@ TEST(JwtAsymmetric, RefusesHs256SignedWithPublicKeyPem) {
   // The classic confusion attack: HMAC keyed with the (public) PEM text, hoping the verifier reuses it.
   for (const auto* key : {&rsa_key(), &ec_key()}) {
     const std::string forged = test::hs256_token(key->public_pem(), payload());
-    expect_refused(key_verifier(*key).verify(forged, kNow), "Unsupported token algorithm");
+    expect_asym_refused(key_verifier(*key).verify(forged, kNow), "Unsupported token algorithm");
     // With a secret configured HS256 is allowed, but only ever with the secret.
-    expect_refused(key_verifier(*key, std::string(kSecret)).verify(forged, kNow), "Invalid token signature");
+    expect_asym_refused(key_verifier(*key, std::string(kAsymHsSecret)).verify(forged, kNow), "Invalid token signature");
   }
 }
 
 TEST(JwtAsymmetric, RefusesAsymmetricAlgorithmsWithoutMatchingKey) {
   JwtConfig cfg;
-  cfg.secret = std::string(kSecret);
+  cfg.secret = std::string(kAsymHsSecret);
   const JwtVerifier secret_only(cfg);
-  expect_refused(secret_only.verify(test::signed_token(rsa_key(), "RS256", payload()), kNow),
-                 "Unsupported token algorithm");
-  expect_refused(secret_only.verify(test::signed_token(ec_key(), "ES256", payload()), kNow),
-                 "Unsupported token algorithm");
+  expect_asym_refused(secret_only.verify(test::signed_token(rsa_key(), "RS256", payload()), kNow),
+                      "Unsupported token algorithm");
+  expect_asym_refused(secret_only.verify(test::signed_token(ec_key(), "ES256", payload()), kNow),
+                      "Unsupported token algorithm");
   // Each public key admits only its own algorithm.
-  expect_refused(key_verifier(rsa_key()).verify(test::signed_token(ec_key(), "ES256", payload()), kNow),
-                 "Unsupported token algorithm");
-  expect_refused(key_verifier(ec_key()).verify(test::signed_token(rsa_key(), "RS256", payload()), kNow),
-                 "Unsupported token algorithm");
+  expect_asym_refused(key_verifier(rsa_key()).verify(test::signed_token(ec_key(), "ES256", payload()), kNow),
+                      "Unsupported token algorithm");
+  expect_asym_refused(key_verifier(ec_key()).verify(test::signed_token(rsa_key(), "RS256", payload()), kNow),
+                      "Unsupported token algorithm");
   // A token signed by the right key but labelled with another asymmetric algorithm.
-  expect_refused(key_verifier(rsa_key()).verify(test::signed_token(rsa_key(), "RS384", payload()), kNow),
-                 "Unsupported token algorithm");
+  expect_asym_refused(key_verifier(rsa_key()).verify(test::signed_token(rsa_key(), "RS384", payload()), kNow),
+                      "Unsupported token algorithm");
 }
 
 TEST(JwtAsymmetric, ConstructorRefusesUnusableKeys) {

@@ -16,9 +16,9 @@ using namespace std::chrono_literals;
 using test::kNow;
 using test::kNowSeconds;
 
-constexpr std::string_view kSecret = "mint-secret";
+constexpr std::string_view kMintSecret = "mint-secret";
 
-JwtVerifier verifier(std::string secret = std::string(kSecret)) {
+JwtVerifier verifier(std::string secret = std::string(kMintSecret)) {
   JwtConfig cfg;
   cfg.secret = std::move(secret);
   return JwtVerifier(cfg);
@@ -32,7 +32,7 @@ boost::json::object payload_of(const std::string& token) {
 }
 
 TEST(MintHs256, RoundTripsThroughTheVerifier) {
-  const std::string token = mint_hs256(kSecret, "u1", "Ann", "host", 1h, kNow + 250ms);
+  const std::string token = mint_hs256(kMintSecret, "u1", "Ann", "host", 1h, kNow + 250ms);
   const auto r = verifier().verify(token, kNow);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->user_id, "u1");
@@ -49,12 +49,12 @@ TEST(MintHs256, RoundTripsThroughTheVerifier) {
 
 TEST(MintHs256, PutsTheExpectedIssuerAndFirstAudienceSoItsServerAcceptsThem) {
   JwtConfig cfg;
-  cfg.secret = std::string(kSecret);
+  cfg.secret = std::string(kMintSecret);
   cfg.expected = {"hearth-auth", {"hearth-call", "hearth-video"}};
   const JwtVerifier strict(cfg);
-  const std::string plain = mint_hs256(kSecret, "u1", "Ann", "user", 1h, kNow);
+  const std::string plain = mint_hs256(kMintSecret, "u1", "Ann", "user", 1h, kNow);
   EXPECT_EQ(strict.verify(plain, kNow).error().message, "Token has no iss claim");
-  const std::string token = mint_hs256(kSecret, "u1", "Ann", "user", 1h, kNow, cfg.expected);
+  const std::string token = mint_hs256(kMintSecret, "u1", "Ann", "user", 1h, kNow, cfg.expected);
   ASSERT_TRUE(strict.verify(token, kNow).ok());
   const auto claims = payload_of(token);
   EXPECT_EQ(claims.at("iss"), "hearth-auth");
@@ -62,7 +62,7 @@ TEST(MintHs256, PutsTheExpectedIssuerAndFirstAudienceSoItsServerAcceptsThem) {
 }
 
 TEST(MintHs256, OmitsEmptyNameAndRole) {
-  const std::string token = mint_hs256(kSecret, "u1", "", "", 90s, kNow);
+  const std::string token = mint_hs256(kMintSecret, "u1", "", "", 90s, kNow);
   const auto claims = payload_of(token);
   EXPECT_FALSE(claims.contains("name"));
   EXPECT_FALSE(claims.contains("role"));
@@ -73,13 +73,13 @@ TEST(MintHs256, OmitsEmptyNameAndRole) {
 }
 
 TEST(MintHs256, KeepsUtf8Names) {
-  const auto r = verifier().verify(mint_hs256(kSecret, "u1", "Zoë 🔥", "", 90s, kNow), kNow);
+  const auto r = verifier().verify(mint_hs256(kMintSecret, "u1", "Zoë 🔥", "", 90s, kNow), kNow);
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->name, "Zoë 🔥");
 }
 
 TEST(MintHs256, TokensExpireAndNeedTheSecret) {
-  const std::string token = mint_hs256(kSecret, "u1", "", "", 1h, kNow);
+  const std::string token = mint_hs256(kMintSecret, "u1", "", "", 1h, kNow);
   EXPECT_TRUE(verifier().verify(token, kNow + 1h + 29s).ok());
   EXPECT_EQ(verifier().verify(token, kNow + 1h + 30s).error().message, "Token expired");
   EXPECT_EQ(verifier("other").verify(token, kNow).error().message, "Invalid token signature");
@@ -87,10 +87,10 @@ TEST(MintHs256, TokensExpireAndNeedTheSecret) {
 
 TEST(MintHs256, ThrowsOnBadInput) {
   EXPECT_THROW((void)mint_hs256("", "u1", "", "", 1h, kNow), std::invalid_argument);
-  EXPECT_THROW((void)mint_hs256(kSecret, "", "", "", 1h, kNow), std::invalid_argument);
-  EXPECT_THROW((void)mint_hs256(kSecret, "u1", "", "", 0s, kNow), std::invalid_argument);
-  EXPECT_THROW((void)mint_hs256(kSecret, "u1", "", "", -5s, kNow), std::invalid_argument);
-  EXPECT_THROW((void)mint_hs256(kSecret, "u1", "\xff\xfe", "", 1h, kNow), std::invalid_argument);
+  EXPECT_THROW((void)mint_hs256(kMintSecret, "", "", "", 1h, kNow), std::invalid_argument);
+  EXPECT_THROW((void)mint_hs256(kMintSecret, "u1", "", "", 0s, kNow), std::invalid_argument);
+  EXPECT_THROW((void)mint_hs256(kMintSecret, "u1", "", "", -5s, kNow), std::invalid_argument);
+  EXPECT_THROW((void)mint_hs256(kMintSecret, "u1", "\xff\xfe", "", 1h, kNow), std::invalid_argument);
 }
 
 TEST(ParseTtl, AcceptsUnitsAndBareSeconds) {

@@ -20,7 +20,7 @@ using test::kCarol;
 using test::kDave;
 using test::request;
 
-const Actor kHost{"alice", "socket-alice"};
+const Actor kBreakoutHost{"alice", "socket-alice"};
 
 class Breakout : public ::testing::Test {
  protected:
@@ -41,7 +41,8 @@ class Breakout : public ::testing::Test {
 
 TEST_F(Breakout, OpenByHandAssignsAndLeavesOthersInTheMainCall) {
   CallSession s = call();
-  auto round = open_breakout(s, kHost, by_hand({{"One", {"bob", "carol"}}, {"Two", {"dave"}}}), clock_.now(), 1);
+  auto round =
+      open_breakout(s, kBreakoutHost, by_hand({{"One", {"bob", "carol"}}, {"Two", {"dave"}}}), clock_.now(), 1);
   ASSERT_TRUE(round.ok()) << round.error().message;
   ASSERT_EQ(round->rooms.size(), 2U);
   EXPECT_EQ(round->rooms[0].room_id, "r1-1");
@@ -53,13 +54,13 @@ TEST_F(Breakout, OpenByHandAssignsAndLeavesOthersInTheMainCall) {
   EXPECT_EQ(breakout_room_of(s, "alice"), "");
   const auto assigned = breakout_assignments(s);
   EXPECT_EQ(assigned.size(), 3U);
-  expect_invalid(open_breakout(s, kHost, by_hand({{"Again", {"erin"}}}), clock_.now(), 1), "rooms");
+  expect_invalid(open_breakout(s, kBreakoutHost, by_hand({{"Again", {"erin"}}}), clock_.now(), 1), "rooms");
 }
 
 TEST_F(Breakout, RoomsListMembersOnlyEachOnce) {
   CallSession s = call();
-  expect_invalid(open_breakout(s, kHost, by_hand({{"One", {"mallory"}}}), clock_.now(), 1), "rooms[0].userIds");
-  expect_invalid(open_breakout(s, kHost, by_hand({{"One", {"bob"}}, {"Two", {"bob"}}}), clock_.now(), 1),
+  expect_invalid(open_breakout(s, kBreakoutHost, by_hand({{"One", {"mallory"}}}), clock_.now(), 1), "rooms[0].userIds");
+  expect_invalid(open_breakout(s, kBreakoutHost, by_hand({{"One", {"bob"}}, {"Two", {"bob"}}}), clock_.now(), 1),
                  "rooms[1].userIds");
   EXPECT_FALSE(s.breakout);
   EXPECT_EQ(s.breakout_rounds, 0);
@@ -71,7 +72,7 @@ TEST_F(Breakout, AtRandomSplitsTheParticipantsEvenlyLeavingHostsOut) {
   req.random = true;
   req.count = 3;
   req.duration_seconds = 600;
-  auto round = open_breakout(s, kHost, req, clock_.now(), 42);
+  auto round = open_breakout(s, kBreakoutHost, req, clock_.now(), 42);
   ASSERT_TRUE(round.ok()) << round.error().message;
   ASSERT_EQ(round->rooms.size(), 3U);
   std::size_t placed = 0;
@@ -91,7 +92,7 @@ TEST_F(Breakout, AtRandomNeedsAParticipantPerRoom) {
   BreakoutRequest req;
   req.random = true;
   req.count = 5;  // four participants besides the host
-  expect_invalid(open_breakout(s, kHost, req, clock_.now(), 1), "count");
+  expect_invalid(open_breakout(s, kBreakoutHost, req, clock_.now(), 1), "count");
 }
 
 TEST_F(Breakout, HostsOnlyInGroupCalls) {
@@ -100,23 +101,23 @@ TEST_F(Breakout, HostsOnlyInGroupCalls) {
                errc::forbidden);
   CallSession one = initiated(test::one_to_one_request(), clock_);
   join(one, kAlice, clock_);
-  expect_invalid(open_breakout(one, kHost, by_hand({{"One", {"bob"}}}), clock_.now(), 1), "sessionId");
+  expect_invalid(open_breakout(one, kBreakoutHost, by_hand({{"One", {"bob"}}}), clock_.now(), 1), "sessionId");
 }
 
 TEST_F(Breakout, AHostVisitsARoomAndComesBack) {
   CallSession s = call();
-  ASSERT_TRUE(open_breakout(s, kHost, by_hand({{"One", {"bob"}}, {"Two", {"carol"}}}), clock_.now(), 1).ok());
-  ASSERT_TRUE(visit_breakout(s, kHost, "r1-2").ok());
+  ASSERT_TRUE(open_breakout(s, kBreakoutHost, by_hand({{"One", {"bob"}}, {"Two", {"carol"}}}), clock_.now(), 1).ok());
+  ASSERT_TRUE(visit_breakout(s, kBreakoutHost, "r1-2").ok());
   EXPECT_EQ(breakout_room_of(s, "alice"), "r1-2");
-  expect_invalid(visit_breakout(s, kHost, "r9-9"), "roomId");
-  ASSERT_TRUE(visit_breakout(s, kHost, "").ok());
+  expect_invalid(visit_breakout(s, kBreakoutHost, "r9-9"), "roomId");
+  ASSERT_TRUE(visit_breakout(s, kBreakoutHost, "").ok());
   EXPECT_EQ(breakout_room_of(s, "alice"), "");
   expect_error(visit_breakout(s, {"bob", "socket-bob"}, ""), errc::forbidden);
 }
 
 TEST_F(Breakout, ClosingRecordsTheRoundOnlyOnce) {
   CallSession s = call();
-  ASSERT_TRUE(open_breakout(s, kHost, by_hand({{"One", {"bob", "carol"}}}), clock_.now(), 1).ok());
+  ASSERT_TRUE(open_breakout(s, kBreakoutHost, by_hand({{"One", {"bob", "carol"}}}), clock_.now(), 1).ok());
   const TimePoint opened = s.breakout->opened_at;
   EXPECT_FALSE(close_breakout(s, opened - std::chrono::seconds(1), clock_.now())) << "another round's timer";
   clock_.advance(std::chrono::seconds(90));
@@ -127,9 +128,9 @@ TEST_F(Breakout, ClosingRecordsTheRoundOnlyOnce) {
   EXPECT_EQ(s.breakout_history[0].closed_at - s.breakout_history[0].opened_at, std::chrono::seconds(90));
   EXPECT_FALSE(close_breakout(s, opened, clock_.now()));
   EXPECT_EQ(breakout_room_of(s, "bob"), "");
-  expect_invalid(check_can_close_breakout(s, kHost), "sessionId");
+  expect_invalid(check_can_close_breakout(s, kBreakoutHost), "sessionId");
   // A second round has new room ids.
-  ASSERT_TRUE(open_breakout(s, kHost, by_hand({{"Again", {"dave"}}}), clock_.now(), 1).ok());
+  ASSERT_TRUE(open_breakout(s, kBreakoutHost, by_hand({{"Again", {"dave"}}}), clock_.now(), 1).ok());
   EXPECT_EQ(s.breakout->rooms[0].room_id, "r2-1");
 }
 
@@ -143,7 +144,7 @@ TEST_F(Breakout, TheRoundsEndIsTheDeadlineUntilTheSweeperClosesIt) {
   ASSERT_EQ(s.deadline, call_due);
   auto req = by_hand({{"One", {"bob", "carol"}}});
   req.duration_seconds = 600;
-  ASSERT_TRUE(open_breakout(s, kHost, req, clock_.now(), 1).ok());
+  ASSERT_TRUE(open_breakout(s, kBreakoutHost, req, clock_.now(), 1).ok());
   const TimePoint opened = clock_.now();
   EXPECT_EQ(s.deadline, opened + seconds(600));
   EXPECT_FALSE(expire(s, clock_.now(), limits)) << "the deadline already names the round's end";
@@ -151,11 +152,11 @@ TEST_F(Breakout, TheRoundsEndIsTheDeadlineUntilTheSweeperClosesIt) {
   const Actor bob{"bob", "socket-bob"};
   expect_error(schedule_breakout_close(s, bob, seconds(10), clock_.now()), errc::forbidden);
   clock_.advance(seconds(100));
-  auto round = schedule_breakout_close(s, kHost, seconds(30), clock_.now());
+  auto round = schedule_breakout_close(s, kBreakoutHost, seconds(30), clock_.now());
   ASSERT_TRUE(round.ok()) << round.error().message;
   EXPECT_EQ(round->ends_at, opened + seconds(130));
   EXPECT_EQ(s.deadline, opened + seconds(130));
-  ASSERT_TRUE(schedule_breakout_close(s, kHost, seconds(300), clock_.now()).ok());
+  ASSERT_TRUE(schedule_breakout_close(s, kBreakoutHost, seconds(300), clock_.now()).ok());
   EXPECT_EQ(s.breakout->ends_at, opened + seconds(130)) << "a later countdown does not put the end off";
 
   clock_.advance(seconds(29));
@@ -174,7 +175,7 @@ TEST_F(Breakout, TheRoundsEndIsTheDeadlineUntilTheSweeperClosesIt) {
 
 TEST_F(Breakout, TheEndOfTheCallClosesTheRooms) {
   CallSession s = call();
-  ASSERT_TRUE(open_breakout(s, kHost, by_hand({{"One", {"bob"}}}), clock_.now(), 1).ok());
+  ASSERT_TRUE(open_breakout(s, kBreakoutHost, by_hand({{"One", {"bob"}}}), clock_.now(), 1).ok());
   end(s, EndReason::ended_by_user, "alice", clock_.now());
   EXPECT_FALSE(s.breakout);
   EXPECT_EQ(s.breakout_history.size(), 1U);

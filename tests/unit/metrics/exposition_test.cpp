@@ -11,7 +11,7 @@
 namespace hearth::metrics {
 namespace {
 
-std::string_view wire_name(errc code) noexcept {
+std::string_view exposition_wire_name(errc code) noexcept {
   if (code == errc::gone) return "session_ended";
   if (code == errc::unsupported_media_type) return "invalid_argument";
   return to_string(code);
@@ -68,7 +68,7 @@ TEST(Exposition, RendersCountedValuesUnderTheirLabels) {
   m.observe(Histogram::setup, 100);
   ScrapeInputs in;
   in.store_queue_depth = 7;
-  in.signaling_code = &wire_name;
+  in.signaling_code = &exposition_wire_name;
   const auto text = render(m.snapshot(), in);
   EXPECT_EQ(lines_from(text, "# HELP hearth_relays_total " + std::string(kRelays.help), 5),
             "# HELP hearth_relays_total " + std::string(kRelays.help) +
@@ -106,7 +106,7 @@ TEST(Exposition, ErrorsOnlyForCodesThatHappenedSignalingCodesByWireName) {
   m.signaling_error(errc::invalid_argument);
   m.signaling_error(errc::unsupported_media_type);  // also "invalid_argument" on the wire: one series
   ScrapeInputs in;
-  in.signaling_code = &wire_name;
+  in.signaling_code = &exposition_wire_name;
   const auto text = render(m.snapshot(), in);
   EXPECT_EQ(lines_from(text, "# TYPE hearth_errors_total counter", 5),
             "# TYPE hearth_errors_total counter\n"

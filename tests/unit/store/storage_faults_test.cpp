@@ -64,14 +64,14 @@ std::int64_t stored_sessions(const std::string& path) {
   return n;
 }
 
-std::function<Result<void>(Repository&)> insert_op(std::string id) {
+std::function<Result<void>(Repository&)> fault_insert_op(std::string id) {
   return [id = std::move(id)](Repository& r) -> Result<void> {
     r.insert(make_session(id, "alice", {"bob"}));
     return {};
   };
 }
 
-std::function<Result<bool>(Repository&)> exists_op(std::string id) {
+std::function<Result<bool>(Repository&)> fault_exists_op(std::string id) {
   return [id = std::move(id)](Repository& r) -> Result<bool> { return r.find(id, false).has_value(); };
 }
 
@@ -144,7 +144,7 @@ class StorageFaultTest : public ::testing::Test {
   }
   std::vector<Result<void>> insert_batch(const std::vector<std::string>& ids) {
     std::vector<std::function<Result<void>(Repository&)>> ops;
-    for (const auto& id : ids) ops.push_back(insert_op(id));
+    for (const auto& id : ids) ops.push_back(fault_insert_op(id));
     return run_batch(std::move(ops));
   }
 
@@ -155,7 +155,7 @@ class StorageFaultTest : public ::testing::Test {
 };
 
 TEST_F(StorageFaultTest, DiskFullFailsTheBatchWithStorageFullStoresNothingAndRecovers) {
-  ASSERT_TRUE(run<void>(*store_, insert_op("before")).ok());
+  ASSERT_TRUE(run<void>(*store_, fault_insert_op("before")).ok());
 
   vfs_.fault = ENOSPC;
   const auto refused = insert_batch({"full-1", "full-2", "full-3"});
@@ -167,25 +167,25 @@ TEST_F(StorageFaultTest, DiskFullFailsTheBatchWithStorageFullStoresNothingAndRec
   }
   EXPECT_GT(vfs_.failed_writes.load(), 0);
   // Reads still work while the disk is full, and see only what was committed.
-  EXPECT_TRUE(*run<bool>(*store_, exists_op("before")));
-  EXPECT_FALSE(*run<bool>(*store_, exists_op("full-1")));
+  EXPECT_TRUE(*run<bool>(*store_, fault_exists_op("before")));
+  EXPECT_FALSE(*run<bool>(*store_, fault_exists_op("full-1")));
 
   vfs_.fault = 0;  // space returns: the store thread is not wedged in a transaction
   const auto accepted = insert_batch({"after-1", "after-2"});
   for (const auto& r : accepted) EXPECT_TRUE(r.ok()) << r.error().message << ": " << r.error().detail;
-  for (const auto* id : {"before", "after-1", "after-2"}) EXPECT_TRUE(*run<bool>(*store_, exists_op(id))) << id;
-  for (const auto* id : {"full-1", "full-2", "full-3"}) EXPECT_FALSE(*run<bool>(*store_, exists_op(id))) << id;
+  for (const auto* id : {"before", "after-1", "after-2"}) EXPECT_TRUE(*run<bool>(*store_, fault_exists_op(id))) << id;
+  for (const auto* id : {"full-1", "full-2", "full-3"}) EXPECT_FALSE(*run<bool>(*store_, fault_exists_op(id))) << id;
   store_.reset();  // closes (and checkpoints) the database
   EXPECT_EQ(stored_sessions(path_), 3);
 }
 
 TEST_F(StorageFaultTest, AFullDiskInsideAnOperationFailsItsBatchAndTheNextBatchWorks) {
-  ASSERT_TRUE(run<void>(*store_, insert_op("before")).ok());
+  ASSERT_TRUE(run<void>(*store_, fault_insert_op("before")).ok());
   // One operation writing more than SQLite's page cache holds (2 MB by default), so pages spill to the WAL while
   // the statement runs: the failure comes from inside the operation, where SQLite may roll back the whole
   // transaction by itself, savepoints included.
   vfs_.fault = ENOSPC;
-  const auto results = run_batch({insert_op("earlier"), [](Repository& r) -> Result<void> {
+  const auto results = run_batch({fault_insert_op("earlier"), [](Repository& r) -> Result<void> {
                                     for (int i = 0; i < 3000; ++i)
                                       r.insert(make_session(test::numbered("spill-", i), "alice", {"bob", "carol"}));
                                     return {};
@@ -199,28 +199,28 @@ TEST_F(StorageFaultTest, AFullDiskInsideAnOperationFailsItsBatchAndTheNextBatchW
   vfs_.fault = 0;
   for (const auto& r : insert_batch({"after-1", "after-2"}))
     EXPECT_TRUE(r.ok()) << r.error().message << ": " << r.error().detail;
-  EXPECT_FALSE(*run<bool>(*store_, exists_op("spill-0")));
-  EXPECT_FALSE(*run<bool>(*store_, exists_op("earlier")));
-  EXPECT_TRUE(*run<bool>(*store_, exists_op("after-2")));
+  EXPECT_FALSE(*run<bool>(*store_, fault_exists_op("spill-0")));
+  EXPECT_FALSE(*run<bool>(*store_, fault_exists_op("earlier")));
+  EXPECT_TRUE(*run<bool>(*store_, fault_exists_op("after-2")));
   store_.reset();
   EXPECT_EQ(stored_sessions(path_), 3);
 }
 
 TEST_F(StorageFaultTest, ReadOnlyAndFailingDevicesAreNamedToo) {
   vfs_.fault = EROFS;  // a file system remounted read-only after an error
-  auto r = run<void>(*store_, insert_op("ro"));
+  auto r = run<void>(*store_, fault_insert_op("ro"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, errc::unavailable);
   EXPECT_EQ(r.error().message, "Storage is read-only");
 
   vfs_.fault = EIO;
-  r = run<void>(*store_, insert_op("eio"));
+  r = run<void>(*store_, fault_insert_op("eio"));
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, errc::unavailable);
   EXPECT_EQ(r.error().message, "Storage I/O error");
 
   vfs_.fault = 0;
-  EXPECT_TRUE(run<void>(*store_, insert_op("ok")).ok());
+  EXPECT_TRUE(run<void>(*store_, fault_insert_op("ok")).ok());
   store_.reset();
   EXPECT_EQ(stored_sessions(path_), 1);
 }

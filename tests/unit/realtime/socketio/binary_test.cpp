@@ -16,7 +16,7 @@ namespace {
 using namespace std::string_literals;
 using namespace std::string_view_literals;
 
-Header decoded(std::string_view text) {
+Header decoded_binary_header(std::string_view text) {
   auto h = decode_header(text);
   EXPECT_TRUE(h) << text;
   return h ? *h : Header{};
@@ -25,7 +25,7 @@ Header decoded(std::string_view text) {
 TEST(BinaryReassembler, CollectsAttachmentsInOrder) {
   BinaryReassembler r;
   std::string text = R"(52-/files,9["up",{"_placeholder":true,"num":0},{"_placeholder":true,"num":1}])";
-  const auto started = r.start(decoded(text));
+  const auto started = r.start(decoded_binary_header(text));
   ASSERT_TRUE(started);
   EXPECT_FALSE(*started);
   EXPECT_TRUE(r.collecting());
@@ -51,7 +51,7 @@ TEST(BinaryReassembler, CollectsAttachmentsInOrder) {
 
 TEST(BinaryReassembler, NoAttachmentsCompletesAtOnce) {
   BinaryReassembler r;
-  EXPECT_TRUE(*r.start(decoded(R"(60-3["ok"])")));
+  EXPECT_TRUE(*r.start(decoded_binary_header(R"(60-3["ok"])")));
   EXPECT_FALSE(r.collecting());
   EXPECT_EQ(r.header().type, PacketType::binary_ack);
   EXPECT_TRUE(r.attachments().empty());
@@ -59,9 +59,9 @@ TEST(BinaryReassembler, NoAttachmentsCompletesAtOnce) {
 
 TEST(BinaryReassembler, IsReusable) {
   BinaryReassembler r;
-  ASSERT_TRUE(r.start(decoded(R"(51-["a",{"_placeholder":true,"num":0}])")));
+  ASSERT_TRUE(r.start(decoded_binary_header(R"(51-["a",{"_placeholder":true,"num":0}])")));
   ASSERT_TRUE(*r.add(std::string(100'000, 'a')));  // over the kept capacity: released when the slot is reused
-  ASSERT_FALSE(*r.start(decoded(R"(52-["b",{"_placeholder":true,"num":1}])")));
+  ASSERT_FALSE(*r.start(decoded_binary_header(R"(52-["b",{"_placeholder":true,"num":1}])")));
   EXPECT_TRUE(r.attachments().empty());
   EXPECT_FALSE(*r.add("1"));
   EXPECT_TRUE(*r.add("2"));
@@ -72,7 +72,7 @@ TEST(BinaryReassembler, IsReusable) {
 
 TEST(BinaryReassembler, RestartsFromItsOwnHeader) {
   BinaryReassembler r;
-  ASSERT_TRUE(*r.start(decoded(R"(60-/a,3["ok"])")));
+  ASSERT_TRUE(*r.start(decoded_binary_header(R"(60-/a,3["ok"])")));
   ASSERT_TRUE(*r.start(r.header()));  // the header views the reassembler's own buffers
   EXPECT_EQ(r.header().nsp, "/a");
   EXPECT_EQ(r.header().data, R"(["ok"])");
@@ -80,25 +80,26 @@ TEST(BinaryReassembler, RestartsFromItsOwnHeader) {
 
 TEST(BinaryReassembler, ProtocolErrorsResetIt) {
   BinaryReassembler r;
-  EXPECT_EQ(r.add("x").error().code, errc::invalid_argument);                     // binary while idle
-  EXPECT_EQ(r.start(decoded(R"(2["a"])")).error().code, errc::invalid_argument);  // not binary
-  ASSERT_TRUE(r.start(decoded(R"(51-["a",{"_placeholder":true,"num":0}])")));
-  EXPECT_EQ(r.start(decoded(R"(51-["a",{"_placeholder":true,"num":0}])")).error().code, errc::invalid_argument);
+  EXPECT_EQ(r.add("x").error().code, errc::invalid_argument);                                   // binary while idle
+  EXPECT_EQ(r.start(decoded_binary_header(R"(2["a"])")).error().code, errc::invalid_argument);  // not binary
+  ASSERT_TRUE(r.start(decoded_binary_header(R"(51-["a",{"_placeholder":true,"num":0}])")));
+  EXPECT_EQ(r.start(decoded_binary_header(R"(51-["a",{"_placeholder":true,"num":0}])")).error().code,
+            errc::invalid_argument);
   EXPECT_FALSE(r.collecting());
   EXPECT_FALSE(r.add("x"));
 }
 
 TEST(BinaryReassembler, EnforcesLimits) {
   BinaryReassembler few(BinaryReassembler::Limits{.max_attachments = 1, .max_bytes = 100});
-  EXPECT_EQ(few.start(decoded(R"(52-["a"])")).error().code, errc::payload_too_large);
-  ASSERT_TRUE(few.start(decoded(R"(51-["a"])")));  // "/" and ["a"] count: 6 bytes
+  EXPECT_EQ(few.start(decoded_binary_header(R"(52-["a"])")).error().code, errc::payload_too_large);
+  ASSERT_TRUE(few.start(decoded_binary_header(R"(51-["a"])")));  // "/" and ["a"] count: 6 bytes
   EXPECT_EQ(few.add(std::string(95, 'x')).error().code, errc::payload_too_large);
   EXPECT_FALSE(few.collecting());
-  ASSERT_TRUE(few.start(decoded(R"(51-["a"])")));
+  ASSERT_TRUE(few.start(decoded_binary_header(R"(51-["a"])")));
   EXPECT_TRUE(*few.add(std::string(94, 'x')));
 
   BinaryReassembler small(BinaryReassembler::Limits{.max_attachments = 10, .max_bytes = 4});
-  EXPECT_EQ(small.start(decoded(R"(51-["a"])")).error().code, errc::payload_too_large);
+  EXPECT_EQ(small.start(decoded_binary_header(R"(51-["a"])")).error().code, errc::payload_too_large);
 }
 
 TEST(BinaryPlaceholders, MakeAndRecognise) {
@@ -174,7 +175,7 @@ TEST(BinaryPlaceholders, DeconstructRenumbersAndPicksBuffers) {
 TEST(BinaryPlaceholders, EchoesABinaryEventBack) {
   // A client sends ["upload", meta, <file>]; the server answers ["stored", <file>] on the same namespace.
   BinaryReassembler r;
-  ASSERT_TRUE(r.start(decoded(R"(51-/files,["upload",{"name":"a.bin"},{"_placeholder":true,"num":0}])")));
+  ASSERT_TRUE(r.start(decoded_binary_header(R"(51-/files,["upload",{"name":"a.bin"},{"_placeholder":true,"num":0}])")));
   ASSERT_TRUE(*r.add("\x01\x02\x03"sv));
   boost::json::monotonic_resource mr;
   const auto data = parse_data(r.header().data, &mr);
@@ -188,7 +189,7 @@ TEST(BinaryPlaceholders, EchoesABinaryEventBack) {
   ASSERT_EQ(out->attachments.size(), 1u);
   EXPECT_EQ(out->attachments[0], "\x01\x02\x03"sv);
   EXPECT_EQ(out->attachments[0].data(), r.attachments()[0].data());  // not copied
-  EXPECT_EQ(decoded(out->text).attachments, 1u);
+  EXPECT_EQ(decoded_binary_header(out->text).attachments, 1u);
 
   boost::json::array ack_args;
   ack_args.push_back("ok");
@@ -196,7 +197,7 @@ TEST(BinaryPlaceholders, EchoesABinaryEventBack) {
   const auto ack = make_binary_ack("/files", 9, std::move(ack_args), r.attachments());
   ASSERT_TRUE(ack);
   EXPECT_EQ(ack->text, R"(61-/files,9["ok",{"_placeholder":true,"num":0}])");
-  EXPECT_EQ(decoded(ack->text).type, PacketType::binary_ack);
+  EXPECT_EQ(decoded_binary_header(ack->text).type, PacketType::binary_ack);
 
   const auto none = make_binary_ack("/", 1, boost::json::array(), r.attachments());
   ASSERT_TRUE(none);

@@ -10,7 +10,7 @@
 namespace hearth::realtime::socketio {
 namespace {
 
-Header decoded(std::string_view packet) {
+Header decoded_encoded_header(std::string_view packet) {
   auto h = decode_header(packet);
   EXPECT_TRUE(h) << packet << ": " << (h ? "" : h.error().detail);
   return h ? *h : Header{};
@@ -70,21 +70,22 @@ TEST(SocketIoEncode, AppendKeepsWhatIsThere) {
 TEST(SocketIoEncode, EveryEncoderOutputDecodes) {
   const std::string_view placeholder = R"({"_placeholder":true,"num":0})";
   const std::string_view args[] = {"1", R"({"x":"y"})"};
-  EXPECT_EQ(decoded(encode_connect("/admin", "s")).type, PacketType::connect);
-  EXPECT_EQ(decoded(encode_disconnect("/admin")).nsp, "/admin");
-  EXPECT_EQ(decoded(encode_connect_error("/", "no")).type, PacketType::connect_error);
+  EXPECT_EQ(decoded_encoded_header(encode_connect("/admin", "s")).type, PacketType::connect);
+  EXPECT_EQ(decoded_encoded_header(encode_disconnect("/admin")).nsp, "/admin");
+  EXPECT_EQ(decoded_encoded_header(encode_connect_error("/", "no")).type, PacketType::connect_error);
   const std::string event = encode_event("/chat", "m", args, 99);  // the header views it
-  const Header e = decoded(event);
+  const Header e = decoded_encoded_header(event);
   EXPECT_EQ(e.type, PacketType::event);
   EXPECT_EQ(e.nsp, "/chat");
   EXPECT_EQ(e.ack_id, 99u);
   EXPECT_EQ(e.data, R"(["m",1,{"x":"y"}])");
-  EXPECT_EQ(decoded(encode_ack("/", 5, args)).ack_id, 5u);
+  EXPECT_EQ(decoded_encoded_header(encode_ack("/", 5, args)).ack_id, 5u);
   const std::string binary = encode_binary_event("/", "f", std::span(&placeholder, 1), 1);
-  const Header b = decoded(binary);
+  const Header b = decoded_encoded_header(binary);
   EXPECT_EQ(b.type, PacketType::binary_event);
   EXPECT_EQ(b.attachments, 1u);
-  EXPECT_EQ(decoded(encode_binary_ack("/", 3, std::span(&placeholder, 1), 1)).type, PacketType::binary_ack);
+  EXPECT_EQ(decoded_encoded_header(encode_binary_ack("/", 3, std::span(&placeholder, 1), 1)).type,
+            PacketType::binary_ack);
 }
 
 TEST(SocketIoEncode, ReservedNameDoesNotDecode) {
@@ -97,13 +98,13 @@ TEST(SocketIoOverEngineIo, SpecFramesDecodeThroughBothLayers) {
   const auto frame = engineio::decode_text_frame(R"(451-["hello",{"_placeholder":true,"num":0}])", 1000, scratch);
   ASSERT_TRUE(frame);
   EXPECT_EQ(frame->type, engineio::PacketType::message);
-  const Header h = decoded(frame->data);
+  const Header h = decoded_encoded_header(frame->data);
   EXPECT_EQ(h.type, PacketType::binary_event);
   EXPECT_EQ(h.attachments, 1u);
 
   const auto ws = engineio::decode_text_frame(R"(42["hello",1])", 1000, scratch);
   ASSERT_TRUE(ws);
-  EXPECT_EQ(decoded(ws->data).data, R"(["hello",1])");
+  EXPECT_EQ(decoded_encoded_header(ws->data).data, R"(["hello",1])");
 }
 
 }  // namespace
