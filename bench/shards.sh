@@ -4,6 +4,8 @@
 #   1core        server pinned to core 0 (so 1 shard, the default there), load generator on core 1; 100 calls x 4
 #   2shards      server on cores 0-1 (2 shards), load generator on the same 2 cores; 100 calls x 4 (relays between
 #                and within shards, as the kernel spreads the sockets)
+#   2shards-named  as 2shards, but every socket names its call in the handshake (--call-in-handshake), so the
+#                server places it on the call's shard: the relays of a call stay within one shard
 #   in-shard     2 shards, 200 calls x 2, only relays whose sender and target share a shard (--relay-to local:
 #                the room is on that shard too)
 #   cross-shard  2 shards, 200 calls x 2, only relays between the shards (--relay-to remote: one hand-off each)
@@ -25,7 +27,7 @@ while (($#)); do
     --build) build=$(cd "$2" && pwd); shift 2 ;;
     --out) out=$2; shift 2 ;;
     --configs) configs=$2; shift 2 ;;
-    *) sed -n '2,13p' "$0"; exit 2 ;;
+    *) sed -n '2,16p' "$0"; exit 2 ;;
   esac
 done
 HEARTH_BIN="$build/hearth-call"
@@ -47,6 +49,7 @@ setup_of() {
   case "$1" in
     1core) echo "0|1|$common --calls 100 --participants 4" ;;
     2shards) echo "0,1|0,1|$common --calls 100 --participants 4" ;;
+    2shards-named) echo "0,1|0,1|$common --calls 100 --participants 4 --call-in-handshake" ;;
     in-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to local" ;;
     cross-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to remote" ;;
     *) echo "unknown config $1" >&2; return 2 ;;
@@ -89,4 +92,5 @@ for (const c of configs) {
 }
 if (cpu['cross-shard'] && cpu['in-shard']) console.log(`\ncross-shard / in-shard: ${(cpu['cross-shard'] / cpu['in-shard']).toFixed(2)}× (goal ≤ 1.5×)`);
 if (cpu['2shards'] && cpu['1core']) console.log(`2 shards / 1 core, CPU per relay: ${(cpu['2shards'] / cpu['1core']).toFixed(2)}× (goal ≤ 1.10×)`);
+if (cpu['2shards-named'] && cpu['1core']) console.log(`2 shards, sockets placed by call / 1 core, CPU per relay: ${(cpu['2shards-named'] / cpu['1core']).toFixed(2)}× (goal ≤ 1.10×)`);
 EOF

@@ -127,6 +127,9 @@ Options parse_options(int argc, char** argv) {
   app.add_option("--relay-to", relay_to,
                  "relay: all peers (default), or only those on another node (remote) or on the same node (local); "
                  "a peer's node is its socket id's prefix (\"n2.…\") or else the --url it connected through");
+  app.add_flag("--call-in-handshake", o.call_in_handshake,
+               "relay: sockets connect once their call exists and name it in the handshake (?callId=), so the "
+               "server places them on the call's shard (as the web client opened on a call link does)");
   app.add_flag("--json", o.json, "one JSON object on stdout instead of the one-line summary");
   app.add_option("--source-ips", o.source_ips,
                  "on loopback, spread client sockets over 127.0.0.2..(1+N) (default 32; 0 = kernel's choice)")

@@ -42,6 +42,8 @@ struct Options {
   std::optional<int> server_pid;  // the first --server-pid (idle: its RSS)
   std::vector<int> server_pids;   // every --server-pid: their CPU time is summed (and also reported per process)
   RelayTo relay_to = RelayTo::all;
+  bool call_in_handshake = false;  // relay: each socket names its call in the handshake (?callId=), connecting
+                                   // once the call exists, as the web client opened on a call link does
   bool json = false;
   int source_ips = 32;  // on loopback: spread client sockets over 127.0.0.2..(1+N) (0 = do not bind); 32 keeps
                         // the idle scenario's 19,000 sockets under MAX_CONNECTIONS_PER_ADDRESS (1000)

@@ -122,15 +122,15 @@ class Relay {
                            }
                            cl.session_id = std::string(find_string_member(body, "sessionId"));
                            cl.http->close();
+                           if (opt_.call_in_handshake) {
+                             const auto per = static_cast<std::size_t>(opt_.participants);
+                             for (std::size_t i = c * per; i < (c + 1) * per; ++i) connect_person(i);
+                           }
                            join_ready(c);
                          });
     }
-    for (std::size_t i = 0; i < people_.size(); ++i) {
-      auto& p = people_[i];
-      p.client = std::make_shared<SioClient>(run_.loop(), run_.tokens().mint(p.user), callbacks_,
-                                             static_cast<std::uint32_t>(i));
-      p.client->start(run_.endpoint(i, p.url));
-    }
+    if (!opt_.call_in_handshake)
+      for (std::size_t i = 0; i < people_.size(); ++i) connect_person(i);
     const bool ok = run_.run_until(
         [&] {
           std::size_t failed = 0;
@@ -144,6 +144,13 @@ class Relay {
       return false;
     }
     return true;
+  }
+
+  void connect_person(std::size_t i) {
+    auto& p = people_[i];
+    p.client =
+        std::make_shared<SioClient>(run_.loop(), run_.tokens().mint(p.user), callbacks_, static_cast<std::uint32_t>(i));
+    p.client->start(run_.endpoint(i, p.url), opt_.call_in_handshake ? calls_[p.call].session_id : std::string());
   }
 
   void on_connected(SioClient& c) { join_ready(people_[c.tag()].call); }

@@ -7,7 +7,11 @@ namespace hearth::bench {
 SioClient::SioClient(Loop& loop, std::string token, const SioCallbacks& callbacks, std::uint32_t tag)
     : WsClient(loop), token_(std::move(token)), callbacks_(callbacks), tag_(tag) {}
 
-void SioClient::start(const Endpoint& endpoint) { connect(endpoint, "/socket.io/?EIO=4&transport=websocket"); }
+void SioClient::start(const Endpoint& endpoint, std::string_view call) {
+  std::string path = "/socket.io/?EIO=4&transport=websocket";
+  if (!call.empty()) path.append("&callId=").append(call);  // a session id needs no escaping
+  connect(endpoint, std::move(path));
+}
 
 void SioClient::emit_packet(std::string_view packet) {
   scratch_.assign("4");

@@ -29,7 +29,8 @@ class SioClient final : public WsClient {
  public:
   SioClient(Loop& loop, std::string token, const SioCallbacks& callbacks, std::uint32_t tag = 0);
 
-  void start(const Endpoint& endpoint);
+  // `call`: named in the handshake (?callId=), which places the socket on the call's shard.
+  void start(const Endpoint& endpoint, std::string_view call = {});
   // A ready Socket.IO packet, e.g. 2["name",{...}] (the Engine.IO "4" is added).
   void emit_packet(std::string_view packet);
   // 42<id>["name",<json>]; on_ack receives the ack's data array text ("[...]").

@@ -117,6 +117,7 @@ struct Server::Impl {
     handler.set_usage_counters(&usage);
     signaling.set_usage_counters(&usage);
     signaling.set_shards(shards.size());
+    engine.set_placement([this](const net::Request& handshake) { return signaling.placement(handshake.target()); });
     if (!cfg.redis_url.empty()) start_bus();
     wire_metrics();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before

@@ -12,6 +12,7 @@
 #include "calls/controls.hpp"
 #include "calls/policy.hpp"
 #include "core/ids.hpp"
+#include "core/query.hpp"
 #include "core/time_format.hpp"
 #include "ice/ice_json.hpp"
 #include "net/shards.hpp"
@@ -259,7 +260,9 @@ void SignalingService::join(Context& ctx) {
 
 void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::Principal& who, Joined joined,
                                  std::string peer_id, Context c) {
-  auto r = room(joined.session.session_id, true);
+  // A new room lives on the joiner's shard (this runs on the store's thread): where a socket that names the call in
+  // its handshake is placed too (placement()), so the call's relays stay on one shard.
+  auto r = room(joined.session.session_id, true, c.socket->executor());
   peer->remove_waiting(joined.session.session_id);
   peer->add_session(joined.session.session_id);
   const std::string ice = ice_servers_json(ice_.servers_for(who.user_id, clock_.now()));
@@ -838,12 +841,13 @@ void SignalingService::count_leaving(const CallRoom& rm, const Member& m) {
   if (!m.answered && rm.members().size() > 1) metrics_->call_setup(metrics::SetupOutcome::failed);
 }
 
-std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bool create) {
+std::shared_ptr<CallRoom> SignalingService::room(std::string_view session_id, bool create,
+                                                 boost::asio::any_io_executor home) {
   std::lock_guard lock(rooms_mutex_);
   auto it = rooms_.find(session_id);
   if (it != rooms_.end()) return it->second;
   if (!create) return nullptr;
-  auto r = std::make_shared<CallRoom>(net::this_shard_or(ioc_), std::string(session_id));
+  auto r = std::make_shared<CallRoom>(home ? std::move(home) : net::this_shard_or(ioc_), std::string(session_id));
   rooms_.emplace(session_id, r);
   return r;
 }
@@ -857,6 +861,16 @@ void SignalingService::drop_room(const std::string& session_id) {
 }
 
 void SignalingService::set_shards(unsigned count) { room_caches_.resize(count); }
+
+boost::asio::any_io_executor SignalingService::placement(std::string_view handshake_target) {
+  const net::Shard* here = net::Shards::current();
+  if (here == nullptr || here->shards().size() < 2) return {};
+  const auto call = query_value(parse_query(query_of(handshake_target)), "callId");
+  if (!is_session_id(call)) return {};
+  if (auto r = room(call, false)) return r->executor();
+  auto& all = here->shards();
+  return all[static_cast<unsigned>(std::hash<std::string_view>{}(call) % all.size())].executor();
+}
 
 CallRoom* SignalingService::relay_room(std::string_view session_id, std::shared_ptr<CallRoom>& holder) {
   const auto* shard = net::Shards::current();

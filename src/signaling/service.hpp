@@ -89,6 +89,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // The number of shards (net/shards.hpp) whose threads call: each gets a cache of the rooms its relays use. Set
   // before the first connection; without it (tests) relays look in the shared room map.
   void set_shards(unsigned count);
+  // Where a new Engine.IO session should live, from its handshake's target: a client that names the call it
+  // connects for (`callId` in the query, as the web client does) is placed on that call's shard — its room's, or
+  // the shard the call's id hashes to before it has one — so a call whose members all name it relays within one
+  // shard. Empty (where the connection landed) without a valid `callId` or with one shard. On the handshake's shard.
+  boost::asio::any_io_executor placement(std::string_view handshake_target);
 
  private:
   using SocketPtr = std::shared_ptr<realtime::socketio::Socket>;
@@ -193,7 +198,8 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void deliver_remote_relay(const BusMessage& m);
   void on_joined_elsewhere(const BusMessage& m);
 
-  std::shared_ptr<CallRoom> room(std::string_view session_id, bool create);
+  // The call's room; `create`: made if missing, on `home` (else the calling shard, else shard 0).
+  std::shared_ptr<CallRoom> room(std::string_view session_id, bool create, boost::asio::any_io_executor home = {});
   // The room of a relay: from the calling shard's cache (no lock, no reference count touched), else from the map
   // (then into `holder`, or into the cache). Null if the call has no room here.
   CallRoom* relay_room(std::string_view session_id, std::shared_ptr<CallRoom>& holder);

@@ -23,6 +23,9 @@ after(async () => {
 async function signedIn(t, user, { hash = '', init } = {}) {
   const c = await openClient(browser, server, user.name.toLowerCase(), { path: `/${hash}`, init });
   t.after(() => closeClients([c]));
+  c.socketUrls = []; // the Socket.IO requests and WebSockets the page opens from the sign-in on
+  c.page.on('request', (r) => r.url().includes('/socket.io/?') && c.socketUrls.push(r.url()));
+  c.page.on('websocket', (ws) => c.socketUrls.push(ws.url()));
   await signIn(c, user);
   return c;
 }
@@ -51,6 +54,12 @@ test('joining a full call says so', async (t) => {
   const b = await signedIn(t, bob, { hash: `#call=${sessionId}` });
   const c = await signedIn(t, carol, { hash: `#call=${sessionId}` });
   try {
+    // Opened on a call link: the page names the call in its handshake (docs/protocol.md, "Naming the call").
+    for (const x of [a, b, c]) {
+      const handshakes = x.socketUrls.filter((u) => !u.includes('sid='));
+      assert.ok(handshakes.length > 0 && handshakes.every((u) => new URL(u).searchParams.get('callId') === sessionId),
+        JSON.stringify(x.socketUrls));
+    }
     await expectMediaFrom(a, [bob]);
     await errorNotice(c).waitFor();
     assert.equal(await errorNotice(c).textContent(), 'This call is full: it has as many people as it allows.');

@@ -94,3 +94,43 @@ test('long-polling clients across shards get their relays in order', async () =>
   await burstArrivesInOrder(sessionId, w, p, 'to a polling client');
   await burstArrivesInOrder(sessionId, p, w, 'from a polling client');
 });
+
+// signaling placement(): a socket whose handshake names its call (?callId=) lives on the call's shard — its room's,
+// or before it has one the shard its id hashes to — whichever shard the kernel gave the connection.
+test('sockets that name their call in the handshake are placed on its shard, and relay within it', async () => {
+  const users = ['n0', 'n1', 'n2', 'n3'].map((p) => makeUser(p));
+  const { sessionId } = await initiateCall(server, users[0], users.slice(1));
+  const named = (user, mode = 'websocket') => connectAs(server, user, { mode, query: { callId: sessionId } });
+  // Before anyone joined (no room yet): the shard of the call's id, over WebSocket and long-polling alike, for
+  // connections the kernel spread over both shards.
+  const [a, b, p] = [await named(users[0]), await named(users[1]), await named(users[2], 'polling')];
+  const home = shardOf(a);
+  assert.deepEqual([a, b, p].map(shardOf), [home, home, home]);
+  for (let i = 0; i < 8; i++) assert.equal(shardOf(await named(makeUser(`extra${i}`))), home, 'every time');
+  for (const s of [a, b, p]) await joinCall(s, sessionId);
+  await burstArrivesInOrder(sessionId, a, b, 'placed sockets');
+  await burstArrivesInOrder(sessionId, p, a, 'from a placed polling client');
+  // The room's shard once it has one, whatever the call's id hashes to: a call whose id hashes to shard 0 (a named
+  // probe lands there before anyone joined) and whose first joiner, who does not name it, is on shard 1 — where
+  // its room is made, and where a socket that names the call then goes.
+  const c1 = makeUser('c1');
+  const first = await socketOn(1, 'c0x');
+  let call2;
+  for (let i = 0; i < 32 && !call2; i++) {
+    const { sessionId: id } = await initiateCall(server, makeUser(`i${i}`), [first.hearthUser, c1]);
+    const probe = await connectAs(server, makeUser(`probe${i}`), { query: { callId: id } });
+    if (shardOf(probe) === 0) call2 = id;
+    probe.close();
+  }
+  assert.ok(call2, 'a call whose id hashes to shard 0');
+  await joinCall(first, call2);
+  const late = await connectAs(server, c1, { query: { callId: call2 } });
+  assert.equal(shardOf(late), 1, "the room's shard (its first joiner's), not the one its id hashes to");
+  await joinCall(late, call2);
+  await burstArrivesInOrder(call2, first, late, 'with the room');
+  // A callId that is no call id changes nothing: the socket stays where it landed and works.
+  for (const callId of ['nope', 'call_1_x'.repeat(40), '']) {
+    const s = await connectAs(server, makeUser('bad'), { query: { callId } });
+    assert.ok([0, 1].includes(shardOf(s)));
+  }
+});

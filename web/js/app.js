@@ -68,7 +68,7 @@ async function signIn(token) {
   if (signingIn || app.signaling) return;
   signingIn = true;
   try {
-    app.signaling = await Signaling.connect(token);
+    app.signaling = await Signaling.connect(token, linkedCall());
   } catch (err) {
     sessionStorage.removeItem(TOKEN_KEY);
     lobby.showSignIn({ demo: await devTokensAvailable() });
@@ -88,8 +88,13 @@ async function signIn(token) {
 
 // A link to a call (#call=<sessionId>) joins it; the page keeps that link while in a call, so a reload rejoins.
 function joinLinkedCall() {
+  const linked = linkedCall();
+  if (linked && app.api) enterCall(linked);
+}
+
+function linkedCall() {
   const linked = /^#call=(.+)$/.exec(location.hash)?.[1];
-  if (linked && app.api) enterCall(decodeURIComponent(linked));
+  return linked ? decodeURIComponent(linked) : null;
 }
 window.addEventListener('hashchange', joinLinkedCall);
 
@@ -201,6 +206,7 @@ async function openCall(sessionId) {
 
 function setCallLink(sessionId) {
   history.replaceState(null, '', sessionId ? `#call=${encodeURIComponent(sessionId)}` : location.pathname);
+  app.signaling?.setCall(sessionId); // a reconnection lands with the call's other members
 }
 
 async function refreshHistory() {

@@ -11,18 +11,21 @@ export class SignalingError extends Error {
 }
 
 const ACK_TIMEOUT_MS = 10_000;
+
+const callQuery = (callId) => (callId ? { callId } : {});
 // Longer than the server's authentication timeout (10 s by default), which answers first when it is the cause.
 const SIGN_IN_TIMEOUT_MS = 15_000;
 
 export class Signaling {
   /**
-   * Connects and resolves once the server has accepted the token. Rejects (SignalingError 'unauthenticated', a
+   * Connects and resolves once the server has accepted the token; `callId`, if the page opens on a call, names it
+   * in the handshake. Rejects (SignalingError 'unauthenticated', a
    * sentence as message) however the socket fails before that: the server refuses the token (connect_error), the
    * server cannot be reached, the server says why and closes the socket (authentication_error, disconnect), or
    * nothing happens in time. The socket is closed then, so it does not retry on its own.
    */
-  static connect(token) {
-    const socket = io({ auth: { token } });
+  static connect(token, callId = null) {
+    const socket = io({ auth: { token }, query: callQuery(callId) });
     return new Promise((resolve, reject) => {
       const handlers = {
         authenticated: (user) => settle(() => resolve(new Signaling(socket, user))),
@@ -59,6 +62,14 @@ export class Signaling {
 
   get connected() {
     return this.socket.connected;
+  }
+
+  /**
+   * The call this socket is for (null: none). Named in the handshake of the next (re)connection, the server then
+   * places the socket with the call's other members (docs/protocol.md, "Naming the call in the handshake").
+   */
+  setCall(callId) {
+    this.socket.io.opts.query = callQuery(callId);
   }
 
   /** Subscribes to a server event (or connect / disconnect / connect_error); returns the unsubscribe function. */

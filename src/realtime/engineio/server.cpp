@@ -128,6 +128,12 @@ std::shared_ptr<Session> Server::create(asio::any_io_executor executor, const st
   return session;
 }
 
+asio::any_io_executor Server::place(const net::Request& handshake, asio::any_io_executor landed) const {
+  if (placement_)
+    if (auto chosen = placement_(handshake)) return chosen;
+  return landed;
+}
+
 void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, const net::Responder& respond) {
   const auto q = parse_query(req.target());
   if (auto err = check_query(q, "polling")) {
@@ -137,7 +143,8 @@ void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, cons
     if (req.method() != bhttp::verb::get) return respond(error_answer(EngineError::bad_handshake_method));
     auto admitted = admit(conn.client);
     if (auto* refusal = std::get_if<net::Response>(&admitted)) return respond(std::move(*refusal));
-    auto session = create(net::this_shard_or(ioc_), conn.client, std::get<net::ConnectionSlot>(std::move(admitted)));
+    auto session =
+        create(place(req, net::this_shard_or(ioc_)), conn.client, std::get<net::ConnectionSlot>(std::move(admitted)));
     net::dispatch(session->executor(), [this, session, req = std::move(req), respond] {
       if (on_session_) on_session_(session, req);
       session->open_polling(respond);
@@ -184,8 +191,9 @@ void Server::handle_upgrade(boost::beast::tcp_stream stream, net::Request req, c
       unauthenticated = std::get<net::ConnectionSlot>(std::move(admitted));
   }
   // Home the socket on the session's shard (a polling session's upgrade may arrive on another one), so WebSocket
-  // callbacks and session state share one thread. A new session lives where its connection landed.
-  const auto executor = session ? session->executor() : stream.get_executor();
+  // callbacks and session state share one thread. A new session lives where the placement says (the shard of the
+  // call it names), else where its connection landed.
+  const auto executor = session ? session->executor() : place(req, stream.get_executor());
   auto native = stream.release_socket();
   const auto protocol = native.local_endpoint().protocol();
   asio::ip::tcp::socket socket(executor, protocol, native.release());

@@ -29,8 +29,14 @@ class Server final : public net::Endpoint {
   // Called on the new session's shard before any of its packets is handled: attach a SessionHandler.
   using OnSession = std::function<void(const std::shared_ptr<Session>&, const net::Request& handshake)>;
 
+  // Where a new session should live, from its handshake request (signaling: the shard of the call it names); an
+  // empty executor: where its connection landed. Called on the shard that took the handshake.
+  using Placement = std::function<boost::asio::any_io_executor(const net::Request& handshake)>;
+
   Server(boost::asio::io_context& ioc, Options options, net::WebSocketLimits ws_limits, OnSession on_session);
   ~Server() override;
+  // Before the server takes requests.
+  void set_placement(Placement placement) { placement_ = std::move(placement); }
 
   bool owns(std::string_view target) const override;  // the request is for this endpoint
   std::size_t body_limit() const override { return options_.max_payload; }
@@ -58,11 +64,14 @@ class Server final : public net::Endpoint {
   std::variant<net::ConnectionSlot, net::Response> admit(const std::string& client);
   std::shared_ptr<Session> create(boost::asio::any_io_executor executor, const std::string& client,
                                   net::ConnectionSlot unauthenticated);
+  // The executor of a new session: the placement's choice, else `landed`.
+  boost::asio::any_io_executor place(const net::Request& handshake, boost::asio::any_io_executor landed) const;
 
   boost::asio::io_context& ioc_;
   Options options_;
   net::WebSocketLimits ws_limits_;
   OnSession on_session_;
+  Placement placement_;
   std::shared_ptr<Registry> registry_;
   RateLimiter handshakes_;  // per client address
   std::shared_ptr<net::ConnectionCounter> unauthenticated_;
