@@ -207,6 +207,31 @@ describe('routing through nginx (recording upstreams)', () => {
     }
   });
 
+  test('a handshake that names its call reaches the node its id hashes to: one node a call, calls on both', async () => {
+    const nodeOf = new Map();
+    for (let c = 0; c < 16; c += 1) {
+      const callId = `call_1700000000${String(c).padStart(3, '0')}_abcdefgh${c % 10}`;
+      const seen = new Set();
+      for (let i = 0; i < 4; i += 1) seen.add((await get(`/socket.io/?EIO=4&transport=polling&callId=${callId}`)).node);
+      assert.equal(seen.size, 1, `${callId} reached ${[...seen]}`);
+      nodeOf.set(callId, [...seen][0]);
+    }
+    assert.deepEqual([...new Set(nodeOf.values())].sort(), ['n1', 'n2'], 'calls spread over the nodes');
+    // A WebSocket handshake goes where that call's polling one went.
+    const [callId, node] = [...nodeOf].find(([, n]) => n === 'n2');
+    const before = b.seen.length;
+    const ws = await websocketThrough(nginx.port, `/socket.io/?EIO=4&transport=websocket&callId=${callId}`);
+    assert.equal(ws.status, 'HTTP/1.1 101 Switching Protocols');
+    assert.ok(b.seen.slice(before).some((r) => r.upgrade), `the WebSocket handshake of ${callId} reached ${node}`);
+    // A sid still decides (every request of a session names the call too), and a callId that is no call id is none.
+    for (let i = 0; i < 4; i += 1) {
+      assert.equal((await get(`/socket.io/?EIO=4&transport=polling&sid=n1.abc&callId=${callId}`)).node, 'n1');
+    }
+    const pool = new Set();
+    for (let i = 0; i < 4; i += 1) pool.add((await get('/socket.io/?EIO=4&transport=polling&callId=nope')).node);
+    assert.deepEqual([...pool].sort(), ['n1', 'n2'], 'round robin without a call id');
+  });
+
   test('the client address, scheme and host are passed on; upstream connections are kept alive', async () => {
     await get('/api/video-call/history?x=1');
     const last = [...a.seen, ...b.seen].find((r) => r.url === '/api/video-call/history?x=1');

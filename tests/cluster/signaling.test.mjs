@@ -1,14 +1,16 @@
 // Three nodes behind nginx (PostgreSQL, Redis): the signaling flows with the members of a call on different nodes —
 // an invitation to a user connected only to another node, relays between nodes in order, a second tab on another
 // node, media, leave and end heard everywhere, quality shared by the nodes of a call, long-polling clients routed to
-// their node by their sid.
+// their node by their sid, and the sockets of a call that name it in their handshake placed on one node.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
   API, SECRET, endCall, getSession, initiateCall, makeUser, participantOf, pollUntil, putMedia, rest,
 } from '../e2e/lib/server.mjs';
-import { closeAll, emitAck, expectAckError, expectAckOk, joinCall, roundTrip, waitFor } from '../e2e/lib/sockets.mjs';
+import {
+  closeAll, connectAs, emitAck, expectAckError, expectAckOk, joinCall, roundTrip, waitFor,
+} from '../e2e/lib/sockets.mjs';
 import { startCluster, stopClusters } from './lib/cluster.mjs';
 import { connectOn, nodeOf } from './lib/spread.mjs';
 
@@ -76,6 +78,27 @@ test('relays cross nodes in the order sent, with the sender named; both ways', a
   const answer = waitFor(a, 'webrtc_answer');
   b.emit('webrtc_answer', { sessionId: call.sessionId, targetSocketId: a.id, answer: { type: 'answer', sdp: 'v=0 y' } });
   assert.equal((await answer).fromSocketId, b.id);
+});
+
+test('sockets that name their call in the handshake meet on one node through nginx, and relay there', async () => {
+  const [alice, bob, carol] = ['alice', 'bob', 'carol'].map((p) => makeUser(p));
+  const call = await initiateCall(lb, alice, [bob, carol]);
+  const named = (user, mode) => connectAs(lb, user, { mode, query: { callId: call.sessionId } });
+  const [a, b, c] = [await named(alice, 'websocket'), await named(bob, 'websocket'), await named(carol, 'polling')];
+  const home = nodeOf(a);
+  assert.deepEqual([a, b, c].map(nodeOf), [home, home, home], 'one node for the call (nginx: hearth_by_call)');
+  for (const s of [a, b, c]) await joinCall(s, call.sessionId);
+  const arrived = [];
+  c.onAny((event, m) => {
+    if (event === 'webrtc_offer') arrived.push('offer');
+    if (event === 'webrtc_ice_candidate') arrived.push(m.candidate.n);
+  });
+  a.emit('webrtc_offer', { sessionId: call.sessionId, targetSocketId: c.id, offer: { type: 'offer', sdp: 'v=0 x' } });
+  for (let n = 0; n < 50; n += 1) a.emit('webrtc_ice_candidate', { sessionId: call.sessionId, targetSocketId: c.id, candidate: { n } });
+  await roundTrip(a);
+  const deadline = Date.now() + 10_000;
+  while (arrived.length < 51 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.deepEqual(arrived, ['offer', ...Array.from({ length: 50 }, (_, n) => n)], 'the offer first, then the candidates in order');
 });
 
 test('a relay to a socket of another node that is not in the call is refused', async () => {
