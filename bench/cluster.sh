@@ -7,7 +7,8 @@
 # Usage: bench/cluster.sh [options]
 #   --runs N          runs per scenario and target (default 3; the median is reported)
 #   --duration S      measured seconds per run (default 10)
-#   --scenarios LIST  default "relay relay-remote setup"; also "relay-local", "rest", and "relay-paced",
+#   --scenarios LIST  default "relay relay-remote setup"; also "relay-local", "relay-named" (sockets name their call
+#                     in the handshake: with the nginx target, a call's members meet on one node), "rest", and "relay-paced",
 #                     "relay-remote-paced": the same relays at a fixed --rate for every target (see scenario_args)
 #   --targets LIST    default "single cluster"; also "nginx" (the 2 nodes behind nginx, one URL: nginx's round
 #                     robin places the sockets) and "baseline" (the Node.js server of bench/baseline/)
@@ -295,6 +296,7 @@ scenario_args() {
     relay) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration" ;;
     relay-remote) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration --relay-to remote" ;;
     relay-local) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration --relay-to local" ;;
+    relay-named) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration --call-in-handshake" ;;
     relay-paced) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration --rate $paced_rate" ;;
     relay-remote-paced) echo "relay --calls $calls --participants 4 --window 16 --warmup 3 --duration $duration --relay-to remote --rate $paced_rate" ;;
     setup) echo "setup --calls 1000000 --concurrency 16 --participants 4 --duration $duration" ;;
