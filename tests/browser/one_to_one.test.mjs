@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
 import {
-  acceptCall, dumpLogs, expectMediaFrom, launchBrowser, openClient, signIn, startCall, tileIds, waitUntil,
+  acceptCall, currentSessionId, dumpLogs, expectMediaFrom, launchBrowser, openClient, signIn, startCall, tileIds, waitUntil,
 } from './lib/browser.mjs';
 import { makeUser, startHearth, stopAll } from './lib/server.mjs';
 
@@ -24,6 +24,13 @@ test('A calls B, B accepts from the ringing dialog, video and audio flow both wa
   const bob = makeUser('Bob');
   const a = await openClient(browser, server, 'alice');
   const b = await openClient(browser, server, 'bob');
+  // The Socket.IO handshakes each page makes (requests and WebSockets without a sid).
+  const handshakes = new Map([[a, []], [b, []]]);
+  for (const [c, urls] of handshakes) {
+    const note = (url) => url.includes('/socket.io/?') && !url.includes('sid=') && urls.push(new URL(url));
+    c.page.on('request', (r) => note(r.url()));
+    c.page.on('websocket', (ws) => note(ws.url()));
+  }
   try {
     await signIn(a, alice);
     await signIn(b, bob);
@@ -42,6 +49,15 @@ test('A calls B, B accepts from the ringing dialog, video and audio flow both wa
     assert.equal(await a.page.locator(`.tile[data-user-id="${bob.userId}"] .name`).textContent(), 'Bob');
     assert.equal(await b.page.locator(`.tile[data-user-id="${alice.userId}"] .name`).textContent(), 'Alice');
     await a.page.getByText('2 people in the call').waitFor();
+
+    // Both signed in in the lobby, before the call existed; each connected again naming the call before joining it
+    // (the starter and the invitee alike), so the server placed both with the call (docs/protocol.md).
+    const sessionId = await currentSessionId(a);
+    for (const [c, urls] of handshakes) {
+      const named = urls.map((u) => u.searchParams.get('callId'));
+      assert.equal(named[0], null, `${c.name}: ${JSON.stringify(named)}`);
+      assert.equal(named.at(-1), sessionId, `${c.name}: ${JSON.stringify(named)}`);
+    }
 
     // The quality badge comes from getStats(): RTT, loss and bitrate.
     const badge = a.page.locator(`.tile[data-user-id="${bob.userId}"] .quality`);

@@ -188,6 +188,8 @@ async function openCall(sessionId) {
     return notify(joinErrorMessage(err), 'error');
   }
   if (app.signaling !== signaling) return; // signed out while asking
+  await signaling.placeWith(sessionId); // with the call's other members: its relays stay on one thread of one node
+  if (app.signaling !== signaling) return;
   const call = new Call({
     signaling, api, session, iceServers, view: callView, notify,
     onClosed: (message, kind) => {
