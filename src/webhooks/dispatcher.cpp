@@ -28,6 +28,7 @@ Dispatcher::Dispatcher(asio::io_context& ioc, store::Store& store, const Clock& 
       timer_(strand_),
       drain_timer_(strand_),
       tls_(options_.uses_tls() ? make_tls_context(options_.ca_file) : nullptr),
+      pool_(make_connection_pool(strand_, PoolLimits{.max_idle_per_origin = options_.max_in_flight})),
       rng_(std::random_device{}()) {}
 
 const WebhookUrl* Dispatcher::url_of(const std::string& target) const {
@@ -112,6 +113,7 @@ void Dispatcher::deliver(store::OutboxDelivery d) {
   PostRequest req;
   req.url = *url;
   req.tls = tls_;
+  req.pool = pool_;
   req.body = d.body;
   req.timeout = options_.timeout;
   req.max_response_bytes = options_.max_response_bytes;

@@ -71,6 +71,7 @@ class Dispatcher : public std::enable_shared_from_this<Dispatcher> {
   boost::asio::steady_timer timer_;
   boost::asio::steady_timer drain_timer_;
   std::shared_ptr<boost::asio::ssl::context> tls_;  // null unless a URL is https://
+  std::shared_ptr<ConnectionPool> pool_;            // receivers' idle keep-alive connections
   std::unordered_set<std::string> busy_;            // streams with a request in flight or its outcome not yet stored
   bool claiming_ = false;                           // a due_deliveries() is under way
   bool again_ = false;                              // something changed while it was: claim again after it

@@ -1,7 +1,8 @@
 // Webhooks (docs/webhooks.md): a real receiver on 127.0.0.1 gets every event of a call, in order, once each
 // (deduplicated on id: delivery is at-least-once), each request signed with WEBHOOK_SECRET (verified here with
 // HMAC-SHA256) — also after the receiver answered 503 or was not listening for a while, after the server was
-// killed with SIGKILL in the middle, and after a SIGTERM. Events whose retry budget runs out are dropped.
+// killed with SIGKILL in the middle, and after a SIGTERM. Events whose retry budget runs out are dropped. A
+// receiver's requests share a kept connection (and TLS session); one it closed is replaced.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -68,6 +69,14 @@ function selfSigned(dir, name, san) {
     '-keyout', key, '-out', cert, '-days', '2', '-subj', `/CN=hearth-test-${name}`, '-addext', `subjectAltName=${san}`],
   { stdio: 'pipe' });
   return { key: readFileSync(key, 'utf8'), cert: readFileSync(cert, 'utf8') };
+}
+
+/** hearth_webhook_deliveries_total{outcome="failed"} from the server's /metrics. */
+async function failedAttempts(server) {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const m = /^hearth_webhook_deliveries_total\{outcome="failed"\} (\d+)$/m.exec(text);
+  assert.ok(m, 'the failed-deliveries counter is exposed');
+  return Number(m[1]);
 }
 
 /** A REST-only call: initiated by ann, ended by ann (call_initiated, call_ended). */
@@ -260,6 +269,44 @@ describe('webhooks', () => {
       assert.equal(r.requests.length, 0, 'no request reaches a receiver that was not verified');
       assert.ok(r.tlsErrors >= 4, `handshakes refused: ${r.tlsErrors}`);
       for (const line of gaveUp(r.url())) assert.match(line, /last: TLS handshake: certificate verify failed/);
+    }
+  });
+
+  it('a receiver\'s events share one kept connection, and one TLS handshake', async () => {
+    const dir = await makeTempDir();
+    const cert = selfSigned(dir, 'kept', 'IP:127.0.0.1');
+    const caFile = join(dir, 'ca.pem');
+    await writeFile(caFile, cert.cert);
+    const [plain, secure] = await Promise.all([receiver(), receiver({ tls: cert })]);
+    const server = await hearth(plain, { env: { WEBHOOK_URLS: `${plain.url()},${secure.url()}`, WEBHOOK_CA_FILE: caFile } });
+    for (let i = 0; i < 3; ++i) { // one call after the other: one request at a time per receiver
+      const { sessionId } = await quickCall(server);
+      for (const r of [plain, secure]) assert.equal((await r.waitFor(sessionId, 2)).length, 2);
+    }
+    for (const r of [plain, secure]) {
+      assert.equal(r.requests.length, 6);
+      assert.ok(r.requests.every((q) => q.headers.connection !== 'close'), 'keep-alive requested');
+      assert.equal(r.connections, 1, 'six requests over one connection');
+      assertAllSigned(r);
+    }
+    assert.equal(secure.handshakes, 1);
+    assert.equal(await failedAttempts(server), 0);
+  });
+
+  it('a kept connection the receiver closed is replaced, without a failed attempt', async () => {
+    const [idle, abrupt] = await Promise.all([receiver(), receiver()]);
+    idle.idleCloseMs = 100; // closes a kept connection idle for 100 ms
+    abrupt.closeAfterAnswer = true; // drops each connection once it has answered, without saying so
+    for (const r of [idle, abrupt]) {
+      const server = await hearth(r);
+      for (let i = 0; i < 3; ++i) {
+        const { sessionId } = await quickCall(server);
+        assert.deepEqual(types(await r.waitFor(sessionId, 2)), ['call_initiated', 'call_ended']);
+        await sleep(300);
+      }
+      assert.equal(r.requests.length, 6, 'each event once');
+      assert.ok(r.connections >= 3, `connections: ${r.connections}`);
+      assert.equal(await failedAttempts(server), 0);
     }
   });
 

@@ -26,11 +26,18 @@ export function verifySignature(header, rawBody, secret, nowSeconds = Math.floor
 
 /**
  * `tls`: {key, cert} (PEM) to listen over HTTPS; `tlsErrors` then counts the handshakes that failed (a client that
- * refused the certificate). `host` names the receiver in url().
+ * refused the certificate), `handshakes` those that succeeded. `host` names the receiver in url(). `connections`
+ * counts the TCP connections accepted; `closeAfterAnswer`: each connection is destroyed right after its first
+ * answer leaves, without a `Connection: close` (a receiver that drops kept connections at once); `idleCloseMs`: a
+ * connection is closed once idle that long (Node's own keepAliveTimeout is only checked every few seconds).
  */
 export async function startReceiver(secret, { tls = null, host = '127.0.0.1' } = {}) {
   const r = {
     tlsErrors: 0,
+    handshakes: 0,
+    connections: 0,
+    closeAfterAnswer: false,
+    idleCloseMs: 0,
     requests: [], // every request: {path, headers, raw, body, verified, answered}
     status: 204, // what to answer
     hang: false, // true: read requests, never answer them
@@ -39,6 +46,7 @@ export async function startReceiver(secret, { tls = null, host = '127.0.0.1' } =
     sockets: new Set(),
   };
   const handle = (req, res) => {
+    clearTimeout(req.socket.idleClose);
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -65,12 +73,20 @@ export async function startReceiver(secret, { tls = null, host = '127.0.0.1' } =
       }
       res.writeHead(r.status, { 'content-type': 'text/plain' });
       res.end(r.status < 300 ? '' : 'unavailable');
+      if (r.closeAfterAnswer) res.on('finish', () => req.socket.destroy());
+      if (r.idleCloseMs) {
+        res.on('finish', () => {
+          req.socket.idleClose = setTimeout(() => req.socket.destroy(), r.idleCloseMs);
+        });
+      }
     });
   };
   r.start = async () => {
     r.server = tls ? createTlsServer(tls, handle) : createServer(handle);
     if (tls) r.server.on('tlsClientError', () => { r.tlsErrors += 1; });
+    if (tls) r.server.on('secureConnection', () => { r.handshakes += 1; });
     r.server.on('connection', (s) => {
+      r.connections += 1;
       r.sockets.add(s);
       s.on('close', () => r.sockets.delete(s));
     });
