@@ -30,6 +30,7 @@
 #include "signaling/errors.hpp"
 #include "signaling/service.hpp"
 #include "store/postgres/pg_repository.hpp"
+#include "store/sqlite/node_lock.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -87,6 +88,8 @@ struct Server::Impl {
       : cfg(std::move(c)),
         shards(cfg.threads),
         ioc(shards[0].context()),
+        node_lock(store::is_postgres_url(cfg.database_url) ? std::string()
+                                                           : store::sqlite_path_from_url(cfg.database_url)),
         // A delivery claimed on PostgreSQL stays claimed for two attempt timeouts (store/outbox.hpp).
         store(open_store(cfg, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal, 2 * cfg.webhooks.timeout})),
         verifier(jwt_config(cfg)),
@@ -118,7 +121,10 @@ struct Server::Impl {
     signaling.set_usage_counters(&usage);
     signaling.set_shards(shards.size());
     engine.set_placement([this](const net::Request& handshake) { return signaling.placement(handshake.target()); });
-    if (!cfg.redis_url.empty()) start_bus();
+    if (!cfg.redis_url.empty())
+      start_bus();
+    else if (node_lock.alone_at_start())
+      signaling.expire_previous_run();  // the seats a crash of this node's previous run left behind
     wire_metrics();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
@@ -325,6 +331,8 @@ struct Server::Impl {
   // Before the store: its repository tells the webhook dispatcher (when there is one) of commits that wrote events.
   std::shared_ptr<store::OutboxSignal> outbox_signal = std::make_shared<store::OutboxSignal>();
   metrics::Metrics live_metrics;  // GET /metrics; before the store, whose thread counts into it
+  // Held while this node runs; says whether another node shares its SQLite file (never alone on PostgreSQL).
+  store::SqliteNodeLock node_lock;
   store::Store store;
   auth::JwtVerifier verifier;
   ice::IceServers ice;

@@ -5,6 +5,7 @@
 // delivering it to the members it holds; invitations and declines to the nodes of the users' sockets the same way.
 #include <algorithm>
 #include <optional>
+#include <set>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
@@ -120,6 +121,11 @@ void SignalingService::expire_seats_in_rooms(const std::string& node) {
     sessions.reserve(rooms_.size());
     for (const auto& entry : rooms_) sessions.push_back(entry.first);
   }
+  expire_seats(std::move(sessions),
+               [prefix = node + '.'](std::string_view socket) { return socket.starts_with(prefix); });
+}
+
+void SignalingService::expire_seats(std::vector<std::string> sessions, SocketTest gone) {
   struct Found {
     std::vector<std::pair<std::string, std::string>> seats;  // user, socket
     std::optional<calls::CallSession> waiting_changed;
@@ -127,17 +133,18 @@ void SignalingService::expire_seats_in_rooms(const std::string& node) {
   for (auto& session_id : sessions)
     store_.execute<Found>(
         session_id,
-        [session_id, prefix = node + '.'](store::Repository& repo) -> Result<Found> {
+        [session_id, gone](store::Repository& repo) -> Result<Found> {
           Found found;
           auto s = repo.find(session_id, true);
           if (!s) return found;
           for (const auto& p : s->participants)
-            if (p.is_active && p.socket_id.starts_with(prefix)) found.seats.emplace_back(p.user_id, p.socket_id);
-          std::vector<std::pair<std::string, std::string>> gone;
+            if (p.is_active && !p.socket_id.empty() && gone(p.socket_id))
+              found.seats.emplace_back(p.user_id, p.socket_id);
+          std::vector<std::pair<std::string, std::string>> left;
           for (const auto& w : s->waiting)
-            if (w.socket_id.starts_with(prefix)) gone.emplace_back(w.user_id, w.socket_id);
-          for (const auto& [user_id, socket_id] : gone) calls::leave_waiting(*s, user_id, socket_id);
-          if (!gone.empty()) {
+            if (gone(w.socket_id)) left.emplace_back(w.user_id, w.socket_id);
+          for (const auto& [user_id, socket_id] : left) calls::leave_waiting(*s, user_id, socket_id);
+          if (!left.empty()) {
             repo.update(*s);
             found.waiting_changed = std::move(*s);
           }
@@ -148,6 +155,82 @@ void SignalingService::expire_seats_in_rooms(const std::string& node) {
           if (found->waiting_changed) announce_waiting(*found->waiting_changed);
           for (const auto& [user_id, socket_id] : found->seats) expire_grace(session_id, user_id, socket_id);
         });
+}
+
+// --- seats of this node's previous run (a node alone)
+// ------------------------------------------------------------------
+
+// At start every seat and waiting place in the store is held by a socket of the previous run (none of this run's
+// exists yet, and no other node shares the database: app/server.cpp asks store/sqlite/node_lock), so the live
+// sessions are read now, page by page, and what they hold then ends a reconnect grace later (10 s at least) — as a
+// disconnected socket's seat would — through expire_seats(), which checks each seat again: a user who came back and
+// joined again through a socket of this run holds the seat with that socket and keeps it.
+void SignalingService::expire_previous_run() { read_previous_run({}); }
+
+namespace {
+constexpr int kPreviousRunPage = 200;
+constexpr std::size_t kMostPreviousRunSockets = 1'000'000;  // beyond, the calls' timeouts end the rest (logged)
+// The grace of the previous run's seats is never shorter: after a restart the clients must first find the server again
+// (socket.io-client backs off up to 5 s between attempts by default), and a grace of 0 (a drain never ends calls)
+// must not end them at once.
+constexpr std::chrono::milliseconds kLeastPreviousRunGrace{10'000};
+}  // namespace
+
+void SignalingService::read_previous_run(store::LiveCursor after) {
+  struct Page {
+    std::vector<std::pair<std::string, std::vector<std::string>>> held;  // session, its seats' and places' sockets
+    store::LiveCursor last;
+    bool more = false;
+  };
+  store_.execute<Page>(
+      [after = std::move(after)](store::Repository& repo) -> Result<Page> {
+        Page page;
+        const auto live = repo.live_after(after, kPreviousRunPage);
+        page.more = live.size() == static_cast<std::size_t>(kPreviousRunPage);
+        if (!live.empty()) page.last = live.back();
+        for (const auto& cursor : live) {
+          auto s = repo.find(cursor.session_id, false);
+          if (!s) continue;
+          std::vector<std::string> sockets;
+          for (const auto& p : s->participants)
+            if (p.is_active && !p.socket_id.empty()) sockets.push_back(p.socket_id);
+          for (const auto& w : s->waiting) sockets.push_back(w.socket_id);
+          if (!sockets.empty()) page.held.emplace_back(cursor.session_id, std::move(sockets));
+        }
+        return page;
+      },
+      // On the store's thread, one page after the other: previous_run_ has one user at a time.
+      [this](Result<Page> page) {
+        if (!page) return spdlog::warn("seats of the previous run not read: {}", page.error().message);
+        for (auto& [session_id, sockets] : page->held) {
+          if (previous_run_sockets_ + sockets.size() > kMostPreviousRunSockets) {
+            spdlog::warn("more than {} seats of the previous run: the rest end with their calls",
+                         kMostPreviousRunSockets);
+            page->more = false;
+            break;
+          }
+          previous_run_sockets_ += sockets.size();
+          previous_run_.emplace_back(std::move(session_id),
+                                     std::set<std::string, std::less<>>(std::make_move_iterator(sockets.begin()),
+                                                                        std::make_move_iterator(sockets.end())));
+        }
+        if (page->more) return read_previous_run(std::move(page->last));
+        if (previous_run_.empty()) return;
+        const auto grace = std::max(options_.reconnect_grace, kLeastPreviousRunGrace);
+        spdlog::info("{} seat(s) or waiting place(s) of the previous run in {} call(s) end in {} s unless taken back",
+                     previous_run_sockets_, previous_run_.size(),
+                     std::chrono::duration_cast<std::chrono::seconds>(grace).count());
+        net::post(ioc_.get_executor(), [this, grace] {
+          previous_run_timer_.emplace(ioc_, grace);
+          previous_run_timer_->async_wait([this](boost::system::error_code ec) {
+            if (ec || draining_.load(std::memory_order_relaxed)) return;
+            for (auto& [session_id, sockets] : std::exchange(previous_run_, {}))
+              expire_seats({session_id}, [sockets = std::move(sockets)](std::string_view socket) {
+                return sockets.contains(socket);
+              });
+          });
+        });
+      });
 }
 
 void SignalingService::take_over(std::string node) {

@@ -389,12 +389,13 @@ void SignalingService::announce_left(const CallSession& session, const std::stri
 }
 
 // On the room's shard: `user_id`'s member with `socket_id` leaves, and the call hears `pkt`. `must_match`: nothing is
-// announced unless that member is here (it may have been replaced by a newer socket meanwhile).
+// announced if the user's member here has another socket (replaced by a newer one meanwhile). A user with no member
+// here (a socket of another node, or of this node's previous run) is announced all the same.
 void SignalingService::drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
                                    const std::shared_ptr<const std::string>& pkt, bool must_match) {
   Member* m = rm.find_user(user_id);
   const bool here = m && m->socket_id == socket_id;
-  if (!here && must_match) return;  // already replaced by a newer socket
+  if (m && !here && must_match) return;  // already replaced by a newer socket
   if (here) {
     count_leaving(rm, *m);
     hold_seat(rm.session_id(), user_id, socket_id, false);

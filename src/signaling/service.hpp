@@ -10,11 +10,15 @@
 // mutexes (touched per connection, join and leave; a relay reads its shard's room cache).
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -86,6 +90,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // Several nodes (cross_node.cpp): what happens here is told to the other nodes over `bus`, and what they tell
   // arrives from it. Not owned; set before the bus starts and the first connection; null (the default): one node.
   void set_bus(cluster::Bus* bus);
+  // A node alone (no bus), once at start, before it takes connections: the seats and waiting places that sockets of
+  // its previous run still hold in the store (a kill -9 or a crash left them) end a reconnect grace from now, as a
+  // disconnected socket's would, unless their user came back and joined again through a socket of this run. (With a
+  // bus the held sets do it.)
+  void expire_previous_run();
   // The number of shards (net/shards.hpp) whose threads call: each gets a cache of the rooms its relays use. Set
   // before the first connection; without it (tests) relays look in the shared room map.
   void set_shards(unsigned count);
@@ -195,6 +204,11 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void take_over_later(std::string node);
   void take_over(std::string node);
   void expire_seats_in_rooms(const std::string& node);
+  // Whether a seat's or waiting place's socket is gone. Run in store operations: a pure test of the id.
+  using SocketTest = std::function<bool(std::string_view socket_id)>;
+  // In each of `sessions`: the seats of gone sockets expire (expire_grace) and their waiting places are left.
+  void expire_seats(std::vector<std::string> sessions, SocketTest gone);
+  void read_previous_run(store::LiveCursor after);
   void deliver_remote_relay(const BusMessage& m);
   void on_joined_elsewhere(const BusMessage& m);
 
@@ -224,7 +238,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   cluster::Bus* bus_ = nullptr;                           // owned by the app; null on a single node
   std::string node_id_;                                   // bus_->node_id()
   std::optional<boost::asio::steady_timer> nodes_timer_;  // watch_nodes(); on shard 0
-  std::vector<std::string> known_nodes_;                  // on shard 0
+  // expire_previous_run(): what the previous run's sockets held (read on the store's thread, then handed to shard 0,
+  // whose timer ends them).
+  std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> previous_run_;
+  std::size_t previous_run_sockets_ = 0;
+  std::optional<boost::asio::steady_timer> previous_run_timer_;  // on shard 0
+  std::vector<std::string> known_nodes_;                         // on shard 0
   Registry registry_;
   ExpiryWheel<Peer> expiries_;
   boost::asio::steady_timer expiry_timer_;  // ticks while expiries_ holds anything; on shard 0

@@ -67,6 +67,14 @@ struct HistoryPage {
   std::int64_t total = 0;  // all matching sessions
 };
 
+// A place in the live sessions' order (Repository::live_after): a session's deadline and id. The default is before
+// every session.
+struct LiveCursor {
+  std::int64_t deadline_ms = INT64_MIN;  // epoch ms, as stored
+  std::string session_id;
+  bool operator==(const LiveCursor&) const = default;
+};
+
 class Repository {
  public:
   virtual ~Repository() = default;
@@ -100,6 +108,9 @@ class Repository {
   virtual HistoryPage history(const HistoryQuery& q) = 0;
   // Ids of sessions not ended whose deadline is <= now, oldest deadline first, at most `limit`.
   virtual std::vector<std::string> due(TimePoint now, int limit) = 0;
+  // Sessions not ended, in (deadline, id) order, those after `after` (exclusive), at most `limit`: every live session,
+  // page by page (a node alone, at start, looks there for the seats of its previous run). Read only.
+  virtual std::vector<LiveCursor> live_after(const LiveCursor& /*after*/, int /*limit*/) { return {}; }
   // Throws if the database is unreachable.
   virtual void ping() = 0;
 

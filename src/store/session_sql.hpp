@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "calls/call_session.hpp"
 #include "core/clock.hpp"
@@ -54,6 +55,22 @@ void bind_end_reason(Query& q, int index, calls::EndReason reason) {
     q.bind_null(index);
   else
     q.bind(index, to_string(reason));
+}
+
+// The live sessions after a cursor, in the order of the live sessions' index (call_sessions_live_deadline: its
+// columns and its condition), which it reads alone.
+inline constexpr std::string_view live_after_sql =
+    "SELECT deadline_at, session_id FROM call_sessions WHERE status IN ('waiting', 'active') "
+    "AND (deadline_at, session_id) > (?1, ?2) ORDER BY deadline_at, session_id LIMIT ?3";
+
+template <class Db>
+std::vector<LiveCursor> live_after(Db& db, const LiveCursor& after, int limit) {
+  std::vector<LiveCursor> out;
+  if (limit <= 0) return out;
+  auto q = db.query(live_after_sql);
+  q.bind(1, after.deadline_ms).bind(2, after.session_id).bind(3, std::int64_t{limit});
+  while (q.step()) out.push_back(LiveCursor{q.int64(0), std::string(q.text(1))});
+  return out;
 }
 
 // Runs a query whose rows nobody reads.

@@ -215,6 +215,10 @@ std::vector<std::string> PgRepository::due(TimePoint now, int limit) {
   return ids;
 }
 
+std::vector<LiveCursor> PgRepository::live_after(const LiveCursor& after, int limit) {
+  return session_sql::live_after(db_, after, limit);
+}
+
 void PgRepository::ping() {
   if (!db_.in_transaction() && !db_.ok()) db_.reset();
   auto q = db_.query("SELECT 1", true);

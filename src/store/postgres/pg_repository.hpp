@@ -72,6 +72,7 @@ class PgRepository final : public Repository {
   void update(const calls::CallSession& s) override;
   HistoryPage history(const HistoryQuery& q) override;
   std::vector<std::string> due(TimePoint now, int limit) override;
+  std::vector<LiveCursor> live_after(const LiveCursor& after, int limit) override;
   void ping() override;
   // The session as this node last committed it (WrittenSessions), for read-only requests; any thread.
   std::optional<calls::CallSession> committed(std::string_view session_id) const override;

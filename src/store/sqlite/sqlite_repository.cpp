@@ -229,6 +229,11 @@ std::vector<std::string> SqliteRepository::due(TimePoint now, int limit) {
   return ids;
 }
 
+std::vector<LiveCursor> SqliteRepository::live_after(const LiveCursor& after, int limit) {
+  write_pending();  // the query reads the rows
+  return session_sql::live_after(db_, after, limit);
+}
+
 void SqliteRepository::ping() {
   auto q = db_.query("SELECT 1");
   if (!q.step() || q.int64(0) != 1) throw StoreError(errc::unavailable, "sqlite: SELECT 1 returned no row");

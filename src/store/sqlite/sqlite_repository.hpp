@@ -64,6 +64,7 @@ class SqliteRepository final : public Repository {
   // Throws StoreError(errc::invalid_argument) unless page >= 1 and 1 <= limit <= 100.
   HistoryPage history(const HistoryQuery& q) override;
   std::vector<std::string> due(TimePoint now, int limit) override;
+  std::vector<LiveCursor> live_after(const LiveCursor& after, int limit) override;
   void ping() override;
 
   // In-call chat (sqlite_chat.cpp).

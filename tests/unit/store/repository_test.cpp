@@ -32,6 +32,14 @@ std::vector<calls::CallSession> sessions(const HistoryPage& page) {
   return out;
 }
 
+// Alice's session `id`, with this deadline (epoch ms) and status.
+void insert_with_deadline(Repository& repo, const std::string& id, std::int64_t deadline, Status status) {
+  auto s = make_session(id, "alice");
+  s.deadline = at(deadline);
+  s.status = status;
+  repo.insert(s);
+}
+
 std::vector<std::string> ids(const HistoryPage& page) {
   std::vector<std::string> out;
   for (const auto& s : sessions(page)) out.push_back(s.session_id);
@@ -186,10 +194,7 @@ TEST_P(RepositoryTest, HistoryRejectsBadPaging) {
 
 TEST_P(RepositoryTest, DueListsUnendedSessionsByDeadline) {
   const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
-    auto s = make_session(id, "alice");
-    s.deadline = at(deadline);
-    s.status = status;
-    repo_->insert(s);
+    insert_with_deadline(*repo_, id, deadline, status);
   };
   add("late", 5000, Status::active);
   add("early", 1000, Status::waiting);
@@ -201,6 +206,25 @@ TEST_P(RepositoryTest, DueListsUnendedSessionsByDeadline) {
   EXPECT_EQ(repo_->due(at(6000), 2), (std::vector<std::string>{"early", "late"}));
   EXPECT_TRUE(repo_->due(at(999), 10).empty());
   EXPECT_TRUE(repo_->due(at(6000), 0).empty());
+}
+
+TEST_P(RepositoryTest, LiveAfterPagesThroughUnendedSessionsByDeadlineThenId) {
+  const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
+    insert_with_deadline(*repo_, id, deadline, status);
+  };
+  add("b", 5000, Status::active);
+  add("late", 9000, Status::active);
+  add("ended", 500, Status::ended);
+  add("a", 5000, Status::waiting);
+  add("early", 1000, Status::waiting);
+  const auto ms = [](std::int64_t t) { return to_epoch_ms(at(t)); };
+
+  const auto first = repo_->live_after({}, 2);
+  EXPECT_EQ(first, (std::vector<LiveCursor>{{ms(1000), "early"}, {ms(5000), "a"}}));
+  const auto second = repo_->live_after(first.back(), 2);  // "b" has the same deadline as the cursor, a later id
+  EXPECT_EQ(second, (std::vector<LiveCursor>{{ms(5000), "b"}, {ms(9000), "late"}}));
+  EXPECT_TRUE(repo_->live_after(second.back(), 2).empty());
+  EXPECT_TRUE(repo_->live_after({}, 0).empty());
 }
 
 TEST_P(RepositoryTest, SavepointRollbackKeepsTheRestOfTheTransaction) {
