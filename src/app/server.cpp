@@ -121,11 +121,11 @@ struct Server::Impl {
     signaling.set_usage_counters(&usage);
     signaling.set_shards(shards.size());
     engine.set_placement([this](const net::Request& handshake) { return signaling.placement(handshake.target()); });
-    if (!cfg.redis_url.empty())
-      start_bus();
-    else if (node_lock.alone_at_start())
-      signaling.expire_previous_run();  // the seats a crash of this node's previous run left behind
+    if (!cfg.redis_url.empty()) start_bus();
     wire_metrics();
+    // The seats a crash of this node's previous run left behind (a store operation: after wire_metrics(), which the
+    // store needs before its first one).
+    if (cfg.redis_url.empty() && node_lock.alone_at_start()) signaling.expire_previous_run();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
     if (page) handler.mount(*page);
