@@ -5,6 +5,7 @@
 #include "net/forwarded.hpp"
 #include "net/http_wire.hpp"
 #include "net/shards.hpp"
+#include "net/socket_peek.hpp"
 
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
@@ -24,20 +25,6 @@ namespace asio = boost::asio;
 
 namespace {
 constexpr std::size_t kKeptWireCapacity = 16 * 1024;  // a keep-alive connection keeps a buffer this large
-
-enum class Peek { data, nothing, closed };
-
-// What is waiting on a socket, without consuming it and without blocking.
-Peek peek_socket(int fd) {
-  char byte = 0;
-  ssize_t n = 0;
-  do {
-    n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  } while (n < 0 && errno == EINTR);
-  if (n > 0) return Peek::data;
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Peek::nothing;
-  return Peek::closed;  // EOF, or an error such as a reset
-}
 }  // namespace
 
 HttpSession::HttpSession(asio::ip::tcp::socket socket, HttpHandler& handler, const HttpLimits& limits,

@@ -1,9 +1,6 @@
 #include "webhooks/http_post.hpp"
 
-#include <sys/socket.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <deque>
 #include <memory>
 #include <optional>
@@ -23,6 +20,8 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
+#include "net/socket_peek.hpp"
+
 namespace hearth::webhooks {
 
 namespace asio = boost::asio;
@@ -34,13 +33,6 @@ using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 namespace {
 
 std::string origin_of(const WebhookUrl& url) { return (url.tls ? "https://" : "http://") + url.host + ":" + url.port; }
-
-// The receiver has not closed the connection, nor sent anything unasked (a peek that would block).
-bool idle_and_open(int fd) {
-  char byte = 0;
-  const auto n = ::recv(fd, &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-  return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-}
 
 }  // namespace
 
@@ -56,7 +48,9 @@ class ConnectionPool : public std::enable_shared_from_this<ConnectionPool> {
       if (it == idle_.rend()) return nullptr;  // the most recently used first, above
       auto stream = std::move(static_cast<Held<Stream>&>(*it->held).stream);
       idle_.erase(std::next(it).base());
-      if (idle_and_open(beast::get_lowest_layer(*stream).socket().native_handle())) return stream;
+      // Kept only if the receiver has not closed it, nor sent anything unasked.
+      const int fd = beast::get_lowest_layer(*stream).socket().native_handle();
+      if (net::peek_socket(fd) == net::Peek::nothing) return stream;
     }
   }
 

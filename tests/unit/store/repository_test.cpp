@@ -193,14 +193,11 @@ TEST_P(RepositoryTest, HistoryRejectsBadPaging) {
 }
 
 TEST_P(RepositoryTest, DueListsUnendedSessionsByDeadline) {
-  const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
-    insert_with_deadline(*repo_, id, deadline, status);
-  };
-  add("late", 5000, Status::active);
-  add("early", 1000, Status::waiting);
-  add("ended", 500, Status::ended);
-  add("future", 9000, Status::waiting);
-  add("exact", 6000, Status::active);
+  insert_with_deadline(*repo_, "late", 5000, Status::active);
+  insert_with_deadline(*repo_, "early", 1000, Status::waiting);
+  insert_with_deadline(*repo_, "ended", 500, Status::ended);
+  insert_with_deadline(*repo_, "future", 9000, Status::waiting);
+  insert_with_deadline(*repo_, "exact", 6000, Status::active);
 
   EXPECT_EQ(repo_->due(at(6000), 10), (std::vector<std::string>{"early", "late", "exact"}));
   EXPECT_EQ(repo_->due(at(6000), 2), (std::vector<std::string>{"early", "late"}));
@@ -209,14 +206,11 @@ TEST_P(RepositoryTest, DueListsUnendedSessionsByDeadline) {
 }
 
 TEST_P(RepositoryTest, LiveAfterPagesThroughUnendedSessionsByDeadlineThenId) {
-  const auto add = [&](const std::string& id, std::int64_t deadline, Status status) {
-    insert_with_deadline(*repo_, id, deadline, status);
-  };
-  add("b", 5000, Status::active);
-  add("late", 9000, Status::active);
-  add("ended", 500, Status::ended);
-  add("a", 5000, Status::waiting);
-  add("early", 1000, Status::waiting);
+  insert_with_deadline(*repo_, "b", 5000, Status::active);
+  insert_with_deadline(*repo_, "late", 9000, Status::active);
+  insert_with_deadline(*repo_, "ended", 500, Status::ended);
+  insert_with_deadline(*repo_, "a", 5000, Status::waiting);
+  insert_with_deadline(*repo_, "early", 1000, Status::waiting);
   const auto ms = [](std::int64_t t) { return to_epoch_ms(at(t)); };
 
   const auto first = repo_->live_after({}, 2);
