@@ -136,6 +136,8 @@ void add_serve_options(CLI::App& cmd, RawOptions& raw) {
       {"--ping-timeout-ms", &raw.ping_timeout_ms, "PING_TIMEOUT_MS", "Engine.IO pong deadline, default 20000"},
       {"--max-payload-bytes", &raw.max_payload_bytes, "MAX_PAYLOAD_BYTES", "Engine.IO maxPayload, default 1000000"},
       {"--reconnect-grace-seconds", &raw.reconnect_grace_seconds, "RECONNECT_GRACE_SECONDS", "default 15"},
+      {"--move-sockets-to-calls", &raw.move_sockets, "MOVE_SOCKETS_TO_CALLS",
+       "on|off: a WebSocket that joins a call held by another shard moves there (default on)"},
       {"--auth-timeout-seconds", &raw.auth_timeout_seconds, "AUTH_TIMEOUT_SECONDS",
        "unauthenticated sockets are closed after this, default 10"},
       {"--socket-events-per-second", &raw.socket_events_per_second, "SOCKET_EVENTS_PER_SECOND",
@@ -366,6 +368,11 @@ Config build_config(const RawOptions& raw) {
         static_cast<std::size_t>(parse_int("MAX_PAYLOAD_BYTES", raw.max_payload_bytes, 1024, 100'000'000));
   if (!raw.reconnect_grace_seconds.empty())
     c.signaling.reconnect_grace = seconds(parse_int("RECONNECT_GRACE_SECONDS", raw.reconnect_grace_seconds, 0, 3600));
+  if (!raw.move_sockets.empty()) {
+    if (raw.move_sockets != "on" && raw.move_sockets != "off")
+      throw ConfigError(fmt::format("MOVE_SOCKETS_TO_CALLS must be on or off (got '{}')", raw.move_sockets));
+    c.signaling.move_sockets = raw.move_sockets == "on";
+  }
   if (!raw.auth_timeout_seconds.empty())
     c.signaling.auth_timeout = seconds(parse_int("AUTH_TIMEOUT_SECONDS", raw.auth_timeout_seconds, 1, 3600));
   if (!raw.socket_events_per_second.empty()) {

@@ -77,6 +77,7 @@ struct RawOptions {
       websocket_close_timeout_seconds, upgrade_timeout_ms, engineio_handshakes_per_minute, max_unauthenticated_sessions,
       max_unauthenticated_per_address, max_sockets_per_user, shutdown_timeout_seconds;
   std::string ice_transport_policy;      // ICE_TRANSPORT_POLICY
+  std::string move_sockets;              // MOVE_SOCKETS_TO_CALLS
   std::string jwt_issuer, jwt_audience;  // JWT_ISSUER, JWT_AUDIENCE
   // METRICS_PORT, METRICS_ALLOW
   std::string metrics_port, metrics_allow;

@@ -150,6 +150,9 @@ void write_counters(ExpositionWriter& w, const Snapshot& s, const ScrapeInputs& 
   for (std::size_t i = 0; i < kSetupOutcomes.size(); ++i)
     w.sample(kCallSetups.name, "", {{"outcome", kSetupOutcomes[i]}}, as_int(s.call_setups[i]));
 
+  w.family(kSocketMoves);
+  w.sample(kSocketMoves.name, "", {}, as_int(s.socket_moves[0]));
+
   w.family(kQualityLinks);
   for (std::size_t i = 0; i < kCandidateTypes.size(); ++i)
     w.sample(kQualityLinks.name, "", {{"candidate", kCandidateTypes[i]}}, as_int(s.quality_links[i]));

@@ -84,6 +84,7 @@ Snapshot Metrics::snapshot() const {
     add_into(s.auth_failures, l->auth_failures);
     add_into(s.call_setups, l->call_setups);
     add_into(s.quality_links, l->quality_links);
+    add_into(s.socket_moves, l->socket_moves);
     add_into(s.connected_sockets, l->connected_sockets);
     add_into(s.calls_active, l->calls_active);
     s.participants_active += l->participants[0].load(std::memory_order_relaxed);

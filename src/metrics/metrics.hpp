@@ -45,6 +45,7 @@ struct Snapshot {
   std::array<std::uint64_t, kAuthTransports.size()> auth_failures{};
   std::array<std::uint64_t, kSetupOutcomes.size()> call_setups{};
   std::array<std::uint64_t, kCandidateTypes.size()> quality_links{};
+  std::array<std::uint64_t, 1> socket_moves{};
   std::array<std::int64_t, kTransports.size()> connected_sockets{};
   std::array<std::int64_t, kCallTypes.size()> calls_active{};
   std::int64_t participants_active = 0;
@@ -76,6 +77,7 @@ class Metrics {
     bump(lane().quality_links, std::min(candidate, kCandidateTypes.size() - 1));
   }
 
+  void socket_moved() noexcept { bump(lane().socket_moves, 0); }
   void sockets_changed(Transport t, std::int64_t delta) noexcept {
     add(lane().connected_sockets, static_cast<std::size_t>(t), delta);
   }
@@ -114,6 +116,7 @@ class Metrics {
     std::array<Cell, kAuthTransports.size()> auth_failures{};
     std::array<Cell, kSetupOutcomes.size()> call_setups{};
     std::array<Cell, kCandidateTypes.size()> quality_links{};
+    std::array<Cell, 1> socket_moves{};
     std::array<GaugeCell, kTransports.size()> connected_sockets{};
     std::array<GaugeCell, kCallTypes.size()> calls_active{};
     std::array<GaugeCell, 1> participants{};

@@ -100,6 +100,9 @@ inline constexpr MetricInfo kCallSetups{
     "hearth_call_setups_total", "counter",
     "Participants' connection set-ups: established (an answer relayed) or failed (left a call with others in it "
     "before any answer)."};
+inline constexpr MetricInfo kSocketMoves{
+    "hearth_socket_moves_total", "counter",
+    "WebSocket sessions moved to the shard of the call they joined, so that its relays stay on one shard."};
 inline constexpr MetricInfo kQualityLinks{
     "hearth_quality_links_total", "counter",
     "Links scored from participants' quality reports, by the type of the reporter's selected local candidate "

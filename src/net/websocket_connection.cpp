@@ -67,7 +67,39 @@ WebSocketConnection::WebSocketConnection(tcp::socket socket, WebSocketLimits lim
       batcher_(batcher_for(socket_)),
       parser_(limits.max_message) {}
 
+WebSocketConnection::WebSocketConnection(const asio::any_io_executor& executor, Released released)
+    : socket_(executor, released.protocol, released.fd),
+      limits_(released.limits),
+      slot_(std::move(released.slot)),
+      batcher_(batcher_for(socket_)),
+      parser_(std::move(released.parser)),
+      partial_(std::move(released.partial)),
+      out_(std::move(released.out)) {
+  boost::system::error_code ec;
+  socket_.non_blocking(true, ec);
+}
+
 WebSocketConnection::~WebSocketConnection() = default;
+
+std::optional<WebSocketConnection::Released> WebSocketConnection::release() {
+  if (finished_ || close_sent_ || waiting_writable_ || close_timer_ || !socket_.is_open()) return std::nullopt;
+  boost::system::error_code ec;
+  const auto local = socket_.local_endpoint(ec);
+  if (ec) return std::nullopt;
+  Released r;
+  r.protocol = local.protocol();
+  r.fd = socket_.release(ec);  // cancels the pending wait: it completes as aborted and finds the connection finished
+  if (ec) return std::nullopt;
+  finished_ = true;
+  handler_.reset();
+  r.limits = limits_;
+  r.slot = std::move(slot_);
+  r.parser = std::move(parser_);
+  r.partial = std::move(partial_);
+  r.out = std::move(out_);
+  out_ = std::string();  // a send this turn's batch still has queued finds nothing (and a closed socket)
+  return r;
+}
 
 bool WebSocketConnection::accept(const Request& req) {
   if (auto why = ws::check_upgrade(req)) {
@@ -101,6 +133,7 @@ void WebSocketConnection::refuse(const Response& res) {
 
 void WebSocketConnection::start(std::weak_ptr<WebSocketHandler> handler) {
   handler_ = std::move(handler);
+  if (!out_.empty()) schedule_write();  // a released connection's frames not sent yet (accept's 101 is scheduled)
   do_wait();
 }
 

@@ -17,6 +17,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,7 +50,21 @@ class WebSocketHandler {
 
 class WebSocketConnection final : public std::enable_shared_from_this<WebSocketConnection>, public BatchedSender {
  public:
+  // What a connection is made of between two shards (release(), then the constructor below on the other one): its
+  // descriptor, no longer watched by any io_context, and what it had read but not handled and queued but not sent.
+  struct Released {
+    boost::asio::ip::tcp::socket::native_handle_type fd = -1;
+    boost::asio::ip::tcp protocol = boost::asio::ip::tcp::v4();
+    WebSocketLimits limits;
+    ConnectionSlot slot;
+    ws::FrameParser parser{0};
+    std::string partial;  // the start of a frame not complete yet
+    std::string out;      // frames not sent yet
+  };
+
   WebSocketConnection(boost::asio::ip::tcp::socket socket, WebSocketLimits limits, ConnectionSlot slot = {});
+  // Goes on with a released connection on `executor`: what was queued leaves once it is start()ed.
+  WebSocketConnection(const boost::asio::any_io_executor& executor, Released released);
   ~WebSocketConnection();
 
   // Checks the upgrade request and queues its answer (101, or 400 and close); false if refused. Call on the
@@ -65,6 +80,10 @@ class WebSocketConnection final : public std::enable_shared_from_this<WebSocketC
   // buffer); returns false, sending nothing, otherwise.
   bool try_send_here(std::string_view payload, bool binary);
   void close(std::uint16_t code, std::string_view reason);
+  // Lets go of the socket without closing it, for another shard to go on with (on the executor, outside this
+  // connection's own callbacks). Nothing happens here after it: the handler is not told, a pending wait ends
+  // quietly. Nullopt, changing nothing, if the connection is ending, or waits for a peer that does not read.
+  std::optional<Released> release();
 
  private:
   // BatchedSender, called by SendBatcher at the end of the turn (through the base class). take_batch() is empty

@@ -315,6 +315,9 @@ void SignalingService::on_joined(const std::shared_ptr<Peer>& peer, const auth::
     c.socket->emit("call_session_joined", {answer});
     c.succeed("Joined call session", answer);
     send_quality_state(rm, *c.socket);
+    // A socket of another shard moves to the call's (docs/architecture.md, "Moving a socket to its call"): its
+    // relays then stay on one shard. At most once per connection; sockets that named the call are here already.
+    if (options_.move_sockets) c.socket->move_to(rm.executor());
     std::shared_ptr<const std::string> news;
     if (!old_socket.empty()) {
       json::object o{{"sessionId", session.session_id},

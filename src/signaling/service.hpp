@@ -55,6 +55,9 @@ struct SignalingOptions {
   std::chrono::milliseconds quality_save_interval{5'000};  // a call's quality summary is stored at most this often
   double chat_messages_per_second = 2;                     // chat_message, per socket (CHAT_MESSAGES_PER_SECOND)
   double chat_message_burst = 10;
+  // A WebSocket that joins a call held by another shard moves there (MOVE_SOCKETS_TO_CALLS; off: only to measure
+  // or rule out the move, docs/architecture.md "Moving a socket to its call").
+  bool move_sockets = true;
 };
 
 class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {

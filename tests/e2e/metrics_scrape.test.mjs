@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { after, describe, test } from 'node:test';
 
-import { API, endCall, initiateCall, makeUser, rest, startHearth, stopAll } from './lib/server.mjs';
+import { API, endCall, initiateCall, makeUser, parseMetrics, rest, startHearth, stopAll } from './lib/server.mjs';
 import { closeAll, connectAs, emitAck, expectAckError, expectAckOk, joinCall, waitFor } from './lib/sockets.mjs';
 
 const PROMTOOL = process.env.PROMTOOL || 'promtool';
@@ -18,16 +18,7 @@ after(async () => {
   await stopAll();
 });
 
-/** Parses the text format into {name{labels}: value} (labels as written, in order). */
-function samples(text) {
-  const out = new Map();
-  for (const line of text.split('\n')) {
-    if (!line || line.startsWith('#')) continue;
-    const at = line.lastIndexOf(' ');
-    out.set(line.slice(0, at), Number(line.slice(at + 1)));
-  }
-  return out;
-}
+const samples = parseMetrics;
 
 function value(map, key) {
   assert.ok(map.has(key), `no sample ${key} in the scrape`);

@@ -1,13 +1,13 @@
 // Relays between shards (net/shards.hpp): a server of 2 shards, clients of one call spread over both (each socket id
-// names its shard: "<shard>-…"). A call's room lives on the shard of its first joiner, so a relay takes 0, 1 or 2
-// hand-offs between shards: sender and target with the room, the sender away from it, the target away from it, and
-// both away from it (a group call). In every case a burst of ICE candidates arrives after its offer and in the order
-// sent — over WebSocket, and to and from a long-polling client whose requests may land on either shard.
+// names the shard it was made on: "<shard>-…"). A call's room lives on the shard of its first joiner; a WebSocket
+// client that joins it from the other shard moves there (engineio::Session::move_to), so its relays take no hand-off
+// between shards once it has. A long-polling client stays where it is, so its relays take 1 or 2 hand-offs. In every
+// case — before, during and after a move — a burst of ICE candidates arrives after its offer and in the order sent.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { initiateCall, makeUser, startHearth, stopAll } from './lib/server.mjs';
-import { closeAll, connectAs, joinCall, waitFor } from './lib/sockets.mjs';
+import { initiateCall, makeUser, parseMetrics, startHearth, stopAll } from './lib/server.mjs';
+import { closeAll, connectAs, joinCall, waitFor, waitUpgraded } from './lib/sockets.mjs';
 
 const CANDIDATES = 300;
 let server;
@@ -60,6 +60,18 @@ async function burstArrivesInOrder(sessionId, from, to, what) {
   await Promise.race([all, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: ${got.length} of ${CANDIDATES} candidates`)), 10_000))]);
   assert.ok(got.every((g) => g.offerSeen), `${what}: no candidate before its offer`);
   assert.deepEqual(got.map((g) => g.n), [...Array(CANDIDATES).keys()], `${what}: candidates in the order sent`);
+}
+
+const metrics = async () => parseMetrics(await (await fetch(`${server.url}/metrics`)).text());
+const handoffs = (m) => (m.get('hearth_shard_handoffs_total{shard="0"}') ?? 0) + (m.get('hearth_shard_handoffs_total{shard="1"}') ?? 0);
+const moves = (m) => m.get('hearth_socket_moves_total');
+
+async function movesReach(n) {
+  for (let i = 0; i < 100; i++) {
+    if (moves(await metrics()) >= n) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`hearth_socket_moves_total did not reach ${n}`);
 }
 
 test('one-to-one calls across two shards: the room with the sender, and with the target', async () => {
@@ -132,5 +144,50 @@ test('sockets that name their call in the handshake are placed on its shard, and
   for (const callId of ['nope', 'call_1_x'.repeat(40), '']) {
     const s = await connectAs(server, makeUser('bad'), { query: { callId } });
     assert.ok([0, 1].includes(shardOf(s)));
+  }
+});
+
+test('a socket that joins a call of the other shard moves there: its relays then take no hand-off', async () => {
+  const a = await socketOn(0, 'ma'); // joins first: the room on shard 0
+  const b = await socketOn(1, 'mb'); // WebSocket from the start
+  const u = await socketOn(1, 'mu', 'upgrade'); // long-polling, then the upgrade: moves once on WebSocket
+  const p = await socketOn(1, 'mp', 'polling'); // long-polling only: never moves
+  const { sessionId } = await initiateCall(server, a.hearthUser, [b, u, p].map((s) => s.hearthUser));
+  const before = moves(await metrics());
+  for (const s of [a, b, u, p]) await joinCall(s, sessionId);
+  await waitUpgraded(u);
+  await movesReach(before + 2);
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(moves(await metrics()), before + 2, 'b and u moved; a was there, p polls');
+  assert.equal(shardOf(b), 1, 'a socket id names the shard it was made on, moved or not');
+
+  const h0 = handoffs(await metrics());
+  await burstArrivesInOrder(sessionId, a, b, 'to a moved socket');
+  await burstArrivesInOrder(sessionId, b, a, 'from a moved socket');
+  await burstArrivesInOrder(sessionId, u, b, 'between moved sockets');
+  const h1 = handoffs(await metrics());
+  // 903 relays; had b and u stayed on shard 1, each would take at least one hand-off.
+  assert.ok(h1 - h0 < 50, `${h1 - h0} hand-offs between the shards for 903 relays`);
+
+  await burstArrivesInOrder(sessionId, p, b, 'from a polling client to a moved socket');
+  assert.ok(handoffs(await metrics()) - h1 >= CANDIDATES, 'the polling client, on the other shard, still hands off');
+});
+
+test('relays to and from a socket while it moves arrive in order', async () => {
+  for (let round = 0; round < 6; round++) {
+    const y = await socketOn(0, `ry${round}`); // the room's shard
+    const x = await socketOn(1, `rx${round}`); // moves when it joins
+    const { sessionId } = await initiateCall(server, y.hearthUser, [x.hearthUser], { sessionType: 'one-to-one' });
+    await joinCall(y, sessionId);
+    // y starts its burst as soon as it hears x joined (x is moving by then), x as soon as its join is answered.
+    const heard = waitFor(y, 'user_joined_call', { where: (j) => j?.userId === x.hearthUser.userId });
+    const joined = joinCall(x, sessionId);
+    await heard;
+    const toMoving = burstArrivesInOrder(sessionId, y, x, `round ${round}: to the moving socket`);
+    await joined;
+    const fromMoving = burstArrivesInOrder(sessionId, x, y, `round ${round}: from the moving socket`);
+    await Promise.all([toMoving, fromMoving]);
+    x.close();
+    y.close();
   }
 });

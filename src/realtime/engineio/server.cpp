@@ -154,9 +154,9 @@ void Server::handle_http(net::Request req, const net::ConnectionInfo& conn, cons
   auto session = find(q.sid);
   if (!session) return respond(error_answer(EngineError::unknown_sid));
   if (req.method() == bhttp::verb::get) {
-    net::dispatch(session->executor(), [session, respond] { session->on_poll_get(respond); });
+    session->run([session, respond] { session->on_poll_get(respond); });
   } else if (req.method() == bhttp::verb::post) {
-    net::dispatch(session->executor(), [session, body = std::move(req.body()), respond]() mutable {
+    session->run([session, body = std::move(req.body()), respond]() mutable {
       session->on_poll_post(std::move(body), respond);
     });
   } else {
@@ -221,8 +221,8 @@ void Server::request_refused(const net::Request& header, std::function<void()> t
   const auto q = parse_query(header.target());
   auto session = q.sid.empty() || header.method() != bhttp::verb::post ? nullptr : find(q.sid);
   if (!session) return then();
-  // On the session's shard, where close() acts at once (it dispatches there).
-  net::dispatch(session->executor(), [session, then = std::move(then)] {
+  // On the session's thread, where close() acts at once.
+  session->run([session, then = std::move(then)] {
     session->close("payload too large");
     then();
   });

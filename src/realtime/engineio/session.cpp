@@ -73,14 +73,13 @@ void Session::send_binary(std::string bytes) {
 }
 
 void Session::send(Outgoing packet) {
-  net::dispatch(executor_, [self = shared_from_this(), packet = std::move(packet)]() mutable {
-    self->enqueue(std::move(packet));
-  });
+  run([self = shared_from_this(), packet = std::move(packet)]() mutable { self->enqueue(std::move(packet)); });
 }
 
 void Session::send_text_packet(std::string_view packet) {
-  // On the executor, a closed session drops it as enqueue() would; otherwise it is copied into the connection now.
-  if (net::running_in_this_thread(executor_) && (state_ == State::closed || send_here(packet, false))) return;
+  // On the session's thread, a closed session drops it as enqueue() would; otherwise it is copied into the
+  // connection now.
+  if (acts_here() && (state_ == State::closed || send_here(packet, false))) return;
   send(Outgoing{std::make_shared<const std::string>(packet), false});
 }
 
@@ -89,7 +88,7 @@ bool Session::send_here(std::string_view data, bool binary) {
 }
 
 void Session::close(std::string reason) {
-  net::dispatch(executor_, [self = shared_from_this(), reason = std::move(reason)] {
+  run([self = shared_from_this(), reason = std::move(reason)] {
     if (self->state_ == State::closed) return;
     // Tell the client, so it does not reconnect as if the network failed.
     if (self->transport_ == Transport::websocket && self->ws_) {
@@ -110,7 +109,7 @@ void Session::close(std::string reason) {
 }
 
 void Session::with_handler(std::function<void(SessionHandler&)> fn) {
-  net::dispatch(executor_, [self = shared_from_this(), fn = std::move(fn)] {
+  run([self = shared_from_this(), fn = std::move(fn)] {
     if (self->handler_) fn(*self->handler_);
   });
 }
@@ -180,7 +179,7 @@ void Session::on_poll_get(const net::Responder& respond) {
   std::weak_ptr<Session> weak = shared_from_this();
   respond.on_abort([weak] {
     if (auto self = weak.lock())
-      net::dispatch(self->executor_, [self] {
+      self->run([self] {
         self->pending_get_.reset();
         self->close_now("transport close", false);
       });
@@ -280,6 +279,10 @@ void Session::finish_upgrade() {
   for (auto& out : queue_) ws_->send(std::move(out.data), out.binary);
   queue_.clear();
   queued_bytes_ = 0;
+  if (wanted_) {  // asked to move while polling: now it can (after this read, whose handler is still running)
+    asio::post(executor_,
+               [self = shared_from_this(), to = *std::exchange(wanted_, std::nullopt)] { self->begin_move(to); });
+  }
 }
 
 void Session::cancel_upgrade() {
@@ -331,7 +334,7 @@ void Session::schedule_ping() {
 
 void Session::wait_heartbeat() {
   heartbeat_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
-    if (!ec) self->on_heartbeat();
+    if (!ec && self->on_own_thread()) self->on_heartbeat();  // not a timer the session left behind when it moved
   });
 }
 
@@ -373,8 +376,70 @@ void Session::close_now(std::string_view reason, bool answer_poll_with_noop) {
     handler->on_close(reason);
     // Destroyed in a later handler, not here: the session may be closing from inside one of the handler's own
     // calls (an event whose answer overflows the send queue), which must not find its object gone on return.
-    asio::post(executor_, [handler = std::move(handler)] {});
+    asio::post(home(), [handler = std::move(handler)] {});
   }
+}
+
+// --- moving to another shard -----------------------------------------------------------------------------------
+
+asio::any_io_executor Session::home() const {
+  if (net::Shard* live = moved_to_.load(std::memory_order_acquire)) return live->executor();
+  return executor_;
+}
+
+bool Session::on_own_thread() const noexcept {
+  net::Shard* live = moved_to_.load(std::memory_order_acquire);
+  return live == nullptr || net::Shards::current() == live;
+}
+
+void Session::move_to(asio::any_io_executor to) {
+  // Always a later handler of the mailbox's shard: never from inside the connection's own read callbacks.
+  net::post(executor_, [self = shared_from_this(), to = std::move(to)] { self->begin_move(to); });
+}
+
+void Session::begin_move(asio::any_io_executor to) {
+  if (moved_to_.load(std::memory_order_relaxed) != nullptr) return;  // once
+  net::Shard* here = net::Shards::current();
+  net::Shard* dest = here ? here->shards().find(to) : nullptr;
+  if (dest == nullptr || dest == here || state_ != State::open || closing_) return;
+  if (transport_ == Transport::polling || upgrading_) {
+    wanted_ = std::move(to);  // finish_upgrade() moves it
+    return;
+  }
+  if (!ws_ || !handler_ || !handler_->may_move()) return;
+  auto released = ws_->release();
+  if (!released) return;  // ending, or a peer that does not read: it stays
+  ws_.reset();
+  heartbeat_.cancel();
+  const auto heartbeat_at = heartbeat_.expiry();
+  wanted_.reset();
+  // From here on this shard forwards what reaches the session (at_mailbox), behind the adoption.
+  moved_to_.store(dest, std::memory_order_release);
+  if (options_.metrics) options_.metrics->socket_moved();
+  spdlog::debug("engine.io session {} moves to shard {}", sid_, dest->index());
+  net::post(dest->executor(), [self = shared_from_this(), r = std::move(*released), heartbeat_at]() mutable {
+    self->adopt(std::move(r), heartbeat_at);
+  });
+}
+
+void Session::adopt(net::WebSocketConnection::Released connection, std::chrono::steady_clock::time_point heartbeat_at) {
+  adopted_ = true;
+  fenced_ = true;
+  ws_ = std::make_shared<net::WebSocketConnection>(home(), std::move(connection));
+  ws_->start(weak_from_this());
+  heartbeat_ = asio::steady_timer(home());
+  heartbeat_.expires_at(heartbeat_at);
+  wait_heartbeat();
+  // The fence: what this shard handed the mailbox for the session before now is forwarded back before this
+  // round trip returns; until then this shard's own calls wait in held_.
+  net::post(executor_, [self = shared_from_this()] { net::post(self->home(), [self] { self->unfence(); }); });
+}
+
+void Session::unfence() {
+  fenced_ = false;
+  auto held = std::move(held_);
+  held_.clear();
+  for (auto& task : held) task->run();
 }
 
 }  // namespace hearth::realtime::engineio

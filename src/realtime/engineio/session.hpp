@@ -4,19 +4,29 @@
 // ping_interval, pong within ping_timeout) and a bounded outbound queue.
 // Ownership: kept alive by its heartbeat timer, its WebSocket and pending polling answers; the Server's registry
 // holds it weakly. It owns its SessionHandler (the Socket.IO layer); the handler points back without owning.
-// Thread safety: everything runs on the session's shard; send()/close() may be called from any thread.
+// Thread safety: everything runs on the session's thread — its shard, or the one it moved to (move_to) —;
+// send()/close()/run() may be called from any thread.
+//
+// Moving (docs/architecture.md, "Moving a socket to its call"): a WebSocket session can move, once, to another shard
+// (its call's). The shard it was made on stays its mailbox: what others hand to the session goes there (executor()
+// names it) and is forwarded from there, in order, to the new shard, which runs the session from then on (home()).
+// Only the new shard itself skips the mailbox, and only after a fence: its own earlier hand-offs to the mailbox come
+// back before it acts directly, so nothing one thread sends the session overtakes what it sent before.
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "net/http_handler.hpp"
+#include "net/shards.hpp"
 #include "net/websocket_connection.hpp"
 #include "realtime/engineio/options.hpp"
 #include "realtime/engineio/packet.hpp"
@@ -29,6 +39,8 @@ class SessionHandler {
   virtual ~SessionHandler() = default;
   virtual void on_message(std::string_view data, bool binary) = 0;  // a message packet's payload
   virtual void on_close(std::string_view reason) = 0;               // once; the session is gone after it
+  // Whether the session may move to another shard now (nothing of the handler's is bound to this one).
+  virtual bool may_move() const { return false; }
 };
 
 // An encoded outbound packet: for text, the whole Engine.IO packet ("42[...]"); for binary, the raw bytes.
@@ -52,7 +64,19 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   const std::string& client() const noexcept { return client_; }
   // The layer above has authenticated the client: the session no longer counts as unauthenticated. On the executor.
   void mark_authenticated() { unauthenticated_ = {}; }
+  // The shard the session was made on: its mailbox (see Moving above).
   const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
+  // The session's thread: the shard it moved to, else executor(). Any thread.
+  boost::asio::any_io_executor home() const;
+  // Runs `fn` on the session's thread, after what the calling thread gave the session before (at once when the
+  // caller is that thread and may act directly). `fn` keeps the session alive (it holds a shared_ptr to it): run()
+  // adds no reference of its own, which relays between shards would pay for. Any thread.
+  template <class Fn>
+  void run(Fn&& fn);
+  // Moves the session — its WebSocket, heartbeat and the handler above — to the shard that runs `to`, if it is
+  // another one, the session has not moved before and its handler agrees; a session still on long-polling, or
+  // upgrading, moves once it is on WebSocket. Any thread.
+  void move_to(boost::asio::any_io_executor to);
   void set_handler(std::unique_ptr<SessionHandler> handler);
 
   // Thread safe. Text: `message` is the packet payload; "4" is prepended.
@@ -99,6 +123,15 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void expire_if_pong_overdue();
   void close_now(std::string_view reason, bool answer_poll_with_noop);
   void count_transport(int delta);
+  // Moving (see above). begin_move on the mailbox's shard, adopt and unfence on the new one.
+  struct Moved;
+  template <class Fn>
+  void at_mailbox(Fn&& fn);
+  bool acts_here() const noexcept;  // the calling thread is the session's and may act directly
+  bool on_own_thread() const noexcept;
+  void begin_move(boost::asio::any_io_executor to);
+  void adopt(net::WebSocketConnection::Released connection, std::chrono::steady_clock::time_point heartbeat_at);
+  void unfence();
 
   boost::asio::any_io_executor executor_;
   std::string sid_;
@@ -127,6 +160,44 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   bool closing_ = false;  // polling: closed, but the client's next poll takes the queued packets first
   bool counted_ = false;  // opened, so counted in hearth_connected_sockets under transport_ until it closes
   std::string scratch_;
+
+  // Moving. moved_to_ is written once, on the mailbox's thread; adopted_, fenced_ and held_ are the new shard's.
+  std::atomic<net::Shard*> moved_to_{nullptr};
+  std::optional<boost::asio::any_io_executor> wanted_;  // a move asked for while not on WebSocket yet
+  bool adopted_ = false;
+  bool fenced_ = false;
+  bool forwarded_ = false;  // running what the mailbox forwarded: what it does itself acts at once, fenced or not
+  std::vector<std::unique_ptr<net::detail::Task>> held_;  // the new shard's own calls while fenced
 };
+
+inline bool Session::acts_here() const noexcept {
+  net::Shard* live = moved_to_.load(std::memory_order_acquire);
+  if (live == nullptr) return net::running_in_this_thread(executor_);
+  return net::Shards::current() == live && adopted_ && (!fenced_ || forwarded_);
+}
+
+template <class Fn>
+void Session::run(Fn&& fn) {
+  if (net::Shard* live = moved_to_.load(std::memory_order_acquire);
+      live != nullptr && net::Shards::current() == live && adopted_) {
+    if (!fenced_ || forwarded_) return fn();
+    held_.push_back(std::make_unique<net::detail::FnTask<std::decay_t<Fn>>>(std::forward<Fn>(fn)));
+    return;
+  }
+  net::dispatch(executor_, [this, fn = std::forward<Fn>(fn)]() mutable { at_mailbox(std::move(fn)); });
+}
+
+// On the mailbox's thread: runs `fn`, or forwards it to the shard the session moved to (behind what was forwarded
+// before, and behind the adoption itself).
+template <class Fn>
+void Session::at_mailbox(Fn&& fn) {
+  net::Shard* live = moved_to_.load(std::memory_order_relaxed);  // written by this thread
+  if (live == nullptr) return fn();
+  net::post(live->executor(), [this, fn = std::forward<Fn>(fn)]() mutable {
+    const bool nested = std::exchange(forwarded_, true);
+    fn();
+    forwarded_ = nested;
+  });
+}
 
 }  // namespace hearth::realtime::engineio

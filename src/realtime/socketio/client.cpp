@@ -23,7 +23,7 @@ Client::Client(std::weak_ptr<engineio::Session> session, const Options& options,
 void Client::arm_connect_timer() {
   auto s = session_.lock();
   if (!s) return;
-  connect_timer_.emplace(s->executor());
+  connect_timer_.emplace(s->home());
   connect_timer_->expires_after(options_.connect_timeout);
   connect_timer_->async_wait([weak = session_](boost::system::error_code ec) {
     // The timer belongs to the Client, which the session owns: reach it through the session.

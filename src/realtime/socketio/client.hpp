@@ -35,6 +35,8 @@ class Client final : public engineio::SessionHandler {
 
   void on_message(std::string_view data, bool binary) override;
   void on_close(std::string_view reason) override;
+  // Not while its connect timer runs (no namespace socket yet, or none left): that timer is the shard's.
+  bool may_move() const override { return !connect_timer_.has_value(); }
 
   // Removes a namespace socket; `notify_client` sends it a DISCONNECT packet.
   void disconnect_socket(std::string_view nsp, std::string_view reason, bool notify_client);

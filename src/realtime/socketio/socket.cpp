@@ -13,7 +13,7 @@ Socket::Socket(std::string id, std::string nsp, std::weak_ptr<engineio::Session>
 
 boost::asio::any_io_executor Socket::executor() const {
   auto s = session_.lock();
-  return s ? s->executor() : boost::asio::any_io_executor{};
+  return s ? s->home() : boost::asio::any_io_executor{};
 }
 
 std::shared_ptr<const std::string> make_engine_packet(std::string_view sio_packet) {
@@ -55,10 +55,14 @@ void Socket::send_with_attachments(std::string sio_packet, std::span<const std::
   // packet sent from another thread cannot come between them.
   auto packet = make_engine_packet(sio_packet);
   std::vector<std::string> buffers(attachments.begin(), attachments.end());
-  net::dispatch(s->executor(), [s, packet = std::move(packet), buffers = std::move(buffers)]() mutable {
+  s->run([s, packet = std::move(packet), buffers = std::move(buffers)]() mutable {
     s->send(engineio::Outgoing{std::move(packet), false});
     for (auto& b : buffers) s->send_binary(std::move(b));
   });
+}
+
+void Socket::move_to(const boost::asio::any_io_executor& to) const {
+  if (auto s = session_.lock()) s->move_to(to);
 }
 
 void Socket::disconnect(bool close_transport) const {
@@ -77,7 +81,7 @@ std::string Socket::client() const {
 }
 
 void Socket::mark_authenticated() const {
-  if (auto s = session_.lock()) net::dispatch(s->executor(), [s] { s->mark_authenticated(); });
+  if (auto s = session_.lock()) s->run([s] { s->mark_authenticated(); });
 }
 
 }  // namespace hearth::realtime::socketio

@@ -34,6 +34,8 @@ class Socket : public std::enable_shared_from_this<Socket> {
   void send_encoded(std::string_view engine_packet) const;
   // A text packet followed by binary attachments, in order.
   void send_with_attachments(std::string sio_packet, std::span<const std::string_view> attachments) const;
+  // Moves the socket's Engine.IO session to the shard that runs `to` when it can (engineio::Session::move_to).
+  void move_to(const boost::asio::any_io_executor& to) const;
   // Server-side disconnect of this namespace socket (the client gets DISCONNECT); with `close_transport`, the
   // whole Engine.IO session is closed after it (the client does not reconnect by itself).
   void disconnect(bool close_transport = false) const;

@@ -31,6 +31,17 @@ export async function startHearth(env = {}) {
   return startServer({ secret: SECRET, env: { ...cleared, ...threads, ...env } });
 }
 
+/** Parses a Prometheus text scrape into a Map {name{labels}: value} (labels as written, in order). */
+export function parseMetrics(text) {
+  const out = new Map();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const at = line.lastIndexOf(' ');
+    out.set(line.slice(0, at), Number(line.slice(at + 1)));
+  }
+  return out;
+}
+
 /** True while the server process has not exited. */
 export function isRunning(server) {
   return server.child.exitCode === null && server.child.signalCode === null;

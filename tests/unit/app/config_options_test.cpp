@@ -96,6 +96,7 @@ INSTANTIATE_TEST_SUITE_P(
         Option{"PING_TIMEOUT_MS", "--ping-timeout-ms", &RawOptions::ping_timeout_ms},
         Option{"MAX_PAYLOAD_BYTES", "--max-payload-bytes", &RawOptions::max_payload_bytes},
         Option{"RECONNECT_GRACE_SECONDS", "--reconnect-grace-seconds", &RawOptions::reconnect_grace_seconds},
+        Option{"MOVE_SOCKETS_TO_CALLS", "--move-sockets-to-calls", &RawOptions::move_sockets},
         Option{"AUTH_TIMEOUT_SECONDS", "--auth-timeout-seconds", &RawOptions::auth_timeout_seconds},
         Option{"SOCKET_EVENTS_PER_SECOND", "--socket-events-per-second", &RawOptions::socket_events_per_second},
         Option{"LOG_LEVEL", "--log-level", &RawOptions::log_level},

@@ -444,6 +444,17 @@ INSTANTIATE_TEST_SUITE_P(
 
 // --- LOG_LEVEL, WEB_ROOT, conformance mode ----------------------------------------------------------------
 
+TEST(ConfigMoveSockets, IsOnByDefaultAndOnlyOnOrOff) {
+  RawOptions raw = production();
+  EXPECT_TRUE(build_config(raw).signaling.move_sockets);
+  raw.move_sockets = "off";
+  EXPECT_FALSE(build_config(raw).signaling.move_sockets);
+  raw.move_sockets = "on";
+  EXPECT_TRUE(build_config(raw).signaling.move_sockets);
+  raw.move_sockets = "false";
+  EXPECT_EQ(refusal(raw), "MOVE_SOCKETS_TO_CALLS must be on or off (got 'false')");
+}
+
 TEST(ConfigLogLevel, IsOneOfTheSpdlogLevels) {
   RawOptions raw = production();
   for (const char* level : {"trace", "debug", "info", "warn", "error", "off"}) {
