@@ -2,13 +2,17 @@
 # What spreading over shards costs (issue 16, net/shards.hpp): hearth-call with its defaults, the relay scenario
 # in four configurations, interleaved run by run, medians printed with the commands:
 #   1core        server pinned to core 0 (so 1 shard, the default there), load generator on core 1; 100 calls x 4
-#   2shards      server on cores 0-1 (2 shards), load generator on the same 2 cores; 100 calls x 4 (relays between
-#                and within shards, as the kernel spreads the sockets)
+#   2shards      server on cores 0-1 (2 shards), load generator on the same 2 cores; 100 calls x 4, the sockets
+#                where the kernel put them: each moves to its call's shard when it joins (the server's default)
+#   2shards-unmoved  as 2shards with MOVE_SOCKETS_TO_CALLS=off: the sockets stay where the kernel put them (relays
+#                between and within shards)
 #   2shards-named  as 2shards, but every socket names its call in the handshake (--call-in-handshake), so the
 #                server places it on the call's shard: the relays of a call stay within one shard
 #   in-shard     2 shards, 200 calls x 2, only relays whose sender and target share a shard (--relay-to local:
 #                the room is on that shard too)
 #   cross-shard  2 shards, 200 calls x 2, only relays between the shards (--relay-to remote: one hand-off each)
+#   (in-shard and cross-shard run with MOVE_SOCKETS_TO_CALLS=off: they pick pairs by the shard a socket id names,
+#   which is where it stays only when sockets do not move; they measure the hand-off between shards itself)
 # CPU per relay is the server's CPU time (all its threads) over what was delivered.
 #
 # Usage: bench/shards.sh [--runs N] [--duration S] [--build DIR] [--out DIR] [--configs "1core 2shards ..."]
@@ -43,15 +47,16 @@ trap stop_server EXIT
 ulimit -n "$(ulimit -Hn)"
 unset HEARTH_THREADS  # the defaults: one shard per core of the taskset list
 
-# config -> "server cpus|client cpus|hearth-bench arguments"
+# config -> "server cpus|client cpus|hearth-bench arguments|MOVE_SOCKETS_TO_CALLS"
 setup_of() {
   local common="relay --warmup 2 --duration $duration --window 16"
   case "$1" in
-    1core) echo "0|1|$common --calls 100 --participants 4" ;;
-    2shards) echo "0,1|0,1|$common --calls 100 --participants 4" ;;
-    2shards-named) echo "0,1|0,1|$common --calls 100 --participants 4 --call-in-handshake" ;;
-    in-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to local" ;;
-    cross-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to remote" ;;
+    1core) echo "0|1|$common --calls 100 --participants 4|on" ;;
+    2shards) echo "0,1|0,1|$common --calls 100 --participants 4|on" ;;
+    2shards-unmoved) echo "0,1|0,1|$common --calls 100 --participants 4|off" ;;
+    2shards-named) echo "0,1|0,1|$common --calls 100 --participants 4 --call-in-handshake|on" ;;
+    in-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to local|off" ;;
+    cross-shard) echo "0,1|0,1|$common --calls 200 --participants 2 --relay-to remote|off" ;;
     *) echo "unknown config $1" >&2; return 2 ;;
   esac
 }
@@ -59,10 +64,11 @@ setup_of() {
 echo "machine: $(nproc) cores; load average at start: $(cut -d' ' -f1-3 /proc/loadavg)" | tee "$out/machine.txt"
 for ((run = 1; run <= runs; run++)); do
   for config in $configs; do
-    IFS='|' read -r server_cpus client_cpus args < <(setup_of "$config")
+    IFS='|' read -r server_cpus client_cpus args moves < <(setup_of "$config")
+    export MOVE_SOCKETS_TO_CALLS=$moves
     start_server hearth "$server_cpus"
     file="$out/$config.$run.json"
-    echo "== $config run $run: server taskset $server_cpus, hearth-bench (taskset $client_cpus) $args" |
+    echo "== $config run $run: server taskset $server_cpus (MOVE_SOCKETS_TO_CALLS=$moves), hearth-bench (taskset $client_cpus) $args" |
       tee -a "$out/commands.txt"
     # shellcheck disable=SC2086
     taskset -c "$client_cpus" "$BENCH_BIN" $args --url "$SERVER_URL" --jwt-secret "$BENCH_SECRET" \
@@ -92,5 +98,6 @@ for (const c of configs) {
 }
 if (cpu['cross-shard'] && cpu['in-shard']) console.log(`\ncross-shard / in-shard: ${(cpu['cross-shard'] / cpu['in-shard']).toFixed(2)}× (goal ≤ 1.5×)`);
 if (cpu['2shards'] && cpu['1core']) console.log(`2 shards / 1 core, CPU per relay: ${(cpu['2shards'] / cpu['1core']).toFixed(2)}× (goal ≤ 1.10×)`);
+if (cpu['2shards-unmoved'] && cpu['1core']) console.log(`2 shards, sockets not moved / 1 core, CPU per relay: ${(cpu['2shards-unmoved'] / cpu['1core']).toFixed(2)}×`);
 if (cpu['2shards-named'] && cpu['1core']) console.log(`2 shards, sockets placed by call / 1 core, CPU per relay: ${(cpu['2shards-named'] / cpu['1core']).toFixed(2)}× (goal ≤ 1.10×)`);
 EOF
