@@ -27,7 +27,7 @@ Dispatcher::Dispatcher(asio::io_context& ioc, store::Store& store, const Clock& 
       stats_(stats),
       timer_(strand_),
       drain_timer_(strand_),
-      tls_(options_.uses_tls() ? make_tls_context(options_.ca_file) : nullptr),
+      tls_(options_.tls || !options_.uses_tls() ? options_.tls : make_tls_context(options_.ca_file)),
       pool_(make_connection_pool(strand_, PoolLimits{.max_idle_per_origin = options_.max_in_flight})),
       rng_(std::random_device{}()) {}
 

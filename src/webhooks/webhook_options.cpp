@@ -121,9 +121,8 @@ WebhookOptions parse_webhook_options(const RawWebhookOptions& raw) {
   if (!raw.concurrency.empty())
     o.max_in_flight = static_cast<std::size_t>(parse_int("WEBHOOK_CONCURRENCY", raw.concurrency, 1, 1024));
   o.ca_file = raw.ca_file;
-  // Loaded once here, so that a bad file or trust store stops the start with its reason (the dispatcher loads it
-  // again for its attempts).
-  if (o.uses_tls()) (void)make_tls_context(o.ca_file);
+  // Loaded here, so that a bad file or trust store stops the start with its reason; the dispatcher's attempts use it.
+  if (o.uses_tls()) o.tls = make_tls_context(o.ca_file);
   return o;
 }
 

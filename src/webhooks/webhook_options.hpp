@@ -6,12 +6,17 @@
 // Thread safety: values, built once at start.
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "webhooks/retry_policy.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace hearth::webhooks {
 
@@ -31,6 +36,9 @@ struct WebhookOptions {
   std::size_t max_in_flight = 8;               // deliveries at once, all URLs together
   std::size_t max_response_bytes = 64 * 1024;  // of a receiver's answer read (headers and body)
   std::string ca_file;                         // PEM certificates trusted for https:// (empty: the system's)
+  // The TLS context of https:// URLs, loaded by parse_webhook_options() (null without them, or in hand-made options:
+  // the dispatcher then makes it).
+  std::shared_ptr<boost::asio::ssl::context> tls;
   bool enabled() const noexcept { return !urls.empty(); }
   bool uses_tls() const;
   std::vector<std::string> targets() const;
