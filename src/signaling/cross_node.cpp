@@ -21,6 +21,16 @@ namespace hearth::signaling {
 namespace {
 constexpr std::string_view kNotInCall = "Both sockets must be active participants of this call";
 constexpr std::string_view kBusDown = "The other participant is on another node, which cannot be reached right now";
+
+// In a store operation: the waiting places of the sockets `gone` names are left; true if there was any.
+template <class Gone>
+bool leave_gone_waiting(calls::CallSession& s, const Gone& gone) {
+  std::vector<std::pair<std::string, std::string>> left;  // user, socket
+  for (const auto& w : s.waiting)
+    if (gone(w.socket_id)) left.emplace_back(w.user_id, w.socket_id);
+  for (const auto& [user_id, socket_id] : left) calls::leave_waiting(s, user_id, socket_id);
+  return !left.empty();
+}
 }  // namespace
 
 void SignalingService::set_bus(cluster::Bus* bus) {
@@ -140,11 +150,7 @@ void SignalingService::expire_seats(std::vector<std::string> sessions, SocketTes
           for (const auto& p : s->participants)
             if (p.is_active && !p.socket_id.empty() && gone(p.socket_id))
               found.seats.emplace_back(p.user_id, p.socket_id);
-          std::vector<std::pair<std::string, std::string>> left;
-          for (const auto& w : s->waiting)
-            if (gone(w.socket_id)) left.emplace_back(w.user_id, w.socket_id);
-          for (const auto& [user_id, socket_id] : left) calls::leave_waiting(*s, user_id, socket_id);
-          if (!left.empty()) {
+          if (leave_gone_waiting(*s, gone)) {
             repo.update(*s);
             found.waiting_changed = std::move(*s);
           }
@@ -163,17 +169,21 @@ void SignalingService::expire_seats(std::vector<std::string> sessions, SocketTes
 // At start every seat and waiting place in the store is held by a socket of the previous run (none of this run's
 // exists yet, and no other node shares the database: app/server.cpp asks store/sqlite/node_lock), so the live
 // sessions are read now, page by page, and what they hold then ends a reconnect grace later (10 s at least) — as a
-// disconnected socket's seat would — through expire_seats(), which checks each seat again: a user who came back and
-// joined again through a socket of this run holds the seat with that socket and keeps it.
+// disconnected socket's seat would — one store operation per call that checks each seat again: a user who came back
+// and joined again through a socket of this run holds the seat with that socket and keeps it. The calls go to the
+// store a chunk at a time (the next once the last has answered), so that thousands of them neither fill its queue
+// nor delay other requests for long; one the store refused anyway (its queue full) is tried again 200 ms later.
 void SignalingService::expire_previous_run() { read_previous_run({}); }
 
 namespace {
 constexpr int kPreviousRunPage = 200;
-constexpr std::size_t kMostPreviousRunSockets = 1'000'000;  // beyond, the calls' timeouts end the rest (logged)
-// The grace of the previous run's seats is never shorter: after a restart the clients must first find the server again
-// (socket.io-client backs off up to 5 s between attempts by default), and a grace of 0 (a drain never ends calls)
-// must not end them at once.
-constexpr std::chrono::milliseconds kLeastPreviousRunGrace{10'000};
+constexpr std::size_t kMostPreviousRunSockets = 1'000'000;   // beyond, the calls' timeouts end the rest (logged)
+constexpr std::size_t kPreviousRunChunk = 64;                // calls whose operations are in the store at once
+constexpr std::chrono::milliseconds kPreviousRunRetry{200};  // after the store refused some (its queue full)
+
+// The store refused an operation for now (its queue full) rather than failing it. (Not inlined: GCC 12 then sees the
+// error of a Result of a large type as maybe uninitialized.)
+[[gnu::noinline]] bool busy(const Error& e) { return e.code == errc::unavailable; }
 }  // namespace
 
 void SignalingService::read_previous_run(store::LiveCursor after) {
@@ -216,20 +226,91 @@ void SignalingService::read_previous_run(store::LiveCursor after) {
         }
         if (page->more) return read_previous_run(std::move(page->last));
         if (previous_run_.empty()) return;
-        const auto grace = std::max(options_.reconnect_grace, kLeastPreviousRunGrace);
+        // Never shorter than least_previous_run_grace (10 s): after a restart the clients must first find the server
+        // again (socket.io-client backs off up to 5 s between attempts by default), and a grace of 0 (a drain never
+        // ends calls) must not end them at once.
+        const auto grace = std::max(options_.reconnect_grace, options_.least_previous_run_grace);
         spdlog::info("{} seat(s) or waiting place(s) of the previous run in {} call(s) end in {} s unless taken back",
                      previous_run_sockets_, previous_run_.size(),
                      std::chrono::duration_cast<std::chrono::seconds>(grace).count());
         net::post(ioc_.get_executor(), [this, grace] {
           previous_run_timer_.emplace(ioc_, grace);
           previous_run_timer_->async_wait([this](boost::system::error_code ec) {
-            if (ec || draining_.load(std::memory_order_relaxed)) return;
-            for (auto& [session_id, sockets] : std::exchange(previous_run_, {}))
-              expire_seats({session_id}, [sockets = std::move(sockets)](std::string_view socket) {
-                return sockets.contains(socket);
-              });
+            if (!ec) expire_previous_run_calls();
           });
         });
+      });
+}
+
+void SignalingService::expire_previous_run_calls() {
+  if (draining_.load(std::memory_order_relaxed) || previous_run_.empty()) return;
+  const std::size_t n = std::min(kPreviousRunChunk, previous_run_.size());
+  struct Chunk {
+    std::size_t pending = 0;
+    bool refused = false;
+  };
+  auto chunk = std::make_shared<Chunk>(Chunk{n, false});
+  for (std::size_t i = 0; i < n; ++i) {
+    auto call = std::move(previous_run_.back());
+    previous_run_.pop_back();
+    expire_previous_run_call(std::move(call), [this, chunk](std::optional<PreviousRunCall> refused) {
+      net::post(ioc_.get_executor(), [this, chunk, refused = std::move(refused)]() mutable {  // to shard 0
+        if (refused) {
+          chunk->refused = true;
+          previous_run_.push_back(std::move(*refused));
+        }
+        if (--chunk->pending > 0) return;
+        if (!chunk->refused) return expire_previous_run_calls();
+        previous_run_timer_->expires_after(kPreviousRunRetry);
+        previous_run_timer_->async_wait([this](boost::system::error_code ec) {
+          if (!ec) expire_previous_run_calls();
+        });
+      });
+    });
+  }
+}
+
+void SignalingService::expire_previous_run_call(PreviousRunCall call,
+                                                std::function<void(std::optional<PreviousRunCall>)> done) {
+  struct Ended {
+    std::optional<calls::CallSession> session;               // when anything changed
+    std::vector<std::pair<std::string, std::string>> seats;  // user, socket: left the call
+    bool waiting_changed = false;
+  };
+  const auto now = clock_.now();
+  const std::string session_id = call.first;
+  auto sockets = std::make_shared<PreviousRunCall>(std::move(call));
+  store_.execute<Ended>(
+      session_id,
+      [sockets, now](store::Repository& repo) -> Result<Ended> {
+        Ended out;
+        auto s = repo.find(sockets->first, true);
+        if (!s) return out;
+        for (const auto& p : s->participants)
+          if (p.is_active && sockets->second.contains(p.socket_id)) out.seats.emplace_back(p.user_id, p.socket_id);
+        for (const auto& [user_id, socket_id] : out.seats) {
+          calls::deactivate(*s, user_id, now);
+          if (auto* left = s->find_participant(user_id)) left->left_reason = calls::LeaveReason::disconnected;
+        }
+        out.waiting_changed =
+            leave_gone_waiting(*s, [&](std::string_view socket) { return sockets->second.contains(socket); });
+        if (out.seats.empty() && !out.waiting_changed) return out;
+        repo.update(*s);
+        out.session = std::move(*s);
+        return out;
+      },
+      [this, sockets, done = std::move(done)](Result<Ended> res) {
+        if (res) {
+          if (res->session) {
+            if (res->waiting_changed) announce_waiting(*res->session);
+            for (std::size_t i = 0; i < res->seats.size(); ++i)
+              announce_left(*res->session, res->seats[i].first, res->seats[i].second, i + 1 == res->seats.size());
+          }
+          return done(std::nullopt);
+        }
+        if (busy(res.error()) && !draining_.load(std::memory_order_relaxed)) return done(std::move(*sockets));
+        spdlog::warn("seats of the previous run in {} not ended: {}", sockets->first, res.error().message);
+        done(std::nullopt);
       });
 }
 

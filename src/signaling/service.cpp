@@ -379,7 +379,7 @@ void SignalingService::leave(Context& ctx) {
 }
 
 void SignalingService::announce_left(const CallSession& session, const std::string& user_id,
-                                     const std::string& socket_id) {
+                                     const std::string& socket_id, bool announce_end) {
   json::object o{{"sessionId", session.session_id}, {"userId", user_id}, {"socketId", socket_id}};
   auto pkt = packet("user_left_call", o);
   // A socket of this node leaves through its member here; one of another node (a dead node's participant that the
@@ -388,7 +388,7 @@ void SignalingService::announce_left(const CallSession& session, const std::stri
   if (auto r = room(session.session_id, false))
     r->run([this, user_id, socket_id, pkt, here](CallRoom& rm) { drop_member(rm, user_id, socket_id, pkt, here); });
   tell_nodes(BusKind::left, {session.session_id, user_id, socket_id, *pkt});
-  if (session.status == calls::Status::ended) ended(session);
+  if (announce_end && session.status == calls::Status::ended) ended(session);
 }
 
 // On the room's shard: `user_id`'s member with `socket_id` leaves, and the call hears `pkt`. `must_match`: nothing is

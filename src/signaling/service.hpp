@@ -58,6 +58,8 @@ struct SignalingOptions {
   // A WebSocket that joins a call held by another shard moves there (MOVE_SOCKETS_TO_CALLS; off: only to measure
   // or rule out the move, docs/architecture.md "Moving a socket to its call").
   bool move_sockets = true;
+  // The previous run's seats (expire_previous_run) end no sooner than this after the start, nor than reconnect_grace.
+  std::chrono::milliseconds least_previous_run_grace{10'000};
 };
 
 class SignalingService final : public realtime::socketio::NamespaceHandler, public calls::CallEvents {
@@ -153,7 +155,10 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   void on_socket_lost(const std::shared_ptr<Peer>& peer);
   void start_grace(CallRoom& rm, Member& m, bool announce);
   void expire_grace(const std::string& session_id, const std::string& user_id, const std::string& socket_id);
-  void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id);
+  // `announce_end`: an ended session's end is announced too (once per session: false for all but the last of several
+  // users who left in one operation).
+  void announce_left(const calls::CallSession& session, const std::string& user_id, const std::string& socket_id,
+                     bool announce_end = true);
   void drop_member(CallRoom& rm, const std::string& user_id, const std::string& socket_id,
                    const std::shared_ptr<const std::string>& pkt, bool must_match);
   void close_locally(const std::string& session_id, std::string_view pkt, const std::vector<std::string>& users);
@@ -212,6 +217,12 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   // In each of `sessions`: the seats of gone sockets expire (expire_grace) and their waiting places are left.
   void expire_seats(std::vector<std::string> sessions, SocketTest gone);
   void read_previous_run(store::LiveCursor after);
+  using PreviousRunCall = std::pair<std::string, std::set<std::string, std::less<>>>;  // session, its sockets
+  // On shard 0: the next few of previous_run_ (their store operations in flight at once are bounded).
+  void expire_previous_run_calls();
+  // One store operation: the call's seats and waiting places held by those sockets end. `refused` (any thread) gets the
+  // call back when the store refused the operation (its queue full), to be tried again.
+  void expire_previous_run_call(PreviousRunCall call, std::function<void(std::optional<PreviousRunCall> refused)> done);
   void deliver_remote_relay(const BusMessage& m);
   void on_joined_elsewhere(const BusMessage& m);
 
@@ -243,7 +254,7 @@ class SignalingService final : public realtime::socketio::NamespaceHandler, publ
   std::optional<boost::asio::steady_timer> nodes_timer_;  // watch_nodes(); on shard 0
   // expire_previous_run(): what the previous run's sockets held (read on the store's thread, then handed to shard 0,
   // whose timer ends them).
-  std::vector<std::pair<std::string, std::set<std::string, std::less<>>>> previous_run_;
+  std::vector<PreviousRunCall> previous_run_;
   std::size_t previous_run_sockets_ = 0;
   std::optional<boost::asio::steady_timer> previous_run_timer_;  // on shard 0
   std::vector<std::string> known_nodes_;                         // on shard 0

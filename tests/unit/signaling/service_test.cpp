@@ -189,5 +189,87 @@ TEST_F(SignalingServiceTest, DeclinedOneToOneCallEnds) {
   EXPECT_EQ(a->find("call_ended")->payload.at("reason").as_string(), "declined");
 }
 
+// A node alone, restarted after a crash (expire_previous_run): the seats and waiting places the previous run's sockets
+// held end in every call — each call's as one store operation, a chunk of calls at a time, and those the store
+// refuses (its queue full: 8 here, for 40 calls) tried again — each call's end announced once.
+class PreviousRunTest : public test::SignalingHarness {
+ protected:
+  static constexpr int kCalls = 40;
+
+  PreviousRunTest()
+      : small_(test::migrated_memory_repository(), store::StoreLimits{.max_queue = 8}),
+        service_(ioc_, small_, verifier_, auth_failures_, ice_, clock_, limits_, [this] {
+          auto o = options();
+          o.least_previous_run_grace = std::chrono::milliseconds(0);
+          return o;
+        }()) {}
+
+  // Runs `op` on the small store and waits for it; nullopt if the store refused it (its queue full).
+  template <class T>
+  std::optional<T> on_store(std::function<T(store::Repository&)> op) {
+    std::optional<T> out;
+    bool done = false;
+    small_.execute<T>([op](store::Repository& r) -> Result<T> { return op(r); },
+                      [&](Result<T> r) {
+                        std::optional<T> v = r ? std::optional(std::move(*r)) : std::nullopt;
+                        asio::post(ioc_, [&, v = std::move(v)] {  // back to the test's thread
+                          out = v;
+                          done = true;
+                        });
+                      });
+    EXPECT_TRUE(run_until([&] { return done; }));
+    return out;
+  }
+
+  store::Store small_;
+  SignalingService service_;
+};
+
+TEST_F(PreviousRunTest, EveryCallsSeatsEndThoughTheStoreRefusesSome) {
+  const auto ids = *on_store<std::vector<std::string>>([&](store::Repository& repo) {
+    std::vector<std::string> out;
+    for (int i = 0; i < kCalls; ++i) {
+      calls::InitiateRequest req;
+      req.session_type = calls::SessionType::group;
+      req.participants = {"bob", "carol"};
+      auto s = calls::initiate(req, {"alice", "alice"}, make_session_id(clock_.now()), clock_.now(), limits_);
+      EXPECT_TRUE(s.ok());
+      const auto n = std::to_string(i);
+      EXPECT_TRUE(calls::activate(*s, {"alice", "alice"}, "old-a" + n, "pa", clock_.now(), limits_).ok());
+      EXPECT_TRUE(calls::activate(*s, {"bob", "bob"}, "old-b" + n, "pb", clock_.now(), limits_).ok());
+      repo.insert(*s);
+      out.push_back(s->session_id);
+    }
+    return out;
+  });
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kCalls));
+
+  service_.expire_previous_run();
+  const auto none_active = [&] {
+    const auto active = on_store<int>([&](store::Repository& repo) {
+      int n = 0;
+      for (const auto& id : ids)
+        if (auto s = repo.find(id, false))
+          for (const auto& p : s->participants) n += p.is_active ? 1 : 0;
+      return n;
+    });
+    return active == 0;  // nullopt: the store was busy
+  };
+  ASSERT_TRUE(run_until(none_active, std::chrono::milliseconds(10'000)));
+  on_store<bool>([&](store::Repository& repo) {
+    for (const auto& id : ids) {
+      auto s = repo.find(id, false);
+      EXPECT_TRUE(s.has_value());
+      if (!s) continue;
+      EXPECT_EQ(s->status, calls::Status::ended) << id;
+      for (const auto& p : s->participants)
+        if (p.user_id != "carol") {
+          EXPECT_EQ(p.left_reason, calls::LeaveReason::disconnected) << id << " " << p.user_id;
+        }
+    }
+    return true;
+  });
+}
+
 }  // namespace
 }  // namespace hearth::signaling
