@@ -412,7 +412,6 @@ void Session::begin_move(asio::any_io_executor to) {
   ws_.reset();
   heartbeat_.cancel();
   const auto heartbeat_at = heartbeat_.expiry();
-  wanted_.reset();
   // From here on this shard forwards what reaches the session (at_mailbox), behind the adoption.
   moved_to_.store(dest, std::memory_order_release);
   if (options_.metrics) options_.metrics->socket_moved();
@@ -437,9 +436,7 @@ void Session::adopt(net::WebSocketConnection::Released connection, std::chrono::
 
 void Session::unfence() {
   fenced_ = false;
-  auto held = std::move(held_);
-  held_.clear();
-  for (auto& task : held) task->run();
+  for (auto& task : std::exchange(held_, {})) task->run();
 }
 
 }  // namespace hearth::realtime::engineio

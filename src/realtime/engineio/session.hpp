@@ -124,7 +124,6 @@ class Session : public std::enable_shared_from_this<Session>, public net::WebSoc
   void close_now(std::string_view reason, bool answer_poll_with_noop);
   void count_transport(int delta);
   // Moving (see above). begin_move on the mailbox's shard, adopt and unfence on the new one.
-  struct Moved;
   template <class Fn>
   void at_mailbox(Fn&& fn);
   bool acts_here() const noexcept;  // the calling thread is the session's and may act directly
