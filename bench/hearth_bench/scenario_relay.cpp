@@ -169,8 +169,10 @@ class Relay {
   }
 
   // A participant's place: its node and shard, the prefix of its socket id ("n2.1" of "n2.1-k3j4…", "1" of "1-…"),
-  // where the server names them; else the --url it connected through. "Another node" below is another place: a
-  // relay between two shards of one server counts as remote too.
+  // where the server names them; else the --url it connected through. "Another node" below is another place: with
+  // one --url a relay between two shards of one server counts as remote too; with several (the nodes of a cluster, or
+  // one server twice as bench/smoke.sh runs it) only the node counts — its name before the dot, else the URL — so that
+  // participant j of a call, who connects through URL j mod their count, always has remote peers.
   static std::optional<std::string_view> place_in(std::string_view sid) {
     const auto dot = sid.find('.');
     const auto dash = sid.find('-', dot == std::string_view::npos ? 0 : dot + 1);
@@ -179,7 +181,12 @@ class Relay {
     return std::nullopt;
   }
   std::string node_of(const Participant& p) const {
-    if (const auto place = place_in(p.client->sid())) return std::string(*place);
+    const std::string_view sid = p.client->sid();
+    if (run_.url_count() > 1) {
+      const auto dot = sid.find('.');
+      return dot == std::string_view::npos ? "url" + std::to_string(p.url) : std::string(sid.substr(0, dot));
+    }
+    if (const auto place = place_in(sid)) return std::string(*place);
     return "url" + std::to_string(p.url);
   }
   bool nodes_known() const {
