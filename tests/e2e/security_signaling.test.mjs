@@ -54,11 +54,8 @@ async function rawAck(raw, event, payloadText, timeoutMs = 3000) {
   const id = ackSeq++;
   raw.send(`42${id}[${JSON.stringify(event)},${payloadText}]`);
   try {
-    const frame = await Promise.race([
-      raw.next((m) => m.startsWith(`43${id}[`), `ack ${id}`),
-      sleep(timeoutMs).then(() => null),
-    ]);
-    return frame === null ? null : JSON.parse(frame.slice(`43${id}`.length))[0];
+    const frame = await raw.next((m) => m.startsWith(`43${id}[`), `ack ${id}`, timeoutMs);
+    return JSON.parse(frame.slice(`43${id}`.length))[0];
   } catch {
     return null;
   }

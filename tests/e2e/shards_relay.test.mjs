@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { initiateCall, makeUser, parseMetrics, startHearth, stopAll } from './lib/server.mjs';
+import { initiateCall, makeUser, parseMetrics, startHearth, stopAll, within } from './lib/server.mjs';
 import { closeAll, connectAs, joinCall, waitFor, waitUpgraded } from './lib/sockets.mjs';
 
 const CANDIDATES = 300;
@@ -57,7 +57,7 @@ async function burstArrivesInOrder(sessionId, from, to, what) {
   from.emit('webrtc_offer', { ...base, offer: { type: 'offer', sdp: `v=0 ${what}` } });
   for (let n = 0; n < CANDIDATES; n++) from.emit('webrtc_ice_candidate', { ...base, candidate: { n } });
   assert.equal((await offer).offer.sdp, `v=0 ${what}`, `${what}: the offer`);
-  await Promise.race([all, new Promise((_, rej) => setTimeout(() => rej(new Error(`${what}: ${got.length} of ${CANDIDATES} candidates`)), 10_000))]);
+  await within(all, 10_000, `${what}: all ${CANDIDATES} candidates`);
   assert.ok(got.every((g) => g.offerSeen), `${what}: no candidate before its offer`);
   assert.deepEqual(got.map((g) => g.n), [...Array(CANDIDATES).keys()], `${what}: candidates in the order sent`);
 }

@@ -277,7 +277,8 @@ export function waitDisconnect(socket, timeoutMs = DEFAULT_TIMEOUT_MS) {
 /**
  * A bare Socket.IO client on a raw WebSocket (the `ws` package), for what socket.io-client will not do: send
  * frames of any size, stop reading. Connects to "/" with auth {token} when given and answers pings. Resolves
- * {ws, sid, socketId, open (the Engine.IO open packet), messages (text frames received), next(pred), send(text),
+ * {ws, sid, socketId, open (the Engine.IO open packet), messages (text frames received), next(pred, what, ms) (the
+ * first text frame matching `pred`; rejects after `ms`, by default `timeoutMs`), send(text),
  * emit(event, ...args), closed (a promise of {code, reason})}.
  */
 export async function rawSocket(server, { token, timeoutMs = DEFAULT_TIMEOUT_MS } = {}) {
@@ -293,7 +294,7 @@ export async function rawSocket(server, { token, timeoutMs = DEFAULT_TIMEOUT_MS 
     messages.push(text);
     for (const w of waiters) if (w.pred(text)) w.resolve(text);
   });
-  const next = (pred, what = 'frame') => {
+  const next = (pred, what = 'frame', ms = timeoutMs) => {
     const found = messages.find((m) => m !== null && pred(m));
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -307,8 +308,8 @@ export async function rawSocket(server, { token, timeoutMs = DEFAULT_TIMEOUT_MS 
       };
       const timer = setTimeout(() => {
         waiters.delete(w);
-        reject(new Error(`raw socket: no ${what} within ${timeoutMs} ms; got ${JSON.stringify(messages.map((m) => m?.slice(0, 80)))}`));
-      }, timeoutMs);
+        reject(new Error(`raw socket: no ${what} within ${ms} ms; got ${JSON.stringify(messages.map((m) => m?.slice(0, 80)))}`));
+      }, ms);
       waiters.add(w);
     });
   };
