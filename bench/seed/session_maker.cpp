@@ -139,19 +139,17 @@ Made SessionMaker::ended(std::int64_t created_ms) {
     const std::int64_t duration_s = std::clamp<std::int64_t>(lognormal(median, 0.8), 5, timeout_s - 60);
     const std::int64_t end_ms = start_ms + duration_s * 1000;
     if (s.participants.size() > 2 && chance(0.5)) {  // someone leaves a group call early
-      auto& p = s.participants.back();
-      calls::deactivate(s, p.user_id, at(start_ms + duration_s * 500));
-      p.left_reason = calls::LeaveReason::left;
+      calls::deactivate(s, s.participants.back().user_id, at(start_ms + duration_s * 500), calls::LeaveReason::left);
     }
     if (roll < 0.8) {
       const auto& by = chance(0.7) ? s.initiator_id : s.participants[1].user_id;
       if (!calls::end_by_user(s, by, at(end_ms))) (void)calls::end_by_user(s, s.initiator_id, at(end_ms));
     } else {  // everyone leaves: the last one out ends it (all_left)
       for (std::size_t i = 0; i < s.participants.size(); ++i) {
-        auto& p = s.participants[i];
+        const auto& p = s.participants[i];
         if (!p.is_active) continue;
-        p.left_reason = chance(0.1) ? calls::LeaveReason::disconnected : calls::LeaveReason::left;
-        calls::deactivate(s, p.user_id, at(end_ms + static_cast<std::int64_t>(i) * 1500));
+        const auto why = chance(0.1) ? calls::LeaveReason::disconnected : calls::LeaveReason::left;
+        calls::deactivate(s, p.user_id, at(end_ms + static_cast<std::int64_t>(i) * 1500), why);
       }
     }
   }

@@ -194,8 +194,7 @@ Result<ModerationOutcome> moderate(CallSession& s, const Actor& by, const Modera
         target->role = Role::participant;
         if (target->is_active) {
           out.removed_socket = target->socket_id;
-          deactivate(s, req.target_user_id, now);
-          if (auto* p = s.find_participant(req.target_user_id)) p->left_reason = LeaveReason::removed;
+          deactivate(s, req.target_user_id, now, LeaveReason::removed);
         }
       }
       break;

@@ -177,11 +177,12 @@ Result<void> activate(CallSession& s, const Caller& caller, std::string socket_i
   return {};
 }
 
-bool deactivate(CallSession& s, std::string_view user_id, TimePoint now) {
+bool deactivate(CallSession& s, std::string_view user_id, TimePoint now, LeaveReason why) {
   Participant* p = s.find_participant(user_id);
   if (p == nullptr || !p->is_active) return false;
   p->is_active = false;
   p->left_at = now;
+  p->left_reason = why;
   p->media.is_screen_sharing = false;
   if (s.status == Status::active && s.active_count() == 0) end(s, EndReason::all_left, {}, now);
   return true;

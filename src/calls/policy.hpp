@@ -44,9 +44,10 @@ Result<void> update_media(CallSession& s, std::string_view user_id, const MediaS
 // participant is in. Runs check_can_join first.
 Result<void> activate(CallSession& s, const Caller& caller, std::string socket_id, std::string peer_id, TimePoint now,
                       const Limits& limits);
-// The participant left (or its reconnect grace ran out). Ends the call (all_left) when nobody active is
-// left of a call that had started. Returns false if the user was not active.
-bool deactivate(CallSession& s, std::string_view user_id, TimePoint now);
+// The participant left (`why`: left, disconnected — its reconnect grace ran out —, or removed), which is stored as
+// its left_reason. Ends the call (all_left) when nobody active is left of a call that had started. Returns false,
+// changing nothing, if the user was not active.
+bool deactivate(CallSession& s, std::string_view user_id, TimePoint now, LeaveReason why);
 
 enum class EndOutcome { ended, already_ended };
 // Ends the session for `reason`. Idempotent: ending an ended session changes nothing.

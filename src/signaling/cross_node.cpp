@@ -288,10 +288,8 @@ void SignalingService::expire_previous_run_call(PreviousRunCall call,
         if (!s) return out;
         for (const auto& p : s->participants)
           if (p.is_active && sockets->second.contains(p.socket_id)) out.seats.emplace_back(p.user_id, p.socket_id);
-        for (const auto& [user_id, socket_id] : out.seats) {
-          calls::deactivate(*s, user_id, now);
-          if (auto* left = s->find_participant(user_id)) left->left_reason = calls::LeaveReason::disconnected;
-        }
+        for (const auto& [user_id, socket_id] : out.seats)
+          calls::deactivate(*s, user_id, now, calls::LeaveReason::disconnected);
         out.waiting_changed =
             leave_gone_waiting(*s, [&](std::string_view socket) { return sockets->second.contains(socket); });
         if (out.seats.empty() && !out.waiting_changed) return out;

@@ -360,8 +360,7 @@ void SignalingService::leave(Context& ctx) {
           repo.update(*s);
           return Left{std::move(*s), true};
         }
-        calls::deactivate(*s, user, now);
-        if (auto* left = s->find_participant(user)) left->left_reason = calls::LeaveReason::left;
+        calls::deactivate(*s, user, now, calls::LeaveReason::left);
         repo.update(*s);
         return Left{std::move(*s), false};
       },
@@ -449,8 +448,7 @@ void SignalingService::expire_grace(const std::string& session_id, const std::st
         if (!s) return make_error(errc::not_found, "Call session not found");
         const auto* p = s->find_participant(user_id);
         if (!p || !p->is_active || p->socket_id != socket_id) return make_error(errc::conflict, "rejoined");
-        calls::deactivate(*s, user_id, now);
-        if (auto* left = s->find_participant(user_id)) left->left_reason = calls::LeaveReason::disconnected;
+        calls::deactivate(*s, user_id, now, calls::LeaveReason::disconnected);
         repo.update(*s);
         return std::move(*s);
       },

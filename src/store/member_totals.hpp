@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "calls/call_session.hpp"
+#include "core/string_hash.hpp"
 
 namespace hearth::store {
 
@@ -45,12 +46,8 @@ class MemberTotals {
  private:
   std::int64_t added_in_transaction(std::string_view user_id) const;
 
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
-  };
   std::size_t capacity_;
-  std::unordered_map<std::string, std::int64_t, Hash, std::equal_to<>> totals_;
+  std::unordered_map<std::string, std::int64_t, StringHash, std::equal_to<>> totals_;
   std::vector<std::string> added_;  // one per member row the current transaction wrote
   std::size_t savepoint_mark_ = 0;
 };

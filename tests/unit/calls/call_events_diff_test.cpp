@@ -77,9 +77,8 @@ CallSession started_call() {
 TEST(CallEventsDiff, LeaveReasonsComeFromTheParticipant) {
   const auto before = started_call();
   auto after = before;
-  ASSERT_TRUE(deactivate(after, "bob", t0 + Millis(5000)));
-  after.find_participant("bob")->left_reason = LeaveReason::disconnected;
-  ASSERT_TRUE(deactivate(after, "carol", t0 + Millis(6000)));  // no reason set: a plain leave
+  ASSERT_TRUE(deactivate(after, "bob", t0 + Millis(5000), LeaveReason::disconnected));
+  ASSERT_TRUE(deactivate(after, "carol", t0 + Millis(6000), LeaveReason::none));  // no reason: a plain leave
   const auto events = events_between(&before, after);
   ASSERT_EQ(types(events), (std::vector<std::string>{"participant_left", "participant_left"}));
   EXPECT_EQ(events[0].user_id, "bob");
@@ -109,10 +108,10 @@ TEST(CallEventsDiff, EndingLeavesEveryoneThenEnds) {
 
 TEST(CallEventsDiff, TheLastOneLeavingEndsTheCallWithTheirOwnReason) {
   auto before = started_call();
-  ASSERT_TRUE(deactivate(before, "bob", t0 + Millis(2000)));
-  ASSERT_TRUE(deactivate(before, "carol", t0 + Millis(2000)));
+  ASSERT_TRUE(deactivate(before, "bob", t0 + Millis(2000), LeaveReason::left));
+  ASSERT_TRUE(deactivate(before, "carol", t0 + Millis(2000), LeaveReason::left));
   auto after = before;
-  ASSERT_TRUE(deactivate(after, "ann", t0 + Millis(3000)));
+  ASSERT_TRUE(deactivate(after, "ann", t0 + Millis(3000), LeaveReason::left));
   after.find_participant("ann")->left_reason = LeaveReason::left;
   const auto events = events_between(&before, after);
   ASSERT_EQ(types(events), (std::vector<std::string>{"participant_left", "call_ended"}));

@@ -127,7 +127,7 @@ TEST_F(Controls, AdmitJoinsFromTheWaitingSocketWithinCapacity) {
   EXPECT_NE(find_waiting(s, "carol"), nullptr) << "still waiting after a refusal";
   expect_invalid(admit(s, kHost, "dave", clock_.now(), limits_), "userId");
   // Admitted once: a reconnection joins straight away.
-  deactivate(s, "bob", clock_.now());
+  deactivate(s, "bob", clock_.now(), LeaveReason::left);
   EXPECT_EQ(admission(s, "bob").value(), Admission::join);
 }
 
@@ -153,7 +153,7 @@ TEST_F(Controls, ATherapyCallsHostMustBeInTheCallToAdmit) {
   ASSERT_TRUE(moderate(s, kHost, {ModerationAction::make_cohost, "carol", false}, clock_.now()).ok());
   join(s, kCarol, clock_);
   wait(s, kBob);
-  deactivate(s, "alice", clock_.now());
+  deactivate(s, "alice", clock_.now(), LeaveReason::left);
   expect_error(admit(s, {"carol", "socket-carol"}, "bob", clock_.now(), limits_), errc::forbidden);
 }
 
@@ -163,7 +163,7 @@ TEST_F(Controls, RemovedUsersAndNewcomersToALockedCallAreRefused) {
   ASSERT_TRUE(moderate(s, kHost, {ModerationAction::lock, "", false}, clock_.now()).ok());
   EXPECT_TRUE(s.locked);
   expect_error(admission(s, "carol"), errc::forbidden);
-  deactivate(s, "bob", clock_.now());
+  deactivate(s, "bob", clock_.now(), LeaveReason::left);
   EXPECT_EQ(admission(s, "bob").value(), Admission::join) << "someone who was in the call may come back";
   ASSERT_TRUE(moderate(s, kHost, {ModerationAction::unlock, "", false}, clock_.now()).ok());
   EXPECT_EQ(admission(s, "carol").value(), Admission::join);

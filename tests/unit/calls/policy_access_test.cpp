@@ -94,7 +94,7 @@ TEST_F(PolicyAccess, ASeatFreedByALeaverCanBeTaken) {
   CallSession s = initiated(req, clock_);
   join(s, kAlice, clock_);
   join(s, kBob, clock_);
-  ASSERT_TRUE(deactivate(s, "bob", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "bob", clock_.now(), LeaveReason::left));
   EXPECT_TRUE(check_can_join(s, "carol").ok());
   join(s, kCarol, clock_);
   EXPECT_EQ(s.active_count(), 2);

@@ -103,7 +103,7 @@ TEST_F(PolicyLifecycle, RejoiningAfterLeavingIsANewJoin) {
   join(s, kBob, clock_);
   join(s, kCarol, clock_);
   clock_.advance(3s);
-  ASSERT_TRUE(deactivate(s, "carol", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "carol", clock_.now(), LeaveReason::left));
   clock_.advance(4s);
   join(s, kCarol, clock_);
   const Participant& carol = *s.find_participant("carol");
@@ -178,18 +178,18 @@ TEST_F(PolicyLifecycle, DeactivateOfSomeoneNotActiveChangesNothing) {
   CallSession s = initiated(group_request(), clock_);
   join(s, kAlice, clock_);
   const CallSession before = s;
-  EXPECT_FALSE(deactivate(s, "bob", clock_.now()));      // invited, never joined
-  EXPECT_FALSE(deactivate(s, "mallory", clock_.now()));  // not a member
+  EXPECT_FALSE(deactivate(s, "bob", clock_.now(), LeaveReason::left));      // invited, never joined
+  EXPECT_FALSE(deactivate(s, "mallory", clock_.now(), LeaveReason::left));  // not a member
   EXPECT_EQ(s, before);
-  ASSERT_TRUE(deactivate(s, "alice", clock_.now()));
-  EXPECT_FALSE(deactivate(s, "alice", clock_.now()));  // twice
+  ASSERT_TRUE(deactivate(s, "alice", clock_.now(), LeaveReason::left));
+  EXPECT_FALSE(deactivate(s, "alice", clock_.now(), LeaveReason::left));  // twice
 }
 
 TEST_F(PolicyLifecycle, LeavingRecordsTheTimeAndStopsScreenSharingOnly) {
   CallSession s = started_one_to_one(0ms);
   ASSERT_TRUE(update_media(s, "alice", MediaState{false, true, true}).ok());
   clock_.advance(9s);
-  ASSERT_TRUE(deactivate(s, "alice", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "alice", clock_.now(), LeaveReason::left));
   const Participant& alice = *s.find_participant("alice");
   EXPECT_FALSE(alice.is_active);
   EXPECT_EQ(alice.left_at, t0_ + 9s);
@@ -200,10 +200,10 @@ TEST_F(PolicyLifecycle, LeavingRecordsTheTimeAndStopsScreenSharingOnly) {
 TEST_F(PolicyLifecycle, TheLastToLeaveAStartedCallEndsItAsAllLeft) {
   CallSession s = started_one_to_one(2s);
   clock_.advance(40s);
-  ASSERT_TRUE(deactivate(s, "bob", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "bob", clock_.now(), LeaveReason::left));
   EXPECT_EQ(s.status, Status::active);
   clock_.advance(1500ms);
-  ASSERT_TRUE(deactivate(s, "alice", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "alice", clock_.now(), LeaveReason::left));
   EXPECT_EQ(s.status, Status::ended);
   EXPECT_EQ(s.end_reason, EndReason::all_left);
   EXPECT_EQ(s.ended_by, "");
@@ -214,7 +214,7 @@ TEST_F(PolicyLifecycle, TheLastToLeaveAStartedCallEndsItAsAllLeft) {
 TEST_F(PolicyLifecycle, LeavingAWaitingCallKeepsItRinging) {
   CallSession s = initiated(group_request(), clock_);
   join(s, kAlice, clock_);
-  ASSERT_TRUE(deactivate(s, "alice", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "alice", clock_.now(), LeaveReason::left));
   EXPECT_EQ(s.status, Status::waiting);
   EXPECT_EQ(s.end_reason, EndReason::none);
   EXPECT_EQ(s.deadline, t0_ + limits_.ring_timeout);
@@ -353,7 +353,7 @@ TEST_F(PolicyLifecycle, AStartedCallTimesOutExactlyAtTheCallTimeout) {
 
 TEST_F(PolicyLifecycle, AStartedCallThatOneLeftStillTimesOut) {
   CallSession s = started_one_to_one(0ms);
-  ASSERT_TRUE(deactivate(s, "bob", clock_.now()));
+  ASSERT_TRUE(deactivate(s, "bob", clock_.now(), LeaveReason::left));
   EXPECT_TRUE(expire(s, t0_ + limits_.call_timeout, limits_));
   EXPECT_EQ(s.end_reason, EndReason::timeout);
 }

@@ -111,12 +111,10 @@ TEST_P(Outbox, EventsOfACallInOrderWithSequencesPerTarget) {
     ASSERT_TRUE(calls::activate(s, {"bob", "Bob"}, "s2", "p2", now, calls::Limits{}).ok());
   });
   change(repo, "c1", [&](calls::CallSession& s) {
-    calls::deactivate(s, "bob", now + Millis(5000));
-    s.find_participant("bob")->left_reason = calls::LeaveReason::disconnected;
+    calls::deactivate(s, "bob", now + Millis(5000), calls::LeaveReason::disconnected);
   });
   change(repo, "c1", [&](calls::CallSession& s) {
-    calls::deactivate(s, "ann", now + Millis(6000));  // the last one: the call ends
-    s.find_participant("ann")->left_reason = calls::LeaveReason::left;
+    calls::deactivate(s, "ann", now + Millis(6000), calls::LeaveReason::left);  // the last one: the call ends
   });
   EXPECT_EQ(notified, 5);
 
