@@ -17,13 +17,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/read.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
 #include <boost/asio/write.hpp>
 
 #include "client_frames.hpp"
 #include "net/send_batcher.hpp"
 #include "net/websocket_connection.hpp"
+#include "server_reader.hpp"
 
 namespace hearth::net {
 namespace {
@@ -31,6 +30,8 @@ namespace asio = boost::asio;
 using tcp = asio::ip::tcp;
 using namespace std::chrono_literals;
 using ws::test_frames::frame;
+using ws::test_frames::ServerFrame;
+using ws::test_frames::ServerReader;
 
 // Records what the connection reports; optionally echoes every message.
 struct Recorder : WebSocketHandler {
@@ -57,12 +58,6 @@ struct Recorder : WebSocketHandler {
     std::unique_lock lock(mutex);
     return cv.wait_for(lock, timeout, [&] { return !closes.empty(); });
   }
-};
-
-// A server frame as the client reads it.
-struct ServerFrame {
-  unsigned char first = 0;
-  std::string payload;
 };
 
 // The connection runs on the io_context's own executor, as on a shard (net/shards.hpp): its sends go through the
@@ -100,13 +95,10 @@ class WebSocketConnectionTest : public ::testing::TestWithParam<bool> {
     runner_ = std::thread([this] { ioc_.run(); });
     ASSERT_TRUE(accepted.get_future().get());
 
-    asio::streambuf head;
-    asio::read_until(client_, head, "\r\n\r\n");
-    std::string response(asio::buffers_begin(head.data()), asio::buffers_end(head.data()));
+    const std::string response = reader_.head();
     ASSERT_TRUE(response.starts_with("HTTP/1.1 101 Switching Protocols\r\n")) << response;
     // RFC 6455 §1.3's example key and its answer.
     EXPECT_NE(response.find("Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"), std::string::npos);
-    leftover_.assign(response.substr(response.find("\r\n\r\n") + 4));
   }
 
   void TearDown() override {
@@ -120,31 +112,9 @@ class WebSocketConnectionTest : public ::testing::TestWithParam<bool> {
 
   void client_send(const std::string& bytes) { asio::write(client_, asio::buffer(bytes)); }
 
-  // Reads exactly n bytes (after whatever followed the handshake answer).
-  std::string client_read(std::size_t n) {
-    std::string out = leftover_.substr(0, n);
-    leftover_.erase(0, out.size());
-    if (out.size() < n) {
-      std::string rest(n - out.size(), '\0');
-      asio::read(client_, asio::buffer(rest));
-      out += rest;
-    }
-    return out;
-  }
-
   ServerFrame read_frame() {
-    const std::string h = client_read(2);
-    ServerFrame f;
-    f.first = static_cast<unsigned char>(h[0]);
-    const auto second = static_cast<unsigned char>(h[1]);
-    EXPECT_EQ(second & 0x80, 0) << "server frames are not masked";
-    std::uint64_t n = second & 0x7f;
-    if (n == 126 || n == 127) {
-      const std::string ext = client_read(n == 126 ? 2 : 8);
-      n = 0;
-      for (char c : ext) n = (n << 8) | static_cast<unsigned char>(c);
-    }
-    f.payload = client_read(static_cast<std::size_t>(n));
+    auto f = reader_.frame();
+    EXPECT_FALSE(f.masked) << "server frames are not masked";
     return f;
   }
 
@@ -154,7 +124,7 @@ class WebSocketConnectionTest : public ::testing::TestWithParam<bool> {
   std::shared_ptr<Recorder> recorder_ = std::make_shared<Recorder>();
   std::shared_ptr<WebSocketConnection> conn_;
   std::thread runner_;
-  std::string leftover_;
+  ServerReader reader_{client_};
 };
 
 TEST_P(WebSocketConnectionTest, DeliversMessagesAndAnswersInOrder) {

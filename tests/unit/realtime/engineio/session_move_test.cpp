@@ -22,6 +22,7 @@
 #include <boost/beast/http/field.hpp>
 
 #include "../../net/client_frames.hpp"
+#include "../../net/server_reader.hpp"
 #include "net/shards.hpp"
 #include "realtime/engineio/session.hpp"
 
@@ -71,43 +72,14 @@ struct Sender : std::enable_shared_from_this<Sender> {
   }
 };
 
-// Server frames, read with a blocking socket (the server does not mask), after the upgrade's 101.
+// Server frames (not masked) after the upgrade's 101.
 class FrameReader {
  public:
-  explicit FrameReader(tcp::socket& s) : s_(s) {
-    need_until("\r\n\r\n");
-    buf_.erase(0, buf_.find("\r\n\r\n") + 4);
-  }
-  std::string next() {
-    need(2);
-    std::uint64_t n = static_cast<unsigned char>(buf_[1]) & 0x7fU;
-    std::size_t at = 2;
-    if (n >= 126) {
-      const std::size_t width = n == 126 ? 2 : 8;
-      need(2 + width);
-      n = 0;
-      for (std::size_t i = 0; i < width; ++i) n = (n << 8) | static_cast<unsigned char>(buf_[2 + i]);
-      at += width;
-    }
-    need(at + n);
-    std::string payload = buf_.substr(at, n);
-    buf_.erase(0, at + n);
-    return payload;
-  }
+  explicit FrameReader(tcp::socket& s) : reader_(s) { reader_.head(); }
+  std::string next() { return reader_.frame().payload; }
 
  private:
-  void read_more() {
-    std::array<char, 64 * 1024> chunk{};
-    buf_.append(chunk.data(), s_.read_some(asio::buffer(chunk)));
-  }
-  void need(std::size_t n) {
-    while (buf_.size() < n) read_more();
-  }
-  void need_until(std::string_view marker) {
-    while (buf_.find(marker) == std::string::npos) read_more();
-  }
-  tcp::socket& s_;
-  std::string buf_;
+  net::ws::test_frames::ServerReader reader_;
 };
 
 class SessionMoveTest : public ::testing::Test {
