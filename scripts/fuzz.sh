@@ -34,7 +34,7 @@ cmake -S . -B "$dir" -G Ninja "${launcher[@]}" -DCMAKE_CXX_COMPILER=clang++ -DHE
 cmake --build "$dir" -j "$(nproc)" --target "${targets[@]/%/_fuzz}"
 
 mkdir -p "$dir/fuzz-logs" "$dir/fuzz-artifacts"
-export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 run_one() {  # $1 target: its seeds, plus what earlier runs found
