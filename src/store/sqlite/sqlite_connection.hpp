@@ -11,6 +11,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/string_hash.hpp"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -89,15 +91,10 @@ class SqliteConnection {
   std::string_view last_failure_message() const noexcept { return last_failure_message_; }
 
  private:
-  struct SqlHash {
-    using is_transparent = void;  // find() by string_view, without allocating
-    std::size_t operator()(std::string_view sql) const noexcept { return std::hash<std::string_view>{}(sql); }
-  };
-
   sqlite3* db_ = nullptr;
   mutable std::string_view last_failure_message_;  // a string literal of sqlite_failure_message
   std::function<bool(int)> wal_hook_;
-  std::unordered_map<std::string, sqlite3_stmt*, SqlHash, std::equal_to<>> statements_;  // owned; finalized first
+  std::unordered_map<std::string, sqlite3_stmt*, StringHash, std::equal_to<>> statements_;  // owned; finalized first
 };
 
 }  // namespace hearth::store
