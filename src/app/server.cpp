@@ -29,8 +29,8 @@
 #include "realtime/socketio/client.hpp"
 #include "signaling/errors.hpp"
 #include "signaling/service.hpp"
+#include "store/node_lock.hpp"
 #include "store/postgres/pg_repository.hpp"
-#include "store/sqlite/node_lock.hpp"
 #include "store/sqlite/sqlite_repository.hpp"
 #include "store/store.hpp"
 #include "webhooks/dispatcher.hpp"
@@ -88,8 +88,7 @@ struct Server::Impl {
       : cfg(std::move(c)),
         shards(cfg.threads),
         ioc(shards[0].context()),
-        node_lock(store::is_postgres_url(cfg.database_url) ? std::string()
-                                                           : store::sqlite_path_from_url(cfg.database_url)),
+        node_lock(cfg.redis_url.empty() ? store::open_node_lock(cfg.database_url) : nullptr),
         // A delivery claimed on PostgreSQL stays claimed for two attempt timeouts (store/outbox.hpp).
         store(open_store(cfg, store::OutboxOptions{cfg.webhooks.targets(), outbox_signal, 2 * cfg.webhooks.timeout})),
         verifier(jwt_config(cfg)),
@@ -125,7 +124,7 @@ struct Server::Impl {
     wire_metrics();
     // The seats a crash of this node's previous run left behind (a store operation: after wire_metrics(), which the
     // store needs before its first one).
-    if (cfg.redis_url.empty() && node_lock.alone_at_start()) signaling.expire_previous_run();
+    if (node_lock && node_lock->alone_at_start()) signaling.expire_previous_run();
     // Mount order is match order: the page owns exactly its files (/socket.io/socket.io.js among them) before
     // Engine.IO takes the rest of /socket.io/.
     if (page) handler.mount(*page);
@@ -331,8 +330,8 @@ struct Server::Impl {
   // Before the store: its repository tells the webhook dispatcher (when there is one) of commits that wrote events.
   std::shared_ptr<store::OutboxSignal> outbox_signal = std::make_shared<store::OutboxSignal>();
   metrics::Metrics live_metrics;  // GET /metrics; before the store, whose thread counts into it
-  // Held while this node runs; says whether another node shares its SQLite file (never alone on PostgreSQL).
-  store::SqliteNodeLock node_lock;
+  // Held while this node runs, without REDIS_URL: says whether another node shares its database.
+  std::unique_ptr<store::NodeLock> node_lock;
   store::Store store;
   auth::JwtVerifier verifier;
   ice::IceServers ice;

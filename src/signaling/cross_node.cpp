@@ -167,7 +167,7 @@ void SignalingService::expire_seats(std::vector<std::string> sessions, SocketTes
 // ------------------------------------------------------------------
 
 // At start every seat and waiting place in the store is held by a socket of the previous run (none of this run's
-// exists yet, and no other node shares the database: app/server.cpp asks store/sqlite/node_lock), so the live
+// exists yet, and no other node shares the database: app/server.cpp asks store/node_lock), so the live
 // sessions are read now, page by page, and what they hold then ends a reconnect grace later (10 s at least) — as a
 // disconnected socket's seat would — one store operation per call that checks each seat again: a user who came back
 // and joined again through a socket of this run holds the seat with that socket and keeps it. The calls go to the

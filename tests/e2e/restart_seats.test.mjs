@@ -2,26 +2,39 @@
 // grace later (10 s at least), as a disconnected socket's seat would (docs/robustness.md): the user who comes back and
 // joins again keeps the call and hears the one who did not leave it (user_left_call; leftReason "disconnected"); a
 // call nobody comes back to ends. A node started beside a running one on the same database is not alone: it leaves
-// the other's seats be.
+// the other's seats be. CTest runs this file on SQLite (a flock on the database file tells a node it is alone) and, as
+// e2e_restart_seats_postgres, on PostgreSQL without Redis (an advisory lock tells it: store/node_lock.hpp).
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 
 import { getSession, initiateCall, makeUser, participantOf, restartHearth, sleep, startHearth, stopAll } from './lib/server.mjs';
 import { closeAll, connect, joinCall, waitFor } from './lib/sockets.mjs';
 import { startServer } from '../integration/lib/server.mjs';
+import { startPostgres } from '../integration/lib/postgres.mjs';
 
 const GRACE_SECONDS = 2;
 const LEAST_GRACE_MS = 10_000; // the previous run's seats wait at least this long (signaling/cross_node.cpp)
 
+const onPostgres = process.env.E2E_STORE === 'postgres';
+let pg;
+/** The environment of a server on a database of its own: a new PostgreSQL database, or the SQLite default. */
+async function database(name) {
+  return onPostgres ? { DATABASE_URL: await pg.createDatabase(name) } : {};
+}
+
 let restarted;
+before(async () => {
+  if (onPostgres) pg = await startPostgres();
+});
 after(async () => {
   closeAll();
   await restarted?.stop('SIGKILL'); // startHearth's servers are stopped by stopAll
   await stopAll();
+  await pg?.remove();
 });
 
 test('after a kill -9, seats nobody takes back end a reconnect grace after the restart', async () => {
-  const server = await startHearth({ RECONNECT_GRACE_SECONDS: GRACE_SECONDS });
+  const server = await startHearth({ RECONNECT_GRACE_SECONDS: GRACE_SECONDS, ...(await database('restart')) });
   const [ann, bob, cat, dan] = ['ann', 'bob', 'cat', 'dan'].map((p) => makeUser(p));
   const { sessionId: kept } = await initiateCall(server, ann, [bob]);
   const { sessionId: abandoned } = await initiateCall(server, cat, [dan]);
@@ -59,11 +72,11 @@ test('after a kill -9, seats nobody takes back end a reconnect grace after the r
 });
 
 test('a node started beside a running one on the same database leaves its seats be', async () => {
-  const first = await startHearth({ RECONNECT_GRACE_SECONDS: GRACE_SECONDS });
+  const first = await startHearth({ RECONNECT_GRACE_SECONDS: GRACE_SECONDS, ...(await database('beside')) });
   const [eve, fay] = ['eve', 'fay'].map((p) => makeUser(p));
   const { sessionId } = await initiateCall(first, eve, [fay]);
   for (const user of [eve, fay]) await joinCall(await connect(first, { user, connectAuth: true }), sessionId);
-  // A second node on the same database file (a blue-green switch), while the first still serves the call.
+  // A second node on the same database (a blue-green switch), while the first still serves the call.
   const second = await startServer({ dir: first.dir, env: first.env });
   try {
     await sleep(LEAST_GRACE_MS + 1_500);
