@@ -1,8 +1,6 @@
 #include "store/postgres/pg_node_lock.hpp"
 
-#include <chrono>
 #include <cstdint>
-#include <thread>
 
 #include <spdlog/spdlog.h>
 
@@ -21,43 +19,95 @@ constexpr std::chrono::milliseconds kPause{20};
 
 }  // namespace
 
-PgNodeLock::PgNodeLock(const std::string& database_url) {
+PgNodeLock::PgNodeLock(const std::string& database_url, std::chrono::milliseconds check_every)
+    : check_every_(check_every) {
   try {
     conn_ = std::make_unique<PgConnection>(database_url);
-    // The session must end when the node's machine vanishes, and never because it stays idle.
-    conn_->exec("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 5");
-    try {
-      conn_->exec("SET idle_session_timeout = 0");
-    } catch (const StoreError&) {  // before PostgreSQL 14: no such setting, and no such timeout
-    }
+    set_up_session();
     for (int attempt = 0; attempt < kAttempts && !alone_; ++attempt) {
       if (attempt > 0) std::this_thread::sleep_for(kPause);
       alone_ = try_lock("pg_try_advisory_lock");
     }
     // From exclusive to shared: the session holds both for a moment (its own locks never conflict), then only the
     // shared one, so that no other node starting meanwhile finds itself alone.
-    for (int attempt = 0; attempt < kAttempts; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(kPause);
-      if (!try_lock("pg_try_advisory_lock_shared")) continue;
-      if (alone_ && !try_lock("pg_advisory_unlock")) alone_ = false;
-      return;
-    }
-    spdlog::warn(
-        "PostgreSQL node lock: no shared lock; a node started later may take this one's seats for a "
-        "crashed run's");
+    if (!take_shared())
+      spdlog::warn(
+          "PostgreSQL node lock: no shared lock yet; a node started meanwhile may take this one's seats "
+          "for a crashed run's");
+    if (alone_ && !try_lock("pg_advisory_unlock")) alone_ = false;
   } catch (const StoreError& e) {
     alone_ = false;
     spdlog::warn("PostgreSQL node lock not taken ({}): seats a crash of an earlier run left end with their calls",
                  e.what());
+    if (!conn_) return;  // never connected: nothing to keep
   }
+  keeper_ = std::jthread([this](const std::stop_token& stop) { keep(stop); });
 }
 
-PgNodeLock::~PgNodeLock() = default;  // closing the session releases the lock
+PgNodeLock::~PgNodeLock() {
+  if (keeper_.joinable()) {
+    keeper_.request_stop();
+    wake_.notify_all();
+  }
+}  // the keeper joined, closing the session releases the lock
+
+void PgNodeLock::set_up_session() {
+  // The session must end when the node's machine vanishes, and never because it stays idle.
+  conn_->exec("SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 5");
+  try {
+    conn_->exec("SET idle_session_timeout = 0");
+  } catch (const StoreError&) {  // before PostgreSQL 14: no such setting, and no such timeout
+  }
+}
 
 bool PgNodeLock::try_lock(const char* function) {
   auto q = conn_->query(std::string("SELECT ") + function + "(?1)", true);
   q.bind(1, std::int64_t{kKey});
   return q.step() && q.text(0) == "t";
+}
+
+bool PgNodeLock::take_shared() {
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(kPause);
+    if (try_lock("pg_try_advisory_lock_shared")) return true;
+  }
+  return false;
+}
+
+bool PgNodeLock::holds_shared() {
+  // A connection lost and made again (PgConnection reconnects a plain read once) is a new session: it holds nothing.
+  auto q = conn_->query(
+      "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid() AND granted "
+      "AND mode = 'ShareLock' AND classid = ?1 AND objid = ?2 AND objsubid = 1",
+      true);
+  q.bind(1, static_cast<std::int64_t>(static_cast<std::uint64_t>(kKey) >> 32))
+      .bind(2, static_cast<std::int64_t>(static_cast<std::uint64_t>(kKey) & 0xffffffffU));
+  return q.step() && q.int64(0) > 0;
+}
+
+void PgNodeLock::keep(const std::stop_token& stop) {
+  bool lost = false;
+  while (!stop.stop_requested()) {
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait_for(lock, stop, check_every_, [&stop] { return stop.stop_requested(); });
+    }
+    if (stop.stop_requested()) return;
+    try {
+      if (holds_shared()) continue;
+      if (!lost) spdlog::warn("PostgreSQL node lock lost (its session ended); taking it again");
+      lost = true;
+      set_up_session();
+      if (take_shared()) {
+        spdlog::info("PostgreSQL node lock taken again");
+        lost = false;
+      }
+    } catch (const StoreError& e) {
+      if (!lost) spdlog::warn("PostgreSQL node lock: {}; trying again in {} ms", e.what(), check_every_.count());
+      lost = true;
+      conn_->reset();
+    }
+  }
 }
 
 }  // namespace hearth::store

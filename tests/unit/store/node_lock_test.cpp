@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include "store/postgres/pg_node_lock.hpp"
 #include "unit/store/pg_server.hpp"
 #include "unit/store/store_fixtures.hpp"
@@ -52,6 +55,33 @@ TEST(NodeLockTest, OnPostgresTheFirstNodeIsAloneAndTheNextIsNot) {
                            "SELECT string_agg(mode, ',') FROM pg_locks WHERE locktype = 'advisory' AND "
                            "granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"),
             "ShareLock");
+}
+
+// A PostgreSQL restart ends the lock's session: the keeper takes the lock again, and a node started later is not alone.
+TEST(NodeLockTest, OnPostgresALostSessionIsTakenAgain) {
+  std::string url;
+  try {
+    url = test::pg_server().create_database();
+  } catch (const std::exception& e) {
+    GTEST_FAIL() << "cannot set PostgreSQL up: " << e.what();
+  }
+  const std::string holders =
+      "SELECT coalesce(string_agg(pid::text, ','), '') FROM pg_locks WHERE locktype = 'advisory' AND granted AND "
+      "mode = 'ShareLock' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+  const PgNodeLock lock(url, std::chrono::milliseconds(100));
+  EXPECT_TRUE(lock.alone_at_start());
+  const std::string first = test::pg_query(url, holders);
+  ASSERT_FALSE(first.empty());
+  EXPECT_EQ(test::pg_query(url, "SELECT pg_terminate_backend(" + first + ")"), "t");
+  std::string now;
+  for (int i = 0; i < 100; ++i) {  // 10 s at most
+    now = test::pg_query(url, holders);
+    if (!now.empty() && now != first) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  EXPECT_FALSE(now.empty()) << "the lock was not taken again";
+  EXPECT_NE(now, first);
+  EXPECT_FALSE(open_node_lock(url)->alone_at_start());
 }
 
 TEST(NodeLockTest, APostgresThatCannotBeReachedLeavesTheNodeNotAlone) {
