@@ -24,13 +24,10 @@ PgNodeLock::PgNodeLock(const std::string& database_url, std::chrono::millisecond
   try {
     conn_ = std::make_unique<PgConnection>(database_url);
     set_up_session();
-    for (int attempt = 0; attempt < kAttempts && !alone_; ++attempt) {
-      if (attempt > 0) std::this_thread::sleep_for(kPause);
-      alone_ = try_lock("pg_try_advisory_lock");
-    }
+    alone_ = try_lock_waiting("pg_try_advisory_lock");
     // From exclusive to shared: the session holds both for a moment (its own locks never conflict), then only the
     // shared one, so that no other node starting meanwhile finds itself alone.
-    if (!take_shared())
+    if (!try_lock_waiting("pg_try_advisory_lock_shared"))
       spdlog::warn(
           "PostgreSQL node lock: no shared lock yet; a node started meanwhile may take this one's seats "
           "for a crashed run's");
@@ -44,12 +41,9 @@ PgNodeLock::PgNodeLock(const std::string& database_url, std::chrono::millisecond
   keeper_ = std::jthread([this](const std::stop_token& stop) { keep(stop); });
 }
 
-PgNodeLock::~PgNodeLock() {
-  if (keeper_.joinable()) {
-    keeper_.request_stop();
-    wake_.notify_all();
-  }
-}  // the keeper joined, closing the session releases the lock
+// The keeper goes first (its wait ends on the stop request), then the connection: closing the session releases the
+// lock.
+PgNodeLock::~PgNodeLock() = default;
 
 void PgNodeLock::set_up_session() {
   // The session must end when the node's machine vanishes, and never because it stays idle.
@@ -62,14 +56,14 @@ void PgNodeLock::set_up_session() {
 
 bool PgNodeLock::try_lock(const char* function) {
   auto q = conn_->query(std::string("SELECT ") + function + "(?1)", true);
-  q.bind(1, std::int64_t{kKey});
+  q.bind(1, kKey);
   return q.step() && q.text(0) == "t";
 }
 
-bool PgNodeLock::take_shared() {
+bool PgNodeLock::try_lock_waiting(const char* function) {
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(kPause);
-    if (try_lock("pg_try_advisory_lock_shared")) return true;
+    if (try_lock(function)) return true;
   }
   return false;
 }
@@ -90,7 +84,7 @@ void PgNodeLock::keep(const std::stop_token& stop) {
   while (!stop.stop_requested()) {
     {
       std::unique_lock lock(mutex_);
-      wake_.wait_for(lock, stop, check_every_, [&stop] { return stop.stop_requested(); });
+      wake_.wait_for(lock, stop, check_every_, [] { return false; });  // returns early only when stopped
     }
     if (stop.stop_requested()) return;
     try {
@@ -98,7 +92,7 @@ void PgNodeLock::keep(const std::stop_token& stop) {
       if (!lost) spdlog::warn("PostgreSQL node lock lost (its session ended); taking it again");
       lost = true;
       set_up_session();
-      if (take_shared()) {
+      if (try_lock_waiting("pg_try_advisory_lock_shared")) {
         spdlog::info("PostgreSQL node lock taken again");
         lost = false;
       }

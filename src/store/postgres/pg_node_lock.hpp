@@ -12,6 +12,7 @@
 // Thread safety: alone_at_start() is immutable after construction; the connection is the keeper thread's after it.
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -37,21 +38,21 @@ class PgNodeLock final : public NodeLock {
   bool alone_at_start() const noexcept override { return alone_; }
 
   // The advisory lock's key: "hearthNL" read as a big-endian 64-bit integer.
-  static constexpr long long kKey = 0x68656172'74684e4c;
+  static constexpr std::int64_t kKey = 0x68656172'74684e4c;
 
  private:
   void set_up_session();
   bool try_lock(const char* function);
-  bool take_shared();                      // with a few short waits; true when held
-  bool holds_shared();                     // this session holds the shared lock now; throws StoreError
-  void keep(const std::stop_token& stop);  // the keeper's loop
+  bool try_lock_waiting(const char* function);  // try_lock with a few short waits between tries
+  bool holds_shared();                          // this session holds the shared lock now; throws StoreError
+  void keep(const std::stop_token& stop);       // the keeper's loop
 
   std::unique_ptr<PgConnection> conn_;
   bool alone_ = false;
   std::chrono::milliseconds check_every_;
   std::mutex mutex_;
-  std::condition_variable_any wake_;
-  std::jthread keeper_;  // last: stopped and joined before the connection goes
+  std::condition_variable_any wake_;  // only for its wait that a stop request ends
+  std::jthread keeper_;               // last: stopped and joined before the connection goes
 };
 
 }  // namespace hearth::store
