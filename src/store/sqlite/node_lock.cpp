@@ -11,11 +11,20 @@
 
 #include <spdlog/spdlog.h>
 
+#include "store/repository.hpp"
+#include "store/sqlite/sqlite_connection.hpp"
+
 namespace hearth::store {
 
 SqliteNodeLock::SqliteNodeLock(const std::string& database_path) {
   if (database_path.empty() || database_path == ":memory:") return;
   const std::string path = database_path + ".nodes";
+  try {
+    create_parent_directory(path);  // the first start: the store, opened after the lock, has not made it yet
+  } catch (const StoreError& e) {
+    spdlog::info("{}; seats a crash of an earlier run left end with their calls", e.what());
+    return;
+  }
   fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd_ < 0) {
     spdlog::info("{}: {}; seats a crash of an earlier run left end with their calls", path, std::strerror(errno));

@@ -20,6 +20,8 @@ constexpr int busy_timeout_ms = 5000;  // another process (a backup, the CLI) ma
 const sqlite3_destructor_type transient =
     reinterpret_cast<sqlite3_destructor_type>(static_cast<std::intptr_t>(-1));  // NOLINT
 
+}  // namespace
+
 void create_parent_directory(const std::string& path) {
   if (path == ":memory:") return;
   const auto parent = std::filesystem::path(path).parent_path();
@@ -28,8 +30,6 @@ void create_parent_directory(const std::string& path) {
   std::filesystem::create_directories(parent, ec);
   if (ec) throw StoreError(errc::unavailable, "cannot create directory " + parent.string() + ": " + ec.message());
 }
-
-}  // namespace
 
 std::string_view sqlite_failure_message(int rc, int os_errno) noexcept {
   switch (rc & 0xff) {

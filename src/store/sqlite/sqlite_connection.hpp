@@ -26,6 +26,10 @@ class SqliteConnection;
 // file size limit) only as SQLITE_IOERR_*, so `os_errno` (errno after the failed call) tells those apart.
 std::string_view sqlite_failure_message(int rc, int os_errno) noexcept;
 
+// Creates the directories a database file at `path` needs (nothing for ":memory:" or a bare file name). Throws
+// StoreError(errc::unavailable) naming the directory if it cannot.
+void create_parent_directory(const std::string& path);
+
 // One use of a cached prepared statement: bind (1-based), step, read columns (0-based). The statement is
 // reset and its bindings cleared when the SqliteQuery dies, so no read stays open by accident.
 class SqliteQuery {

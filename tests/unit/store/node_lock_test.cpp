@@ -34,6 +34,12 @@ TEST(NodeLockTest, OnASqliteFileTheFirstNodeIsAloneAndTheNextIsNot) {
   EXPECT_TRUE(open_node_lock("sqlite://" + dir.file("other.db"))->alone_at_start());
 }
 
+// The first start of a node: the database's directory does not exist yet (the store, opened after the lock, makes it).
+TEST(NodeLockTest, OnASqliteFileInADirectoryNotYetMadeTheFirstNodeIsAlone) {
+  const test::TempDir dir;
+  expect_company_is_seen("sqlite://" + dir.file("data/calls.db"));
+}
+
 TEST(NodeLockTest, AnInMemoryDatabaseIsNeverAlone) {
   EXPECT_FALSE(open_node_lock("sqlite::memory:")->alone_at_start());
 }
